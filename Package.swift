@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One module per pipeline stage: inventory → resolve → fetch → scan → rules → report,
+// wired by ICPAudit; the CLI is a thin layer on top.
+let package = Package(
+    name: "icpaudit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "icpaudit", targets: ["icpaudit"]),
+        .library(name: "ICPAudit", targets: ["ICPAudit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
+        .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
+        .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
+
+        .target(name: "ICPModel"),
+        .target(name: "ICPInventory", dependencies: ["ICPModel", "ICPRules", "CPSL", "CIDN2"]),
+        .systemLibrary(name: "CSysEvent"),
+        .target(name: "ICPLoop", dependencies: ["CSysEvent"]),
+        .target(name: "ICPResolve", dependencies: ["ICPLoop", "ICPModel", "CAres"]),
+        .target(name: "ICPFetch", dependencies: ["ICPLoop", "CCurl"]),
+        .target(name: "ICPScan", dependencies: ["CXML2"]),
+        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPScan"]),
+        .target(name: "ICPReport", dependencies: ["ICPModel"]),
+        .target(name: "ICPAudit", dependencies: [
+            "ICPModel", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport",
+        ]),
+        .executableTarget(name: "icpaudit", dependencies: [
+            "ICPAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "ICPRulesTests", dependencies: ["ICPRules", "ICPScan", "ICPModel"]),
+        .testTarget(name: "ICPScanTests", dependencies: ["ICPScan"]),
+        .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPRules"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ICPModel"]),
+    ]
+)

@@ -1,0 +1,19 @@
+import ICPModel
+
+/// How a scan reaches sites. The port and DNS overrides exist to run against a local farm
+/// and behind split-horizon DNS (SPEC).
+public struct AuditOptions: Sendable {
+    public var dnsServers: [String] = []
+    public var httpPort = 80
+    public var httpsPort = 443
+    public var caBundle: String?
+    /// Per-host deadline: DNS, every fetch and redirect together.
+    public var timeoutSeconds = 15.0
+    public var allowPrivate = false
+    public var ranges: CIDRSet?
+    public var maxRedirects = 10
+    public var maxBodyBytes = 8 << 20
+    public var userAgent = "Mozilla/5.0 (compatible; icpaudit/0.1; ICP filing audit)"
+
+    public init() {}
+}

@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ICPInventory
+import ICPModel
+import ICPReport
+
+public struct ScanConfiguration: Sendable {
+    public var inventoryPath: String
+    public var outDirectory: String?
+    public var concurrency = 200
+    /// Event loops (each one thread with a curl multi handle and a c-ares channel).
+    public var loops = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+    public var options = AuditOptions()
+    public var showProgress = isatty(STDERR_FILENO) == 1
+
+    public init(inventoryPath: String) { self.inventoryPath = inventoryPath }
+}
+
+public struct ScanOutcome: Sendable {
+    public var directory: String
+    public var sites: Int
+    public var badRows: Int
+    public var verdicts: [Verdict: Int]
+    public var wallSeconds: Double
+}
+
+/// A whole `scan`: streams the inventory through a bounded pool of site audits and writes each
+/// record as its site finishes.
+public enum ScanRun {
+    public static func run(_ config: ScanConfiguration) async throws -> ScanOutcome {
+        let reader = try InventoryReader(path: config.inventoryPath)
+        let targets = try redirectTargets(config.inventoryPath)
+        let startedAt = Timestamp.now()
+        let directory = config.outDirectory ?? "runs/\(Timestamp.compact())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let jsonl = try OutputFile(path: directory + "/findings.jsonl")
+        let csv = try OutputFile(path: directory + "/findings.csv")
+        let badRows = try OutputFile(path: directory + "/bad_rows.jsonl")
+        csv.write(CSVEncoder.header())
+
+        let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers,
+                                  dnsTimeoutMilliseconds: 2000, maxConnections: config.concurrency * 2)
+        let auditor = SiteAuditor(options: config.options, loops: loops, targets: targets)
+        let started = Date()
+        var summary = RunSummary()
+        var encoder = JSONLinesEncoder()
+        let progress = Progress(enabled: config.showProgress, started: started)
+
+        func write(_ record: SiteRecord) {
+            jsonl.write(encoder.encode(record))
+            csv.write(CSVEncoder.row(record))
+            summary.add(record)
+            progress.update(summary)
+        }
+
+        await withTaskGroup(of: SiteRecord.self) { group in
+            var inFlight = 0
+            for row in reader {
+                switch row {
+                case .failure(let bad):
+                    summary.badRows += 1
+                    FileHandle.standardError.write(Data("\(bad.description) (row skipped)\n".utf8))
+                    badRows.write(Array("{\"file\":\(jsonString(bad.file)),\"line\":\(bad.line),\"field\":\(jsonString(bad.field)),\"message\":\(jsonString(bad.message))}\n".utf8))
+                case .success(let site):
+                    if inFlight >= config.concurrency, let done = await group.next() {
+                        write(done)
+                        inFlight -= 1
+                    }
+                    group.addTask { await auditor.audit(site, checkedAt: Timestamp.now()) }
+                    inFlight += 1
+                }
+            }
+            for await done in group { write(done) }
+        }
+        progress.finish(summary)
+
+        let wall = Date().timeIntervalSince(started)
+        let summaryFile = try OutputFile(path: directory + "/summary.json")
+        summaryFile.write(summary.json(startedAt: startedAt, finishedAt: Timestamp.now(), wallSeconds: wall, options: [
+            ("inventory", config.inventoryPath), ("concurrency", String(config.concurrency)),
+        ]))
+        return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
+                           verdicts: summary.verdicts, wallSeconds: wall)
+    }
+
+    /// A first pass over the inventory: where each host's row is, for redirects between sites.
+    private static func redirectTargets(_ path: String) throws -> RedirectTargets {
+        var targets = RedirectTargets()
+        for case .success(let site) in try InventoryReader(path: path) { targets.add(site) }
+        return targets
+    }
+
+    private static func jsonString(_ s: String) -> String {
+        var j = JSONBuffer()
+        j.string(s)
+        return String(decoding: j.bytes, as: UTF8.self)
+    }
+}
+
+/// Sites done, rate and findings on a terminal; nothing when the output is not one.
+final class Progress {
+    private let enabled: Bool
+    private let started: Date
+    private var lastDraw = 0.0
+
+    init(enabled: Bool, started: Date) {
+        self.enabled = enabled
+        self.started = started
+    }
+
+    func update(_ s: RunSummary) {
+        guard enabled else { return }
+        let elapsed = Date().timeIntervalSince(started)
+        guard elapsed - lastDraw >= 0.25 else { return }
+        lastDraw = elapsed
+        draw(s, elapsed)
+    }
+
+    func finish(_ s: RunSummary) {
+        guard enabled else { return }
+        draw(s, Date().timeIntervalSince(started))
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    private func draw(_ s: RunSummary, _ elapsed: Double) {
+        let rate = elapsed > 0 ? Double(s.sites) / elapsed : 0
+        let line = "\r\(s.sites) sites  \(String(format: "%.1f", rate))/s  \(s.findingCount) findings  \(s.verdicts[.fail] ?? 0) fail  \(s.verdicts[.unreachable] ?? 0) unreachable "
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+enum Timestamp {
+    /// `2026-11-23T02:00:00Z`
+    static func now() -> String { format("%Y-%m-%dT%H:%M:%SZ") }
+    /// `20261123T020000Z`, for run directory names.
+    static func compact() -> String { format("%Y%m%dT%H%M%SZ") }
+
+    private static func format(_ pattern: String) -> String {
+        var t = time(nil)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        var buf = [CChar](repeating: 0, count: 32)
+        let n = strftime(&buf, buf.count, pattern, &tm)
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

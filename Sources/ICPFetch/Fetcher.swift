@@ -1,0 +1,264 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCurl
+import ICPLoop
+
+/// One HTTP(S) GET, pinned to addresses the caller resolved.
+public struct FetchRequest: Sendable {
+    public var url: String
+    /// CURLOPT_RESOLVE entries, `host:port:addr[,addr…]`: curl connects to these and never resolves.
+    public var resolve: [String]
+    /// CURLOPT_CONNECT_TO entries, `host:port:host:port`: maps default ports to a farm's ports.
+    public var connectTo: [String]
+    public var verifyTLS: Bool
+    public var caBundle: String?
+    public var timeoutMilliseconds: Int
+    public var maxBodyBytes: Int
+    public var userAgent: String
+
+    public init(url: String, resolve: [String], connectTo: [String] = [], verifyTLS: Bool = true, caBundle: String? = nil,
+                timeoutMilliseconds: Int, maxBodyBytes: Int, userAgent: String) {
+        self.url = url
+        self.resolve = resolve
+        self.connectTo = connectTo
+        self.verifyTLS = verifyTLS
+        self.caBundle = caBundle
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.maxBodyBytes = maxBodyBytes
+        self.userAgent = userAgent
+    }
+}
+
+/// Receives the body of a response whose status is 2xx, chunk by chunk, on the loop thread.
+public protocol BodySink: AnyObject {
+    func body(_ chunk: UnsafeRawBufferPointer)
+}
+
+public enum FetchFailure: Sendable, Equatable {
+    case connect(String)
+    /// The certificate did not verify (the page can still be read without verification).
+    case certificate(String)
+    /// The TLS handshake itself failed.
+    case tls(String)
+    case timeout(String)
+    /// The server broke HTTP: empty reply, reset, bad encoding.
+    case protocolError(String)
+}
+
+public struct FetchResult: Sendable {
+    public var status: Int = 0
+    public var failure: FetchFailure?
+    public var redirectURL: String?
+    public var contentType: String?
+    public var primaryIP: String?
+    public var bodyBytes = 0
+    public var truncated = false
+    public var milliseconds = 0
+}
+
+/// A curl multi handle driven by an `EventLoop`: curl's sockets join the loop's epoll set and
+/// its timer is one of the loop's timers. Every method must be called on the loop's thread.
+public final class Fetcher: LoopTimerSource {
+    public typealias Completion = (FetchResult) -> Void
+    /// Called once the status and headers are in, to give the body to a sink (or drop it).
+    public typealias SinkFactory = (_ status: Int, _ contentType: String?) -> BodySink?
+
+    private let loop: EventLoop
+    private let multi: UnsafeMutableRawPointer
+    private var timerDeadline: UInt64?
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+
+    public init(loop: EventLoop, maxConnections: Int) {
+        self.loop = loop
+        _ = Fetcher.globalInit
+        multi = curl_multi_init()
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = icp_multi_setopt_socket_cb(multi) { _, fd, what, userp, _ in
+            Unmanaged<Fetcher>.fromOpaque(userp!).takeUnretainedValue().socketChanged(fd, what)
+            return 0
+        }
+        _ = icp_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
+        _ = icp_multi_setopt_timer_cb(multi) { _, ms, userp in
+            Unmanaged<Fetcher>.fromOpaque(userp!).takeUnretainedValue().timerChanged(ms)
+            return 0
+        }
+        _ = icp_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
+        _ = icp_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(16, maxConnections))
+        loop.addTimerSource(self)
+    }
+
+    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+    public func start(_ request: FetchRequest, sink: @escaping SinkFactory, completion: @escaping Completion) {
+        let easy = idleHandles.popLast() ?? curl_easy_init()!
+        let transfer = Transfer(easy: easy, request: request, sinkFactory: sink, completion: completion)
+        transfer.configure()
+        _ = curl_multi_add_handle(multi, easy)
+    }
+
+    private func socketChanged(_ fd: curl_socket_t, _ what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            loop.unwatch(fd)
+            return
+        }
+        let readable = what == CURL_POLL_IN || what == CURL_POLL_INOUT
+        let writable = what == CURL_POLL_OUT || what == CURL_POLL_INOUT
+        loop.watch(fd, readable: readable, writable: writable) { [unowned self] r, w in
+            var running: Int32 = 0
+            let mask = (r ? CURL_CSELECT_IN : 0) | (w ? CURL_CSELECT_OUT : 0)
+            _ = curl_multi_socket_action(multi, fd, Int32(mask), &running)
+            drainCompletions()
+        }
+    }
+
+    private func timerChanged(_ ms: Int) {
+        timerDeadline = ms < 0 ? nil : Fetcher.now() + UInt64(ms)
+    }
+
+    public func millisecondsUntilTimer() -> Int? {
+        guard let deadline = timerDeadline else { return nil }
+        let now = Fetcher.now()
+        return deadline <= now ? 0 : Int(deadline - now)
+    }
+
+    public func timerFired() {
+        timerDeadline = nil
+        var running: Int32 = 0
+        _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+        drainCompletions()
+    }
+
+    private func drainCompletions() {
+        var left: Int32 = 0
+        while let msg = curl_multi_info_read(multi, &left) {
+            guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+            let code = icp_msg_result(msg)
+            var priv: UnsafeMutableRawPointer?
+            _ = icp_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &priv)
+            let transfer = Unmanaged<Transfer>.fromOpaque(priv!).takeRetainedValue()
+            _ = curl_multi_remove_handle(multi, easy)
+            let result = transfer.finish(code)
+            curl_easy_reset(easy)
+            idleHandles.append(easy)
+            transfer.completion(result)
+        }
+    }
+
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+/// The state of one transfer, owned by its easy handle (CURLOPT_PRIVATE) while it runs.
+private final class Transfer {
+    let easy: UnsafeMutableRawPointer
+    let request: FetchRequest
+    let sinkFactory: Fetcher.SinkFactory
+    let completion: Fetcher.Completion
+    private var lists: [UnsafeMutablePointer<curl_slist>] = []
+    private var sink: BodySink?
+    private var sawHeaders = false
+    private var status = 0
+    private var contentType: String?
+    private var bodyBytes = 0
+    private var truncated = false
+
+    init(easy: UnsafeMutableRawPointer, request: FetchRequest, sinkFactory: @escaping Fetcher.SinkFactory, completion: @escaping Fetcher.Completion) {
+        self.easy = easy
+        self.request = request
+        self.sinkFactory = sinkFactory
+        self.completion = completion
+    }
+
+    func configure() {
+        _ = icp_easy_setopt_ptr(easy, CURLOPT_PRIVATE, Unmanaged.passRetained(self).toOpaque())
+        _ = icp_easy_setopt_str(easy, CURLOPT_URL, request.url)
+        _ = icp_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = icp_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        _ = icp_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = icp_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
+        _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds))
+        _ = icp_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(request.timeoutMilliseconds, 10_000)))
+        _ = icp_easy_setopt_str(easy, CURLOPT_USERAGENT, request.userAgent)
+        _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
+        _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
+        if let ca = request.caBundle { _ = icp_easy_setopt_str(easy, CURLOPT_CAINFO, ca) }
+        setList(CURLOPT_RESOLVE, request.resolve)
+        setList(CURLOPT_CONNECT_TO, request.connectTo)
+        setList(CURLOPT_HTTPHEADER, ["Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Language: zh-CN,zh;q=0.9"])
+        _ = icp_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque())
+        _ = icp_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, user in
+            Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue().write(UnsafeRawBufferPointer(start: data, count: size * count))
+        }
+    }
+
+    private func setList(_ option: CURLoption, _ items: [String]) {
+        guard !items.isEmpty else { return }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for item in items { list = curl_slist_append(list, item) }
+        guard let list else { return }
+        lists.append(list)
+        _ = icp_easy_setopt_slist(easy, option, list)
+    }
+
+    /// curl's write callback: hands the decoded body to the sink; returning less than the chunk
+    /// aborts the transfer, which is how the body cap bounds a gzip bomb or an endless body.
+    func write(_ chunk: UnsafeRawBufferPointer) -> Int {
+        if !sawHeaders {
+            sawHeaders = true
+            var code = 0
+            _ = icp_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+            status = code
+            var ct: UnsafeMutablePointer<CChar>?
+            _ = icp_easy_getinfo_str(easy, CURLINFO_CONTENT_TYPE, &ct)
+            contentType = ct.map { String(cString: $0) }
+            sink = sinkFactory(status, contentType)
+        }
+        let room = request.maxBodyBytes - bodyBytes
+        let take = min(room, chunk.count)
+        if take > 0 {
+            sink?.body(UnsafeRawBufferPointer(rebasing: chunk[0..<take]))
+            bodyBytes += take
+        }
+        if take < chunk.count {
+            truncated = true
+            return 0
+        }
+        return chunk.count
+    }
+
+    func finish(_ code: CURLcode) -> FetchResult {
+        defer { for list in lists { curl_slist_free_all(list) } }
+        var result = FetchResult()
+        var value = 0
+        _ = icp_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &value)
+        result.status = value
+        var str: UnsafeMutablePointer<CChar>?
+        if icp_easy_getinfo_str(easy, CURLINFO_REDIRECT_URL, &str) == CURLE_OK, let str { result.redirectURL = String(cString: str) }
+        str = nil
+        if icp_easy_getinfo_str(easy, CURLINFO_PRIMARY_IP, &str) == CURLE_OK, let str, str.pointee != 0 { result.primaryIP = String(cString: str) }
+        var total: curl_off_t = 0
+        _ = icp_easy_getinfo_off(easy, CURLINFO_TOTAL_TIME_T, &total)
+        result.milliseconds = Int(total / 1000)
+        result.contentType = contentType
+        result.bodyBytes = bodyBytes
+        result.truncated = truncated
+        if code != CURLE_OK && !(code == CURLE_WRITE_ERROR && truncated) {
+            result.failure = Transfer.classify(code, String(cString: curl_easy_strerror(code)))
+        }
+        return result
+    }
+
+    static func classify(_ code: CURLcode, _ message: String) -> FetchFailure {
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST: return .connect(message)
+        case CURLE_OPERATION_TIMEDOUT: return .timeout(message)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR: return .certificate(message)
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_USE_SSL_FAILED: return .tls(message)
+        default: return .protocolError(message)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSysEvent
+import Synchronization
+
+/// Something that keeps its own timers on a loop (curl's multi timer, c-ares' timeouts).
+public protocol LoopTimerSource: AnyObject {
+    /// Milliseconds until it next needs `timerFired`, nil for none.
+    func millisecondsUntilTimer() -> Int?
+    func timerFired()
+}
+
+/// One thread, one epoll set. Everything attached to a loop (curl multi handle, c-ares channel)
+/// is touched only on that thread; other threads hand work over with `execute`, which takes one
+/// lock per submission and wakes the loop through an eventfd.
+public final class EventLoop: @unchecked Sendable {
+    public typealias IOHandler = (_ readable: Bool, _ writable: Bool) -> Void
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let inbox = Mutex<[() -> Void]>([])
+    private let wakePending = Atomic<Bool>(false)
+
+    // Loop-thread state.
+    private var handlers: [Int32: IOHandler] = [:]
+    private var timerSources: [LoopTimerSource] = []
+    private var thread: pthread_t?
+
+    public let name: String
+
+    public init(name: String) {
+        self.name = name
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        precondition(epollFD >= 0 && wakeFD >= 0, "epoll/eventfd: errno \(errno)")
+        var ev = epoll_event()
+        ev.events = EPOLLIN.rawValue
+        ev.data.fd = wakeFD
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &ev)
+    }
+
+    /// Starts the loop's thread. The loop runs until the process exits.
+    public func start() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create: \(rc)")
+        thread = tid
+    }
+
+    public var inEventLoop: Bool { EventLoop.currentLoop === self }
+    private static var currentLoop: EventLoop? { threadLocal.pointee }
+    nonisolated(unsafe) private static let threadLocal = ThreadLocalSlot()
+
+    /// Runs `job` on the loop thread.
+    public func execute(_ job: @escaping @Sendable () -> Void) {
+        inbox.withLock { $0.append(job) }
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    // MARK: Loop-thread API
+
+    /// Watches `fd`; replaces any earlier interest. Loop thread only.
+    public func watch(_ fd: Int32, readable: Bool, writable: Bool, _ handler: @escaping IOHandler) {
+        var ev = epoll_event()
+        ev.events = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
+        ev.data.fd = fd
+        let op = handlers[fd] == nil ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
+        handlers[fd] = handler
+        if epoll_ctl(epollFD, op, fd, &ev) != 0 && op == EPOLL_CTL_MOD {
+            _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &ev)
+        }
+    }
+
+    /// Stops watching `fd`. Loop thread only.
+    public func unwatch(_ fd: Int32) {
+        guard handlers.removeValue(forKey: fd) != nil else { return }
+        var ev = epoll_event()
+        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &ev)
+    }
+
+    /// Registers a timer source. Loop thread only.
+    public func addTimerSource(_ source: LoopTimerSource) {
+        timerSources.append(source)
+    }
+
+    private func run() {
+        EventLoop.threadLocal.pointee = self
+        let capacity = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        while true {
+            var timeout = -1
+            for source in timerSources {
+                if let ms = source.millisecondsUntilTimer() { timeout = timeout < 0 ? ms : min(timeout, ms) }
+            }
+            let n = epoll_wait(epollFD, events, Int32(capacity), Int32(clamping: timeout))
+            if n > 0 {
+                for i in 0..<Int(n) {
+                    let ev = events[i]
+                    let fd = ev.data.fd
+                    if fd == wakeFD {
+                        var value: UInt64 = 0
+                        _ = read(wakeFD, &value, 8)
+                        continue
+                    }
+                    guard let handler = handlers[fd] else { continue }
+                    let bits = ev.events
+                    let err = bits & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+                    handler(bits & EPOLLIN.rawValue != 0 || err, bits & EPOLLOUT.rawValue != 0 || err)
+                }
+            }
+            for source in timerSources where (source.millisecondsUntilTimer() ?? 1) <= 0 {
+                source.timerFired()
+            }
+            wakePending.store(false, ordering: .releasing)
+            let jobs = inbox.withLock { jobs -> [() -> Void] in
+                defer { jobs.removeAll(keepingCapacity: true) }
+                return jobs
+            }
+            for job in jobs { job() }
+        }
+    }
+}
+
+/// A per-thread slot holding the loop that runs on the thread.
+final class ThreadLocalSlot: @unchecked Sendable {
+    private var key = pthread_key_t()
+    init() { pthread_key_create(&key, nil) }
+    var pointee: EventLoop? {
+        get { pthread_getspecific(key).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() } }
+        set { pthread_setspecific(key, newValue.map { Unmanaged.passUnretained($0).toOpaque() }) }
+    }
+}

@@ -1,0 +1,89 @@
+/// One inventory row, validated and normalised (domain in punycode, hosts expanded).
+public struct Site: Sendable, Equatable {
+    public var line: Int
+    public var domain: String
+    public var icp: String
+    public var serviceName: String
+    public var ips: [IPAddress]
+    public var psb: String
+    public var hosts: [String]
+
+    public init(line: Int, domain: String, icp: String, serviceName: String = "", ips: [IPAddress] = [],
+                psb: String = "", hosts: [String]) {
+        self.line = line
+        self.domain = domain
+        self.icp = icp
+        self.serviceName = serviceName
+        self.ips = ips
+        self.psb = psb
+        self.hosts = hosts
+    }
+}
+
+/// What was seen on one audited host; serialised as an element of `hosts` in findings.jsonl.
+public struct HostRecord: Sendable, Codable, Equatable {
+    public var host: String
+    public var ips: [String] = []
+    public var url: String = ""
+    public var finalURL: String? = nil
+    public var status: Int? = nil
+    public var redirects: [String] = []
+    public var title: String? = nil
+    public var icp: [String] = []
+    public var icpLinks: [String] = []
+    public var psb: [String] = []
+    public var foundIn: String? = nil
+    public var charset: String? = nil
+    public var charsetSource: String? = nil
+    public var bytes: Int = 0
+    public var truncated: Bool = false
+    public var ms: Int = 0
+    public var opened: Bool = false
+
+    public init(host: String) { self.host = host }
+
+    enum CodingKeys: String, CodingKey {
+        case host, ips, url, finalURL = "final_url", status, redirects, title, icp, icpLinks = "icp_links", psb
+        case foundIn = "found_in", charset, charsetSource = "charset_source", bytes, truncated, ms, opened
+    }
+}
+
+/// One output record per inventory row.
+public struct SiteRecord: Sendable, Codable, Equatable {
+    public var domain: String
+    public var line: Int
+    public var verdict: Verdict
+    public var checkedAt: String
+    public var findings: [Finding]
+    public var hosts: [HostRecord]
+
+    public init(domain: String, line: Int, verdict: Verdict, checkedAt: String, findings: [Finding], hosts: [HostRecord]) {
+        self.domain = domain
+        self.line = line
+        self.verdict = verdict
+        self.checkedAt = checkedAt
+        self.findings = findings
+        self.hosts = hosts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case domain, line, verdict, checkedAt = "checked_at", findings, hosts
+    }
+}
+
+/// An inventory row that could not be used: reported with where and why, then skipped.
+public struct BadRow: Sendable, Codable, Equatable, Error, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var field: String
+    public var message: String
+
+    public init(file: String, line: Int, field: String, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line): field '\(field)': \(message)" }
+}

@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CAres
+import ICPLoop
+import ICPModel
+
+public struct Resolution: Sendable, Equatable {
+    /// A and AAAA addresses, in the order the server gave them.
+    public var addresses: [IPAddress]
+    /// The CNAME chain, first alias first.
+    public var cnames: [String]
+}
+
+public enum ResolveFailure: Error, Sendable, Equatable {
+    /// NXDOMAIN or NODATA: the name has no address.
+    case noRecord(String)
+    /// SERVFAIL, REFUSED, timeout or another resolver failure.
+    case failed(String)
+}
+
+/// A c-ares channel driven by an `EventLoop`: its sockets are watched by the loop's epoll set
+/// and its timeouts are the loop's timers. No thread per lookup, no blocking getaddrinfo.
+/// Every method must be called on the loop's thread.
+public final class Resolver: LoopTimerSource {
+    public typealias Completion = (Result<Resolution, ResolveFailure>) -> Void
+
+    private let loop: EventLoop
+    private var channel: ares_channel?
+
+    /// - Parameters:
+    ///   - servers: `HOST[:PORT]` entries; empty means the system's resolv.conf.
+    ///   - timeoutMilliseconds: per try; `tries` tries per server.
+    public init(loop: EventLoop, servers: [String], timeoutMilliseconds: Int, tries: Int) throws {
+        self.loop = loop
+        _ = Resolver.libraryInit
+        var options = ares_options()
+        options.timeout = Int32(timeoutMilliseconds)
+        options.tries = Int32(tries)
+        options.ndots = 0
+        options.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_STAYOPEN
+        options.sock_state_cb = { data, fd, readable, writable in
+            Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().socketState(fd, readable != 0, writable != 0)
+        }
+        options.sock_state_cb_data = Unmanaged.passUnretained(self).toOpaque()
+        let lookups = strdup("b")  // DNS only: never /etc/hosts, so the audited answer is the server's
+        defer { free(lookups) }
+        options.lookups = lookups
+        let mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_NDOTS | ARES_OPT_FLAGS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS
+        var ch: ares_channel?
+        let rc = ares_init_options(&ch, &options, Int32(mask))
+        guard rc == ARES_SUCCESS, let ch else { throw ResolveFailure.failed("c-ares init: \(Resolver.message(rc))") }
+        channel = ch
+        if !servers.isEmpty {
+            let csv = servers.joined(separator: ",")
+            let rc = ares_set_servers_ports_csv(ch, csv)
+            guard rc == ARES_SUCCESS else { throw ResolveFailure.failed("bad --dns-server '\(csv)': \(Resolver.message(rc))") }
+        }
+        loop.addTimerSource(self)
+    }
+
+    private static let libraryInit: Void = { _ = ares_library_init(ARES_LIB_INIT_ALL) }()
+
+    /// Looks up A and AAAA for `host`, following CNAMEs.
+    public func resolve(_ host: String, _ completion: @escaping Completion) {
+        var hints = ares_addrinfo_hints()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_flags = ARES_AI_NOSORT
+        let box = Unmanaged.passRetained(CompletionBox(completion)).toOpaque()
+        ares_getaddrinfo(channel, host, nil, &hints, { arg, status, _, result in
+            let done = Unmanaged<CompletionBox>.fromOpaque(arg!).takeRetainedValue().completion
+            defer { if let result { ares_freeaddrinfo(result) } }
+            guard status == ARES_SUCCESS, let result else {
+                done(.failure(Resolver.failure(status)))
+                return
+            }
+            done(Resolver.resolution(result.pointee))
+        }, box)
+    }
+
+    private static func resolution(_ info: ares_addrinfo) -> Result<Resolution, ResolveFailure> {
+        var cnames: [String] = []
+        var c = info.cnames
+        while let node = c {
+            if let alias = node.pointee.alias, let name = node.pointee.name {
+                if cnames.isEmpty { cnames.append(String(cString: alias)) }
+                cnames.append(String(cString: name))
+            }
+            c = node.pointee.next
+        }
+        var addresses: [IPAddress] = []
+        var n = info.nodes
+        while let node = n {
+            if let addr = node.pointee.ai_addr, let ip = address(addr, family: node.pointee.ai_family), !addresses.contains(ip) {
+                addresses.append(ip)
+            }
+            n = node.pointee.ai_next
+        }
+        if addresses.isEmpty { return .failure(.noRecord("no A or AAAA record")) }
+        return .success(Resolution(addresses: addresses, cnames: cnames))
+    }
+
+    private static func address(_ sa: UnsafeMutablePointer<sockaddr>, family: Int32) -> IPAddress? {
+        if family == AF_INET {
+            return sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { IPAddress(v4: UInt32(bigEndian: $0.pointee.sin_addr.s_addr)) }
+        }
+        if family == AF_INET6 {
+            return sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+                var a = p.pointee.sin6_addr
+                return IPAddress(v6bytes: withUnsafeBytes(of: &a) { Array($0) })
+            }
+        }
+        return nil
+    }
+
+    private static func failure(_ status: Int32) -> ResolveFailure {
+        switch status {
+        case ARES_ENOTFOUND: return .noRecord("NXDOMAIN")
+        case ARES_ENODATA: return .noRecord("no A or AAAA record (NODATA)")
+        case ARES_ESERVFAIL: return .failed("SERVFAIL")
+        case ARES_EREFUSED: return .failed("REFUSED")
+        case ARES_ETIMEOUT: return .failed("DNS timeout")
+        case ARES_ECONNREFUSED: return .failed("DNS server refused the query or could not be reached")
+        default: return .failed(message(status))
+        }
+    }
+
+    static func message(_ status: Int32) -> String { String(cString: ares_strerror(status)) }
+
+    private func socketState(_ fd: Int32, _ readable: Bool, _ writable: Bool) {
+        guard readable || writable else { loop.unwatch(fd); return }
+        loop.watch(fd, readable: readable, writable: writable) { [unowned self] r, w in
+            ares_process_fd(channel, r ? fd : ARES_SOCKET_BAD, w ? fd : ARES_SOCKET_BAD)
+        }
+    }
+
+    public func millisecondsUntilTimer() -> Int? {
+        var tv = timeval()
+        guard let next = ares_timeout(channel, nil, &tv) else { return nil }
+        return Int(next.pointee.tv_sec) * 1000 + (Int(next.pointee.tv_usec) + 999) / 1000
+    }
+
+    public func timerFired() {
+        ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD)
+    }
+}
+
+private final class CompletionBox {
+    let completion: Resolver.Completion
+    init(_ completion: @escaping Resolver.Completion) { self.completion = completion }
+}

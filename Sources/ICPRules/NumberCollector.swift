@@ -1,0 +1,84 @@
+import ICPScan
+
+/// Finds filing numbers in page text as it streams in. Text is normalised into a window that
+/// is matched and compacted as it fills, so memory stays bounded whatever the page's length;
+/// numbers split across elements or chunks are still found because the window spans them.
+public final class NumberCollector: TextSink {
+    public private(set) var numbers: [ShownNumber] = []
+    /// Length of the page's normalised text so far, in bytes.
+    public private(set) var textLength = 0
+    /// Characters that are not separators: how much text the page shows.
+    public private(set) var shownCharacters = 0
+    /// Numbers past `maxNumbers` are counted, not kept.
+    public private(set) var droppedNumbers = 0
+
+    static let maxNumbers = 256
+    /// Window size at which matching runs, and the tail kept back for a number that may be cut.
+    static let window = 8192
+    static let tail = 512
+
+    private var buffer: [UInt8] = []
+    /// Absolute offset of `buffer[0]` in the normalised text.
+    private var base = 0
+    /// Where each run of text with one place begins (absolute offsets, ascending).
+    private var spans: [(start: Int, place: TextPlace)] = []
+    private var lastWasSeparator = true
+
+    public init() {
+        buffer.reserveCapacity(Self.window + Self.tail)
+    }
+
+    public func text(_ bytes: UnsafeRawBufferPointer, at place: TextPlace) {
+        if spans.last?.place != place { spans.append((base + buffer.count, place)) }
+        shownCharacters += Normalizer.append(bytes, to: &buffer, lastWasSeparator: &lastWasSeparator)
+        textLength = base + buffer.count
+        if buffer.count >= Self.window { match(upTo: buffer.count - Self.tail) }
+    }
+
+    public func boundary() {
+        guard !lastWasSeparator else { return }
+        buffer.append(Normalizer.separator)
+        lastWasSeparator = true
+        textLength = base + buffer.count
+    }
+
+    /// Matches what is left; call once the page has ended.
+    public func finish() {
+        match(upTo: buffer.count)
+    }
+
+    /// Matches numbers starting before `limit` (a buffer index), then drops the matched prefix.
+    private func match(upTo rawLimit: Int) {
+        var limit = rawLimit
+        while limit < buffer.count && limit > 0 && buffer[limit] & 0xC0 == 0x80 { limit -= 1 }
+        var i = 0
+        while i < limit {
+            if buffer[i] >= 0xE0 || buffer[i] == UInt8(ascii: "B"), let m = NumberGrammar.match(buffer, at: i) {
+                record(m)
+                i = m.end
+            } else {
+                i += NumberGrammar.width(buffer[i])
+            }
+        }
+        let drop = min(i, buffer.count)
+        buffer.removeFirst(drop)
+        base += drop
+        if let keep = spans.lastIndex(where: { $0.start <= base }), keep > 0 { spans.removeFirst(keep) }
+    }
+
+    private func record(_ m: NumberGrammar.Match) {
+        guard numbers.count < Self.maxNumbers else { droppedNumbers += 1; return }
+        var n = m.number
+        let start = base + m.start, end = base + m.end
+        n.offset = start
+        // Linked when any part sits in an <a href>; in the footer when any part does.
+        var k = spans.lastIndex(where: { $0.start <= start }) ?? 0
+        while k < spans.count && spans[k].start < end {
+            let place = spans[k].place
+            if n.href == nil, let href = place.anchor?.href { n.href = href }
+            if place.inFooter { n.inFooter = true }
+            k += 1
+        }
+        numbers.append(n)
+    }
+}

@@ -1,0 +1,55 @@
+import ICPScan
+
+/// What the rules need to know about one page, gathered while it streamed through.
+public struct PageFacts: Sendable {
+    public var title: String
+    /// Numbers a browser shows.
+    public var numbers: [ShownNumber]
+    /// Numbers that exist only inside `<script>`.
+    public var scriptNumbers: [ShownNumber]
+    public var shownCharacters: Int
+    public var textLength: Int
+    public var scriptCount: Int
+    public var scriptBytes: Int
+    public var charset: CharsetDecision?
+    public var bytes: Int
+}
+
+/// A page scanner wired to the number collectors: feed it bytes, then take the facts.
+public final class PageReader {
+    private let visible = NumberCollector()
+    private let scripts = NumberCollector()
+    private let scanner: PageScanner
+
+    public init(contentType: String?) {
+        scanner = PageScanner(contentType: contentType, visible: visible, script: scripts)
+    }
+
+    public func feed(_ chunk: UnsafeRawBufferPointer) { scanner.feed(chunk) }
+
+    public var bytesFed: Int { scanner.bytesFed }
+
+    public func finish() -> PageFacts {
+        scanner.finish()
+        visible.finish()
+        scripts.finish()
+        return PageFacts(title: PageRules.displayTitle(scanner.title), numbers: visible.numbers,
+                         scriptNumbers: scripts.numbers, shownCharacters: visible.shownCharacters,
+                         textLength: visible.textLength, scriptCount: scanner.scriptCount,
+                         scriptBytes: scanner.scriptBytes, charset: scanner.charset, bytes: scanner.bytesFed)
+    }
+
+    /// Reads a whole saved page (the `page` command, tests).
+    public static func read(_ bytes: [UInt8], contentType: String? = nil, chunkSize: Int = 16384) -> PageFacts {
+        let reader = PageReader(contentType: contentType)
+        bytes.withUnsafeBytes { all in
+            var i = 0
+            while i < all.count {
+                let n = min(chunkSize, all.count - i)
+                reader.feed(UnsafeRawBufferPointer(rebasing: all[i..<i + n]))
+                i += n
+            }
+        }
+        return reader.finish()
+    }
+}

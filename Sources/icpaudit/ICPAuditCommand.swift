@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import ICPAudit
+import ICPInventory
+import ICPModel
+import ICPReport
+import ICPRules
+
+@main
+struct ICPAuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "icpaudit",
+        abstract: "Audit a hosting provider's filed websites for China's ICP filing rules.",
+        discussion: "Exit codes: 0 the run finished (whatever it found), 2 bad usage or unreadable input, 1 an internal failure.",
+        subcommands: [Scan.self, Diff.self, Page.self])
+}
+
+/// Input problems exit 2 (SPEC), with the message that names the file, line and field.
+extension ParsableCommand {
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("icpaudit: \(message)\n".utf8))
+        Foundation.exit(2)
+    }
+}
+
+struct Scan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Audit every site of an inventory and write a run directory.")
+
+    @Argument(help: "Inventory: CSV, TSV or JSON Lines with domain, icp[, service_name, ips, psb, hosts].")
+    var inventory: String
+
+    @Option(help: "Provider address ranges: CIDR blocks, one a line, # comments.")
+    var ranges: String?
+
+    @Option(help: "Run directory (default runs/<UTC timestamp>/).")
+    var out: String?
+
+    @Option(help: "Sites audited at once.")
+    var concurrency = 200
+
+    @Option(name: .customLong("dns-server"), help: "DNS server HOST[:PORT]; repeat for several (default: the system's).")
+    var dnsServers: [String] = []
+
+    @Option(name: .customLong("http-port"), help: "Port to connect to for http:// URLs (a local farm).")
+    var httpPort = 80
+
+    @Option(name: .customLong("https-port"), help: "Port to connect to for https:// URLs (a local farm).")
+    var httpsPort = 443
+
+    @Option(name: .customLong("ca-bundle"), help: "CA certificates to verify TLS with.")
+    var caBundle: String?
+
+    @Option(help: "Seconds each host may take, DNS, redirects and body together.")
+    var timeout = 15.0
+
+    @Option(help: "Continue an interrupted run directory (not built yet).")
+    var resume: String?
+
+    @Flag(name: .customLong("allow-private"), help: "Fetch sites that resolve to loopback, private or other non-public addresses.")
+    var allowPrivate = false
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard (1...65535).contains(httpPort), (1...65535).contains(httpsPort) else { throw ValidationError("ports are 1 to 65535") }
+        if resume != nil { throw ValidationError("--resume is not built yet") }
+    }
+
+    func run() async throws {
+        var config = ScanConfiguration(inventoryPath: inventory)
+        config.outDirectory = out
+        config.concurrency = concurrency
+        config.options.dnsServers = dnsServers
+        config.options.httpPort = httpPort
+        config.options.httpsPort = httpsPort
+        config.options.caBundle = caBundle
+        config.options.timeoutSeconds = timeout
+        config.options.allowPrivate = allowPrivate
+        if let ranges {
+            guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { Self.fail("\(ranges): cannot read") }
+            do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { Self.fail(error.description) }
+        }
+        if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { Self.fail("\(ca): cannot read the CA bundle") }
+        let outcome: ScanOutcome
+        do {
+            outcome = try await ScanRun.run(config)
+        } catch let e as InventoryError {
+            Self.fail(e.description)
+        }
+        let verdicts = Verdict.allCases.map { "\($0.rawValue) \(outcome.verdicts[$0] ?? 0)" }.joined(separator: ", ")
+        print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")
+        print("wrote \(outcome.directory)/findings.jsonl, findings.csv, summary.json")
+    }
+}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Compare two run directories: new, resolved and still-failing findings.")
+
+    @Argument(help: "The earlier run directory.") var oldRun: String
+    @Argument(help: "The later run directory.") var newRun: String
+    @Option(help: "Also write the diff to this file.") var out: String?
+
+    func run() throws {
+        let diff: RunDiff
+        do { diff = try RunDiff.compare(old: oldRun, new: newRun) } catch { Self.fail("\(error)") }
+        print(diff.text, terminator: "")
+        if let out { try Data(diff.text.utf8).write(to: URL(fileURLWithPath: out)) }
+    }
+}
+
+struct Page: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Audit one saved page.")
+
+    @Argument(help: "A saved HTML page.") var file: String
+    @Option(help: "The filed ICP number, e.g. 京ICP备12345678号-1.") var icp: String?
+    @Option(name: .customLong("service-name"), help: "The filed service name (网站名称).") var serviceName: String?
+    @Option(help: "The filed 公安备案号.") var psb: String?
+    @Option(name: .customLong("content-type"), help: "The Content-Type the page was served with.") var contentType: String?
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else { Self.fail("\(file): cannot read") }
+        let page = PageReader.read([UInt8](data), contentType: contentType)
+        print("title: \(page.title)")
+        print("charset: \(page.charset?.name ?? "-") (\(page.charset?.source.rawValue ?? "-"))")
+        for n in page.numbers {
+            print("\(n.kind.rawValue): \(n.canonical)  \(PageRules.where_(n, page))  \(n.href.map { "-> \($0)" } ?? "(no link)")")
+        }
+        for n in page.scriptNumbers { print("in <script> only: \(n.canonical)") }
+        guard let icp else { return }
+        guard let number = RecordNumber.parse(icp) else { Self.fail("--icp: not an ICP record number: '\(icp)'") }
+        let filed = FiledSite(icp: number, psbCode: psb.map(RecordNumber.psbCode) ?? "", serviceName: serviceName ?? "")
+        let findings = PageRules.evaluate(page, against: filed, host: file)
+        if findings.isEmpty { print("no findings") }
+        for f in findings { print("\(f.code.rawValue) [\(f.severity.rawValue)] \(f.detail)") }
+    }
+}

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Generates the local site farm: pages, nginx and dnsmasq configuration, a farm CA, the
+scenario inventory and the findings each scenario must produce (written by hand below, never
+derived from icpaudit's output).
+
+Everything listens on loopback only: DNS 127.0.0.1:DNS_PORT, HTTP :HTTP_PORT, HTTPS :HTTPS_PORT.
+"""
+import argparse
+import json
+import os
+import subprocess
+
+DNS_PORT, HTTP_PORT, HTTPS_PORT = 15353, 18080, 18443
+WEB = "127.0.0.1"          # nginx, http and https, inside the provider's ranges
+OUTSIDE = "127.0.1.1"      # nginx too, but outside inventories/farm-ranges.txt
+DEAD = "127.0.0.2"         # nothing listens: connection refused
+HTTPS_ONLY = "127.0.0.3"   # nginx https only: http cannot connect
+
+MIIT = "https://beian.miit.gov.cn/"
+PSB_LINK = "http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={code}"
+
+
+def footer(icp, psb="11010502000001", icp_href=MIIT, psb_href=True, extra=""):
+    icp_html = f'<a href="{icp_href}" target="_blank">{icp}</a>' if icp_href else icp
+    psb_html = ""
+    if psb:
+        text = f"京公网安备{psb}号"
+        psb_html = f'<a href="{PSB_LINK.format(code=psb)}">{text}</a>' if psb_href else text
+    return f'<div class="footer"><p>Copyright © 2026 示例科技有限公司</p><p>{icp_html} {psb_html}</p>{extra}</div>'
+
+
+def page(title, foot, body="<p>欢迎访问本站。我们提供网站建设与云主机服务。</p>", head=""):
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+<body><div class="nav"><a href="/">首页</a> <a href="/about">关于我们</a></div>
+<div class="main">{body}</div>
+{foot}
+</body></html>
+"""
+
+
+def scenarios():
+    """(domain, inventory row extras, dns, serving, page, expected {host: [codes]}, verdict)."""
+    S = []
+
+    def add(domain, icp, expect, verdict, page_html=None, dns=WEB, serve=None, row=None, www=False):
+        S.append(dict(domain=domain, icp=icp, expect=expect, verdict=verdict, page=page_html, dns=dns,
+                      serve=serve or {}, row=row or {}, www=www))
+
+    ok_icp = "京ICP备10000001号-1"
+    add("ok.test", ok_icp, {}, "pass", page("示例科技", footer(ok_icp)), www=True,
+        row=dict(service_name="示例科技", psb="京公网安备11010502000001号"))
+    gbk = page("示例科技", footer("京ICP备10000002号-1")).replace('charset="utf-8"', 'charset="gbk"')
+    add("gbk.test", "京ICP备10000002号-1", {}, "pass", gbk.replace("©", "版权").encode("gbk"), row=dict(service_name="示例科技"))
+    nodecl = page("示例科技", footer("京ICP备10000003号-1")).replace('<meta charset="utf-8">', "")
+    add("gbk-nodecl.test", "京ICP备10000003号-1", {}, "pass", nodecl.encode("gb18030"), row=dict(service_name="示例科技"))
+    big = "".join(f"<p>第{i}段：云主机与域名服务说明，内容较长，用于测试大页面。</p>" for i in range(40000))
+    add("large.test", "京ICP备10000004号-1", {}, "pass", page("示例科技", footer("京ICP备10000004号-1"), body=big))
+    add("missing.test", "京ICP备10000005号-1", {"missing.test": ["ICP_MISSING"]}, "fail", page("示例科技", footer("")))
+    add("wrong.test", "京ICP备10000006号-1", {"wrong.test": ["ICP_WRONG"]}, "fail", page("示例科技", footer("京ICP备99999999号-1")))
+    add("subject.test", "京ICP备10000007号-1", {"subject.test": ["ICP_SUBJECT_LEVEL"]}, "fail", page("示例科技", footer("京ICP备10000007号")))
+    add("yue.test", "粤ICP备10000008号-1", {}, "pass", page("示例科技", footer("粤ICP备10000008号")))
+    add("notlinked.test", "京ICP备10000009号-1", {"notlinked.test": ["ICP_NOT_LINKED"]}, "fail",
+        page("示例科技", footer("京ICP备10000009号-1", icp_href=None)))
+    add("oldlink.test", "京ICP备10000010号-1", {"oldlink.test": ["ICP_LINK_WRONG"]}, "fail",
+        page("示例科技", footer("京ICP备10000010号-1", icp_href="http://www.miitbeian.gov.cn/")))
+    add("nopsb.test", "京ICP备10000011号-1", {"nopsb.test": ["PSB_MISSING"]}, "fail", page("示例科技", footer("京ICP备10000011号-1", psb=None)))
+    add("psbwrong.test", "京ICP备10000012号-1", {"psbwrong.test": ["PSB_WRONG"]}, "fail",
+        page("示例科技", footer("京ICP备10000012号-1", psb="11010502099999")), row=dict(psb="京公网安备11010502000012号"))
+    add("psbunlinked.test", "京ICP备10000013号-1", {"psbunlinked.test": ["PSB_NOT_LINKED"]}, "fail",
+        page("示例科技", footer("京ICP备10000013号-1", psb_href=False)))
+    add("title.test", "京ICP备10000014号-1", {"title.test": ["TITLE_MISMATCH"]}, "fail",
+        page("欢迎光临", footer("京ICP备10000014号-1")), row=dict(service_name="示例科技"))
+    add("restricted.test", "京ICP备10000015号-1", {"restricted.test": ["TITLE_RESTRICTED"]}, "review",
+        page("示例科技论坛", footer("京ICP备10000015号-1")), row=dict(service_name="示例科技"))
+    spa = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例科技</title></head><body><div id="app"></div>'
+           '<script>window.__FOOTER__={icp:"京ICP备10000016号-1",psb:"京公网安备11010502000016号"};</script>'
+           '<script src="/app.js"></script></body></html>')
+    add("spa.test", "京ICP备10000016号-1", {"spa.test": ["ICP_MISSING", "PAGE_SCRIPT_RENDERED", "PSB_MISSING"]}, "fail", spa)
+    split = page("示例科技", '<div id="copyright">备案号：<span>京ICP备</span><span>１０００００１７</span><span>号－１</span> '
+                 f'<a href="{PSB_LINK.format(code="11010502000001")}">京公网安备 11010502000001 号</a></div>')
+    split = split.replace("<span>京ICP备</span>", f'<a href="{MIIT}"><span>京ICP备</span>').replace("<span>号－１</span>", "<span>号－１</span></a>")
+    add("split.test", "京ICP备10000017号-1", {}, "pass", split)
+    add("redirect-a.test", "京ICP备10000018号-1", {}, "pass", serve={"redirect": "http://redirect-b.test/"})
+    add("redirect-b.test", "京ICP备10000019号-1", {}, "pass", page("示例科技", footer("京ICP备10000019号-1")))
+    add("offsite.test", "京ICP备10000020号-1", {"offsite.test": ["REDIRECT_OFFSITE"]}, "review", serve={"redirect": "http://elsewhere.test/"})
+    add("nxdomain.test", "京ICP备10000021号-1", {"nxdomain.test": ["DNS_NO_RECORD"], "www.nxdomain.test": ["DNS_NO_RECORD"]},
+        "unreachable", dns=None, www=True)
+    add("nodata.test", "京ICP备10000022号-1", {"nodata.test": ["DNS_NO_RECORD"]}, "unreachable", dns="txt-only")
+    add("servfail.test", "京ICP备10000023号-1", {"servfail.test": ["DNS_ERROR"]}, "unreachable", dns="servfail")
+    add("refused.test", "京ICP备10000024号-1", {"refused.test": ["CONNECT_FAILED"]}, "unreachable", dns=DEAD)
+    add("httpsonly.test", "京ICP备10000025号-1", {}, "pass", page("示例科技", footer("京ICP备10000025号-1")), dns=HTTPS_ONLY)
+    add("tlsbad.test", "京ICP备10000026号-1", {"tlsbad.test": ["TLS_FAILED"]}, "review",
+        page("示例科技", footer("京ICP备10000026号-1")), serve={"https_redirect": True, "bad_cert": True})
+    add("http500.test", "京ICP备10000027号-1", {"http500.test": ["HTTP_ERROR"]}, "unreachable", serve={"status": 500})
+    add("slow.test", "京ICP备10000028号-1", {"slow.test": ["TIMEOUT"]}, "unreachable",
+        page("示例科技", footer("京ICP备10000028号-1"), body="<p>慢</p>" * 400), serve={"slow": True})
+    add("loop.test", "京ICP备10000029号-1", {"loop.test": ["HTTP_ERROR"]}, "unreachable", serve={"loop": True})
+    add("notprovider.test", "京ICP备10000030号-1", {"notprovider.test": ["IP_NOT_PROVIDER"]}, "fail",
+        page("示例科技", footer("京ICP备10000030号-1")), dns=OUTSIDE)
+    add("notfiled.test", "京ICP备10000031号-1", {"notfiled.test": ["IP_NOT_FILED"]}, "fail",
+        page("示例科技", footer("京ICP备10000031号-1")), row=dict(ips="127.0.0.9"))
+    add("xn--fsqu00a.test", "京ICP备10000032号-1", {}, "pass", page("示例科技", footer("京ICP备10000032号-1")),
+        row=dict(domain="例子.test"))
+    add("cname.test", "京ICP备10000033号-1", {}, "pass", page("示例科技", footer("京ICP备10000033号-1")), www="cname")
+    return S
+
+
+BULK_KINDS = [  # kind, expected codes on each host, verdict
+    ("ok", [], "pass"),
+    ("ok", [], "pass"),
+    ("ok", [], "pass"),
+    ("missing", ["ICP_MISSING"], "fail"),
+    ("unlinked", ["ICP_NOT_LINKED"], "fail"),
+    ("nopsb", ["PSB_MISSING"], "fail"),
+]
+
+
+def bulk_page(kind):
+    icp = '京ICP备2<!--# echo var="num" -->号-1'
+    body = "".join(f"<p>第{i}段：本公司提供云主机、域名注册与网站建设服务，欢迎咨询。</p>" for i in range(600))
+    if kind == "missing":
+        return page("批量站点", footer(""), body=body)
+    if kind == "unlinked":
+        return page("批量站点", footer(icp, icp_href=None), body=body)
+    if kind == "nopsb":
+        return page("批量站点", footer(icp, psb=None), body=body)
+    return page("批量站点", footer(icp), body=body)
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    with open(path, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+        f.write(data)
+
+
+def make_ca(farm, domains):
+    ca = os.path.join(farm, "ca")
+    os.makedirs(ca, exist_ok=True)
+    run = lambda *a: subprocess.run(a, check=True, cwd=ca, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650",
+        "-subj", "/CN=icpaudit farm CA")
+    # OpenSSL rejects a wildcard directly under a TLD (*.test), so every name is listed.
+    names = [n for d in domains for n in (d, "www." + d)]
+    with open(os.path.join(ca, "san.cnf"), "w") as f:
+        f.write("subjectAltName=" + ",".join("DNS:" + n for n in names) + "\nbasicConstraints=CA:FALSE\n")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=farm.test")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.crt", "-days", "3650", "-extfile", "san.cnf")
+    # Not signed by the farm CA: verification fails, the page is still readable.
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "bad.key", "-out", "bad.crt", "-days", "3650",
+        "-subj", "/CN=tlsbad.test", "-addext", "subjectAltName=DNS:tlsbad.test")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--farm", required=True)
+    ap.add_argument("--bulk", type=int, default=0, help="extra generated sites b00001.test…")
+    ap.add_argument("--delay-ms", type=int, default=0, help="server-side delay per bulk response")
+    args = ap.parse_args()
+    farm = os.path.abspath(args.farm)
+    www = os.path.join(farm, "www")
+    make_ca(farm, [s["domain"] for s in scenarios()] + ["elsewhere.test"])
+
+    hosts_lines, dns_conf, servers, inventory, expected = [], [], [], [], []
+    inventory.append("domain,icp,service_name,ips,psb,hosts")
+    for s in scenarios():
+        d = s["domain"]
+        hosts = [d] + ([f"www.{d}"] if s["www"] else [])
+        if s["dns"] == "txt-only":
+            dns_conf.append(f'txt-record={d},"v=spf1 -all"')
+        elif s["dns"] == "servfail":
+            dns_conf.append(f"server=/{d}/#")
+        elif s["dns"]:
+            hosts_lines.append(f"{s['dns']} {d}")
+            if s["www"] is True:
+                hosts_lines.append(f"{s['dns']} www.{d}")
+            elif s["www"] == "cname":
+                dns_conf.append(f"cname=www.{d},{d}")
+                hosts = [d, f"www.{d}"]
+        if s["page"] is not None:
+            write(os.path.join(www, d, "index.html"), s["page"])
+        servers.append(server_block(d, s, farm))
+        r = s["row"]
+        inventory.append(",".join([r.get("domain", d), s["icp"], r.get("service_name", ""), r.get("ips", ""), r.get("psb", ""),
+                                   ";".join(hosts) if (s["www"] or r.get("hosts")) else d]))
+        expected.append(dict(domain=d, verdict=s["verdict"], hosts=hosts,
+                             findings={h: sorted(s["expect"].get(h, [])) for h in hosts}))
+    hosts_lines.append(f"{WEB} elsewhere.test")
+    write(os.path.join(www, "elsewhere.test", "index.html"), page("别处", footer("京ICP备88888888号-1")))
+
+    bulk_inventory = ["domain,icp,service_name"]
+    if args.bulk:
+        for name, body in {k: bulk_page(k) for k, _, _ in BULK_KINDS}.items():
+            write(os.path.join(farm, "bulk", name + ".html"), body)
+        kind_map = []
+        with open(os.path.join(farm, "bulk-hosts"), "w") as f:
+            for i in range(1, args.bulk + 1):
+                d = f"b{i:05d}.test"
+                f.write(f"{WEB} {d} www.{d}\n")
+                kind, codes, verdict = BULK_KINDS[i % len(BULK_KINDS)]
+                if kind != "ok":
+                    kind_map.append(f"    {d} {kind};\n    www.{d} {kind};")
+                bulk_inventory.append(f"{d},京ICP备2{i:05d}号-1,批量站点")
+                expected.append(dict(domain=d, verdict=verdict, hosts=[d, f"www.{d}"],
+                                     findings={h: sorted(codes) for h in (d, f"www.{d}")}))
+        servers.append(bulk_block(farm, kind_map, args.delay_ms))
+    write(os.path.join(farm, "bulk-inventory.csv"), "\n".join(bulk_inventory) + "\n")
+
+    write(os.path.join(farm, "hosts"), "\n".join(hosts_lines) + "\n")
+    write(os.path.join(farm, "dnsmasq.conf"), dnsmasq_conf(farm, dns_conf, bool(args.bulk)))
+    write(os.path.join(farm, "nginx.conf"), nginx_conf(farm, servers))
+    write(os.path.join(farm, "inventory.csv"), "\n".join(inventory) + "\n")
+    with open(os.path.join(farm, "expected.jsonl"), "w", encoding="utf-8") as f:
+        for e in expected:
+            f.write(json.dumps(e, ensure_ascii=False) + "\n")
+
+
+def dnsmasq_conf(farm, extra, bulk):
+    lines = [
+        f"port={DNS_PORT}", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "no-poll",
+        "local=/test/",  # answer .test from local data only: unknown names are NXDOMAIN
+        f"addn-hosts={farm}/hosts", "cache-size=10000", "dns-forward-max=1000",
+    ]
+    if bulk:
+        lines.append(f"addn-hosts={farm}/bulk-hosts")
+    return "\n".join(lines + extra) + "\n"
+
+
+def server_block(d, s, farm):
+    names = f"{d} www.{d}"
+    serve = s["serve"]
+    root = f"{farm}/www/{d}"
+    if "redirect" in serve:
+        body = f"return 301 {serve['redirect']};"
+    elif "status" in serve:
+        body = f"return {serve['status']};"
+    elif serve.get("loop"):
+        body = "location = / { return 302 /a; } location = /a { return 302 /b; } location = /b { return 302 /a; }"
+    elif serve.get("slow"):
+        body = f"root {root}; limit_rate 64; gzip off;"
+    else:
+        body = f"root {root};"
+    listen_http = [f"listen {ip}:{HTTP_PORT};" for ip in (WEB, OUTSIDE)]
+    listen_https = [f"listen {ip}:{HTTPS_PORT} ssl;" for ip in (WEB, OUTSIDE, HTTPS_ONLY)]
+    cert = f"ssl_certificate {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.crt; " \
+           f"ssl_certificate_key {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.key;"
+    http_body = "return 301 https://$host/;" if serve.get("https_redirect") else body
+    return (f"server {{ {' '.join(listen_http)} server_name {names}; {http_body} }}\n"
+            f"server {{ {' '.join(listen_https)} server_name {names}; {cert} {body} }}\n")
+
+
+def bulk_block(farm, kind_map, delay_ms):
+    delay = f"echo_sleep {delay_ms / 1000:.3f};" if delay_ms else ""
+    return (
+        "map $host $bulk_kind {\n    hostnames;\n    default ok;\n" + "\n".join(kind_map) + "\n}\n"
+        f"server {{ listen {WEB}:{HTTP_PORT}; server_name ~^(www\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
+        f"  location = / {{ {delay} rewrite ^ /$bulk_kind.html last; }}\n"
+        "  location / { }\n}\n"
+    )
+
+
+def nginx_conf(farm, servers):
+    user = "user root root;" if os.geteuid() == 0 else ""
+    return f"""{user}
+load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+worker_processes 1;
+pid {farm}/nginx.pid;
+error_log {farm}/nginx-error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  client_body_temp_path {farm}/tmp; proxy_temp_path {farm}/tmp; fastcgi_temp_path {farm}/tmp;
+  uwsgi_temp_path {farm}/tmp; scgi_temp_path {farm}/tmp;
+  default_type text/html;
+  gzip on; gzip_min_length 0; 
+  keepalive_requests 100000; port_in_redirect off;
+  server_names_hash_bucket_size 128; server_names_hash_max_size 65536;
+  map_hash_bucket_size 128; map_hash_max_size 262144;
+  ssl_protocols TLSv1.2 TLSv1.3;
+{"".join("  " + s for s in servers)}
+}}
+"""
+
+
+if __name__ == "__main__":
+    main()
