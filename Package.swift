@@ -39,6 +39,7 @@ let package = Package(
         .testTarget(name: "ICPRulesTests", dependencies: ["ICPRules", "ICPScan", "ICPModel"]),
         .testTarget(name: "ICPScanTests", dependencies: ["ICPScan"]),
         .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPRules"]),
+        .testTarget(name: "ICPReportTests", dependencies: ["ICPReport", "ICPModel"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ICPModel"]),
     ]
 )

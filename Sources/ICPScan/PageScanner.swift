@@ -193,9 +193,9 @@ public final class PageScanner {
         guard let ch, len > 0 else { return }
         let bytes = UnsafeRawBufferPointer(start: ch, count: Int(len))
         if titleDepth > 0 {
-            if title.utf8.count < PageScanner.maxTitleBytes {
-                title += String(decoding: bytes.prefix(PageScanner.maxTitleBytes - title.utf8.count), as: UTF8.self)
-            }
+            var room = min(bytes.count, PageScanner.maxTitleBytes - title.utf8.count)
+            if room < bytes.count { while room > 0 && bytes[room] & 0xC0 == 0x80 { room -= 1 } }  // whole characters only
+            if room > 0 { title += String(decoding: bytes.prefix(room), as: UTF8.self) }
             return
         }
         if scriptDepth > 0 {

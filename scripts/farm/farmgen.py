@@ -185,7 +185,7 @@ def main():
         r = s["row"]
         inventory.append(",".join([r.get("domain", d), s["icp"], r.get("service_name", ""), r.get("ips", ""), r.get("psb", ""),
                                    ";".join(hosts) if (s["www"] or r.get("hosts")) else d]))
-        expected.append(dict(domain=d, verdict=s["verdict"], hosts=hosts,
+        expected.append(dict(set="scenario", domain=d, verdict=s["verdict"], hosts=hosts,
                              findings={h: sorted(s["expect"].get(h, [])) for h in hosts}))
     hosts_lines.append(f"{WEB} elsewhere.test")
     write(os.path.join(www, "elsewhere.test", "index.html"), page("别处", footer("京ICP备88888888号-1")))
@@ -203,7 +203,7 @@ def main():
                 if kind != "ok":
                     kind_map.append(f"    {d} {kind};\n    www.{d} {kind};")
                 bulk_inventory.append(f"{d},京ICP备2{i:05d}号-1,批量站点")
-                expected.append(dict(domain=d, verdict=verdict, hosts=[d, f"www.{d}"],
+                expected.append(dict(set="bulk", domain=d, verdict=verdict, hosts=[d, f"www.{d}"],
                                      findings={h: sorted(codes) for h in (d, f"www.{d}")}))
         servers.append(bulk_block(farm, kind_map, args.delay_ms))
     write(os.path.join(farm, "bulk-inventory.csv"), "\n".join(bulk_inventory) + "\n")

@@ -1,0 +1,45 @@
+import XCTest
+import ICPModel
+@testable import ICPReport
+
+final class WriterTests: XCTestCase {
+    func testCSVCellsAreQuotedAndFormulasNeutralised() {
+        XCTAssertEqual(CSVEncoder.cell("plain"), "plain")
+        XCTAssertEqual(CSVEncoder.cell("a,b"), "\"a,b\"")
+        XCTAssertEqual(CSVEncoder.cell("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(CSVEncoder.cell("line\nbreak"), "\"line\nbreak\"")
+        for formula in ["=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)"] {
+            XCTAssertTrue(CSVEncoder.cell(formula).hasPrefix("'") || CSVEncoder.cell(formula).hasPrefix("\"'"), formula)
+        }
+    }
+
+    func testJSONLinesRecordShape() throws {
+        var host = HostRecord(host: "example.cn")
+        host.ips = ["203.0.113.10"]
+        host.url = "http://example.cn/"
+        host.status = 200
+        host.title = "示例\"科技\"\n"
+        let record = SiteRecord(domain: "example.cn", line: 2, verdict: .fail, checkedAt: "2026-11-23T02:00:00Z",
+                                findings: [Finding(.icpNotLinked, host: "www.example.cn", detail: "d")], hosts: [host])
+        var encoder = JSONLinesEncoder()
+        let bytes = encoder.encode(record)
+        XCTAssertEqual(bytes.last, 0x0A)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        XCTAssertEqual(object["verdict"] as? String, "fail")
+        let f = try XCTUnwrap((object["findings"] as? [[String: Any]])?.first)
+        XCTAssertEqual(f["code"] as? String, "ICP_NOT_LINKED")
+        XCTAssertEqual(f["severity"] as? String, "error")
+        let h = try XCTUnwrap((object["hosts"] as? [[String: Any]])?.first)
+        XCTAssertEqual(h["title"] as? String, "示例\"科技\"\n")
+        XCTAssertTrue(h["final_url"] is NSNull)
+    }
+
+    func testVerdicts() {
+        let warn = Finding(.titleRestricted, host: "a", detail: "")
+        let error = Finding(.icpMissing, host: "a", detail: "")
+        XCTAssertEqual(Verdict.of(findings: [], hostsOpened: 2, hostCount: 2), .pass)
+        XCTAssertEqual(Verdict.of(findings: [warn], hostsOpened: 1, hostCount: 2), .review)
+        XCTAssertEqual(Verdict.of(findings: [warn, error], hostsOpened: 1, hostCount: 2), .fail)
+        XCTAssertEqual(Verdict.of(findings: [error], hostsOpened: 0, hostCount: 2), .unreachable)
+    }
+}

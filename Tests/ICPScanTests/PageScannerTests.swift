@@ -1,0 +1,108 @@
+import XCTest
+@testable import ICPScan
+
+/// Records what a scanner emits, as text with markers for places and boundaries.
+final class Recorder: TextSink {
+    var runs: [(String, TextPlace)] = []
+    var boundaries = 0
+    func text(_ bytes: UnsafeRawBufferPointer, at place: TextPlace) {
+        runs.append((String(decoding: bytes, as: UTF8.self), place))
+    }
+    func boundary() { boundaries += 1 }
+    var all: String { runs.map(\.0).joined() }
+}
+
+final class PageScannerTests: XCTestCase {
+    private func scan(_ bytes: [UInt8], contentType: String? = nil, chunk: Int = 4096) -> (PageScanner, Recorder, Recorder) {
+        let visible = Recorder(), script = Recorder()
+        let scanner = PageScanner(contentType: contentType, visible: visible, script: script)
+        var i = 0
+        bytes.withUnsafeBytes { all in
+            while i < all.count {
+                let n = min(chunk, all.count - i)
+                scanner.feed(UnsafeRawBufferPointer(rebasing: all[i..<i + n]))
+                i += n
+            }
+        }
+        scanner.finish()
+        return (scanner, visible, script)
+    }
+
+    private func gbk(_ s: String) -> [UInt8] {
+        // GB18030 bytes of a few fixed characters, so the test needs no encoder.
+        let table: [Character: [UInt8]] = ["京": [0xBE, 0xA9], "备": [0xB1, 0xB8], "号": [0xBA, 0xC5], "示": [0xCA, 0xBE], "例": [0xC0, 0xFD]]
+        return s.flatMap { table[$0] ?? Array(String($0).utf8) }
+    }
+
+    func testCharsetPrecedenceIsBOMThenHeaderThenMetaThenSniff() {
+        let meta = Array("<html><head><meta charset=\"gbk\"><title>t</title></head><body>x</body></html>".utf8)
+        XCTAssertEqual(scan(meta).0.charset, CharsetDecision(name: "GB18030", source: .meta))
+        XCTAssertEqual(scan(meta, contentType: "text/html; charset=UTF-8").0.charset, CharsetDecision(name: "UTF-8", source: .http))
+        XCTAssertEqual(scan([0xEF, 0xBB, 0xBF] + meta, contentType: "text/html; charset=gbk").0.charset,
+                       CharsetDecision(name: "UTF-8", source: .bom, bomLength: 3))
+        let httpEquiv = Array("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"><title>t</title>".utf8)
+        XCTAssertEqual(scan(httpEquiv).0.charset, CharsetDecision(name: "GB18030", source: .meta))
+        XCTAssertEqual(scan(Array("<p>plain ascii</p>".utf8)).0.charset, CharsetDecision(name: "UTF-8", source: .sniff))
+    }
+
+    /// An undeclared GBK page is not read as Latin-1 (libxml2's own fallback) but as GB18030.
+    func testUndeclaredGBKIsSniffedAndDecoded() {
+        let page = Array("<html><head><title>".utf8) + gbk("示例") + Array("</title></head><body><p>".utf8) + gbk("京ICP备12345678号")
+            + Array("</p></body></html>".utf8)
+        let (scanner, visible, _) = scan(page)
+        XCTAssertEqual(scanner.charset, CharsetDecision(name: "GB18030", source: .sniff))
+        XCTAssertEqual(scanner.title, "示例")
+        XCTAssertTrue(visible.all.contains("京ICP备12345678号"), visible.all)
+    }
+
+    func testHiddenContentIsNotVisibleAndScriptsGoToTheScriptSink() {
+        let html = """
+        <html><head><title>T</title><style>.a{content:"京ICP备1号"}</style></head><body>
+        <!-- 京ICP备11111111号 --><template><p>京ICP备22222222号</p></template>
+        <script type="text/template">京ICP备33333333号</script><p>shown</p></body></html>
+        """
+        let (_, visible, script) = scan(Array(html.utf8))
+        XCTAssertFalse(visible.all.contains("ICP"), visible.all)
+        XCTAssertTrue(visible.all.contains("shown"))
+        XCTAssertEqual(script.all, "京ICP备33333333号")
+    }
+
+    func testFooterRegionAndAnchorsAreAttributed() {
+        let html = """
+        <body><p>body</p><div class="site-Footer"><a href=" https://beian.miit.gov.cn/ ">icp</a><a>bare</a></div>
+        <div id="bottom">b</div><el-footer>c</el-footer><footer>d</footer></body>
+        """
+        let (_, visible, _) = scan(Array(html.utf8))
+        let place = Dictionary(visible.runs.map { ($0.0.trimmingCharacters(), $0.1) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(place["body"]?.inFooter, false)
+        XCTAssertEqual(place["icp"]?.inFooter, true)
+        XCTAssertEqual(place["icp"]?.anchor?.href, " https://beian.miit.gov.cn/ ")
+        XCTAssertNotNil(place["bare"]?.anchor)
+        XCTAssertNil(place["bare"]?.anchor?.href)
+        XCTAssertEqual(place["b"]?.inFooter, true)
+        XCTAssertEqual(place["c"]?.inFooter, true)
+        XCTAssertEqual(place["d"]?.inFooter, true)
+    }
+
+    /// Chunking never changes what comes out, down to one byte at a time.
+    func testChunkingDoesNotChangeTheResult() {
+        let html = Array("<html><head><meta charset=utf-8><title>示例 科技</title></head><body><p>前文</p><div class=footer><a href=\"https://beian.miit.gov.cn/\">京ICP备12345678号-1</a></div></body></html>".utf8)
+        let (whole, wholeText, _) = scan(html)
+        for chunk in [1, 2, 3, 7, 64] {
+            let (s, v, _) = scan(html, chunk: chunk)
+            XCTAssertEqual(s.title, whole.title, "chunk \(chunk)")
+            XCTAssertEqual(v.all, wholeText.all, "chunk \(chunk)")
+            XCTAssertEqual(s.charset, whole.charset)
+        }
+        XCTAssertEqual(whole.title, "示例 科技")
+    }
+
+    func testTitleIsCapped() {
+        let html = Array(("<title>" + String(repeating: "长", count: 100_000) + "</title><p>x</p>").utf8)
+        XCTAssertLessThanOrEqual(scan(html).0.title.utf8.count, PageScanner.maxTitleBytes)
+    }
+}
+
+private extension String {
+    func trimmingCharacters() -> String { split(whereSeparator: \.isWhitespace).joined() }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// The built `icpaudit` binary and the site farm that `scripts/sitefarm start` runs on loopback.
+enum Farm {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let dir = repo.appendingPathComponent("farm")
+    static let dns = "127.0.0.1:15353"
+
+    /// The binary SwiftPM built beside this test bundle.
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["ICPAUDIT_BIN"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("icpaudit")
+    }
+
+    /// Options that point a scan at the farm.
+    static var scanOptions: [String] {
+        ["--dns-server", dns, "--http-port", "18080", "--https-port", "18443",
+         "--ca-bundle", dir.appendingPathComponent("ca/ca.crt").path,
+         "--ranges", repo.appendingPathComponent("inventories/farm-ranges.txt").path]
+    }
+
+    static func requireRunning() throws {
+        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("nginx.pid").path),
+              FileManager.default.fileExists(atPath: dir.appendingPathComponent("dnsmasq.pid").path) else {
+            XCTFail("the site farm is not running: start it with scripts/sitefarm start (scripts/test does)")
+            throw XCTSkip("no farm")
+        }
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func icpaudit(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        // stderr goes to a file so that a chatty run can never block on a full pipe.
+        let errFile = tempDir().appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        let errHandle = try FileHandle(forWritingTo: errFile)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = errHandle
+        try p.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try errHandle.close()
+        return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
+    }
+
+    static func tempDir() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("icpaudit-test-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func records(_ run: URL) throws -> [[String: Any]] {
+        let text = try String(contentsOf: run.appendingPathComponent("findings.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    struct Expected: Decodable {
+        /// `scenario` (farm/inventory.csv) or `bulk` (farm/bulk-inventory.csv).
+        var set: String
+        var domain: String
+        var verdict: String
+        var hosts: [String]
+        var findings: [String: [String]]
+    }
+
+    static func expected(_ set: String) throws -> [String: Expected] {
+        let text = try String(contentsOf: dir.appendingPathComponent("expected.jsonl"), encoding: .utf8)
+        var out: [String: Expected] = [:]
+        for line in text.split(separator: "\n") {
+            let e = try JSONDecoder().decode(Expected.self, from: Data(line.utf8))
+            if e.set == set { out[e.domain] = e }
+        }
+        return out
+    }
+}

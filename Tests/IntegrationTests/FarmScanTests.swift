@@ -1,0 +1,180 @@
+import Foundation
+import XCTest
+
+/// Runs the real binary against the real farm (dnsmasq + nginx on loopback) and asserts the
+/// findings of every scenario, host by host, against expectations written in scripts/farm.
+final class FarmScanTests: XCTestCase {
+    private func scan(_ inventory: URL, extra: [String] = ["--allow-private", "--timeout", "3"]) throws -> (URL, Farm.Run) {
+        try Farm.requireRunning()
+        let out = Farm.tempDir()
+        let run = try Farm.icpaudit(["scan", inventory.path, "--out", out.path] + Farm.scanOptions + extra)
+        return (out, run)
+    }
+
+    /// Checks that every expected domain has exactly one record with exactly the expected codes.
+    private func assertExact(_ records: [[String: Any]], _ expected: [String: Farm.Expected], file: StaticString = #filePath, line: UInt = #line) {
+        var seen: [String: Int] = [:]
+        for r in records {
+            let domain = r["domain"] as? String ?? "?"
+            seen[domain, default: 0] += 1
+            guard let e = expected[domain] else { XCTFail("unexpected record for \(domain)", file: file, line: line); continue }
+            XCTAssertEqual(r["verdict"] as? String, e.verdict, "\(domain) verdict", file: file, line: line)
+            let findings = r["findings"] as? [[String: Any]] ?? []
+            for host in e.hosts {
+                let codes = findings.filter { $0["host"] as? String == host }.compactMap { $0["code"] as? String }.sorted()
+                XCTAssertEqual(codes, e.findings[host] ?? [], "\(domain): findings on \(host)", file: file, line: line)
+            }
+            let hosts = (r["hosts"] as? [[String: Any]] ?? []).compactMap { $0["host"] as? String }
+            XCTAssertEqual(hosts.sorted(), e.hosts.sorted(), "\(domain): hosts audited", file: file, line: line)
+        }
+        for domain in expected.keys { XCTAssertEqual(seen[domain], 1, "\(domain): records", file: file, line: line) }
+    }
+
+    func testEveryScenarioGivesItsExactFindings() throws {
+        let (out, run) = try scan(Farm.dir.appendingPathComponent("inventory.csv"))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let records = try Farm.records(out)
+        let expected = try Farm.expected("scenario")
+        assertExact(records, expected)
+
+        // Every SPEC code but IP_PRIVATE (its own test) is raised by some scenario.
+        let raised = Set(records.flatMap { ($0["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } })
+        let all: Set<String> = ["DNS_NO_RECORD", "DNS_ERROR", "CONNECT_FAILED", "TLS_FAILED", "HTTP_ERROR", "TIMEOUT",
+                                "IP_NOT_PROVIDER", "IP_NOT_FILED", "ICP_MISSING", "ICP_WRONG", "ICP_SUBJECT_LEVEL",
+                                "ICP_NOT_LINKED", "ICP_LINK_WRONG", "PSB_MISSING", "PSB_WRONG", "PSB_NOT_LINKED",
+                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_SCRIPT_RENDERED", "REDIRECT_OFFSITE"]
+        XCTAssertEqual(all.subtracting(raised), [])
+
+        func host(_ domain: String, _ name: String? = nil) throws -> [String: Any] {
+            let r = try XCTUnwrap(records.first { $0["domain"] as? String == domain }, domain)
+            let hosts = r["hosts"] as? [[String: Any]] ?? []
+            return try XCTUnwrap(hosts.first { $0["host"] as? String == (name ?? domain) }, domain)
+        }
+        // Charset decided as a zh-CN browser does, and recorded.
+        XCTAssertEqual(try host("gbk.test")["charset"] as? String, "GB18030")
+        XCTAssertEqual(try host("gbk.test")["charset_source"] as? String, "meta")
+        XCTAssertEqual(try host("gbk-nodecl.test")["charset_source"] as? String, "sniff")
+        XCTAssertEqual(try host("gbk-nodecl.test")["icp"] as? [String], ["京ICP备10000003号-1"])
+        XCTAssertEqual(try host("gbk-nodecl.test")["title"] as? String, "示例科技")
+        // http that cannot connect falls back to https; redirects are recorded.
+        XCTAssertEqual(try host("httpsonly.test")["final_url"] as? String, "https://httpsonly.test/")
+        XCTAssertEqual(try host("redirect-a.test")["final_url"] as? String, "http://redirect-b.test/")
+        XCTAssertEqual(try host("tlsbad.test")["final_url"] as? String, "https://tlsbad.test/")
+        // The large page (gzip on the wire) is read to its footer.
+        XCTAssertGreaterThan(try host("large.test")["bytes"] as? Int ?? 0, 2_000_000)
+        let ok = try host("ok.test", "www.ok.test")
+        XCTAssertEqual(ok["icp_links"] as? [String], ["https://beian.miit.gov.cn/"])
+        XCTAssertEqual(ok["ips"] as? [String], ["127.0.0.1"])
+        XCTAssertEqual(ok["status"] as? Int, 200)
+        XCTAssertEqual(try host("xn--fsqu00a.test")["icp"] as? [String], ["京ICP备10000032号-1"])
+
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
+        XCTAssertEqual(summary["sites"] as? Int, records.count)
+        let csv = try Data(contentsOf: out.appendingPathComponent("findings.csv"))
+        XCTAssertEqual(Array(csv.prefix(3)), [0xEF, 0xBB, 0xBF])
+        let csvLines = String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n")
+        XCTAssertEqual(csvLines.first, "domain,verdict,codes,hosts_ok,title,icp_found,psb_found,final_url,detail")
+        XCTAssertEqual(csvLines.count, records.count + 1)
+    }
+
+    /// The bulk farm (`scripts/sitefarm start --bulk N`): every generated site, exact.
+    func testBulkFarmGivesExactFindingsForEverySite() throws {
+        let (out, run) = try scan(Farm.dir.appendingPathComponent("bulk-inventory.csv"), extra: ["--allow-private", "--concurrency", "300"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let records = try Farm.records(out)
+        let expected = try Farm.expected("bulk")
+        XCTAssertGreaterThanOrEqual(expected.count, 12)
+        XCTAssertEqual(records.count, expected.count)
+        assertExact(records, expected)
+    }
+
+    func testNonPublicAddressesAreNotFetchedByDefault() throws {
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("inv.csv")
+        try "domain,icp\nok.test,京ICP备10000001号-1\n".write(to: inventory, atomically: true, encoding: .utf8)
+        let (out, run) = try scan(inventory, extra: [])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let r = try XCTUnwrap(try Farm.records(out).first)
+        XCTAssertEqual(r["verdict"] as? String, "unreachable")
+        let findings = r["findings"] as? [[String: Any]] ?? []
+        XCTAssertEqual(findings.compactMap { $0["code"] as? String }, ["IP_PRIVATE", "IP_PRIVATE"])
+        XCTAssertEqual(Set(findings.compactMap { $0["host"] as? String }), ["ok.test", "www.ok.test"])
+        XCTAssertTrue((r["hosts"] as? [[String: Any]] ?? []).allSatisfy { $0["bytes"] as? Int == 0 && $0["status"] is NSNull })
+    }
+
+    func testBadRowsAreReportedWithLineAndFieldAndSkipped() throws {
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("bad.csv")
+        try """
+        domain,icp,ips
+        ok.test,京ICP备10000001号-1,
+        ,京ICP备10000001号-1,
+        wrong.test,not a number,
+        notfiled.test,京ICP备10000031号-1,999.1.1.1
+        "yue.test",粤ICP备10000008号-1,"127.0.0.1"
+
+        """.write(to: inventory, atomically: true, encoding: .utf8)
+        let (out, run) = try scan(inventory)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("bad.csv:3: field 'domain': missing"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("bad.csv:4: field 'icp'"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("bad.csv:5: field 'ips': not an IP address: '999.1.1.1'"), run.stderr)
+        let records = try Farm.records(out)
+        XCTAssertEqual(Set(records.compactMap { $0["domain"] as? String }), ["ok.test", "yue.test"])
+        XCTAssertEqual(records.first { $0["domain"] as? String == "yue.test" }?["line"] as? Int, 6)
+        let bad = try String(contentsOf: out.appendingPathComponent("bad_rows.jsonl"), encoding: .utf8)
+        XCTAssertEqual(bad.split(separator: "\n").count, 3)
+    }
+
+    func testAFileThatIsNotAnInventoryExitsTwo() throws {
+        let dir = Farm.tempDir()
+        let notInventory = dir.appendingPathComponent("notes.csv")
+        try "name,phone\nzhang,123\n".write(to: notInventory, atomically: true, encoding: .utf8)
+        let run = try Farm.icpaudit(["scan", notInventory.path, "--out", dir.appendingPathComponent("run").path])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("notes.csv:1: not an inventory"), run.stderr)
+        let missing = try Farm.icpaudit(["scan", dir.appendingPathComponent("absent.csv").path])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("absent.csv: cannot open"), missing.stderr)
+    }
+
+    func testShippedSampleInventoryIsTheFarms() throws {
+        try Farm.requireRunning()
+        let shipped = try String(contentsOf: Farm.repo.appendingPathComponent("inventories/sample.csv"), encoding: .utf8)
+        let farm = try String(contentsOf: Farm.dir.appendingPathComponent("inventory.csv"), encoding: .utf8)
+        XCTAssertEqual(shipped, farm, "regenerate inventories/sample.csv from farm/inventory.csv")
+    }
+
+    func testPageCommandAuditsASavedPage() throws {
+        let corpus = Farm.repo.deletingLastPathComponent().appendingPathComponent("shared/corpus/048.html")
+        let run = try Farm.icpaudit(["page", corpus.path, "--icp", "京ICP备05004340号-1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("ICP_LINK_WRONG [error] 京ICP备05004340号-1 links to http://www.miitbeian.gov.cn/"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("PSB_NOT_LINKED"), run.stdout)
+    }
+
+    func testDiffReportsNewAndResolvedFindings() throws {
+        let dir = Farm.tempDir()
+        let old = dir.appendingPathComponent("old"), new = dir.appendingPathComponent("new")
+        for d in [old, new] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        try """
+        {"domain":"a.cn","verdict":"fail","findings":[{"code":"ICP_MISSING","host":"a.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"b.cn","verdict":"fail","findings":[{"code":"PSB_MISSING","host":"b.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"gone.cn","verdict":"pass","findings":[],"hosts":[]}
+
+        """.write(to: old.appendingPathComponent("findings.jsonl"), atomically: true, encoding: .utf8)
+        try """
+        {"domain":"a.cn","verdict":"fail","findings":[{"code":"ICP_NOT_LINKED","host":"a.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"b.cn","verdict":"fail","findings":[{"code":"PSB_MISSING","host":"b.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"new.cn","verdict":"pass","findings":[],"hosts":[]}
+
+        """.write(to: new.appendingPathComponent("findings.jsonl"), atomically: true, encoding: .utf8)
+        let run = try Farm.icpaudit(["diff", old.path, new.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("new: 1\n  ICP_NOT_LINKED (1): a.cn"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("resolved: 1\n  ICP_MISSING (1): a.cn"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("still failing: 1\n  PSB_MISSING (1): b.cn"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("domains added: 1 (new.cn)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("domains removed: 1 (gone.cn)"), run.stdout)
+    }
+}
