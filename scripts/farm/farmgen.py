@@ -252,11 +252,12 @@ def server_block(d, s, farm):
 
 
 def bulk_block(farm, kind_map, delay_ms):
-    delay = f"echo_sleep {delay_ms / 1000:.3f};" if delay_ms else ""
+    # The delay holds each home page back server-side (echo module), then serves it.
+    home = f"echo_sleep {delay_ms / 1000:.3f}; echo_exec /$bulk_kind.html;" if delay_ms else "rewrite ^ /$bulk_kind.html last;"
     return (
         "map $host $bulk_kind {\n    hostnames;\n    default ok;\n" + "\n".join(kind_map) + "\n}\n"
         f"server {{ listen {WEB}:{HTTP_PORT}; server_name ~^(www\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
-        f"  location = / {{ {delay} rewrite ^ /$bulk_kind.html last; }}\n"
+        f"  location = / {{ {home} }}\n"
         "  location / { }\n}\n"
     )
 
