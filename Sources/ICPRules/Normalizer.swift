@@ -1,72 +1,70 @@
-/// SPEC's normalisation, applied byte by byte to UTF-8 text: whitespace, NBSP and U+3000 become
-/// one separator (runs collapse), full-width ASCII folds to ASCII, dash variants fold to `-`,
-/// ASCII letters fold to upper case. Separators are kept (not removed) so that the grammar can
-/// tell `号-1 2023` from `号-12023`; the grammar skips them where SPEC allows whitespace.
+/// SPEC's normalisation, applied to UTF-8 text as it streams: whitespace, NBSP and U+3000
+/// become one separator (runs collapse), full-width ASCII folds to ASCII, dash variants fold to
+/// `-`. Separators are kept (not removed) so that the grammar can tell `号-1 2023` from
+/// `号-12023`; the grammar skips them where SPEC allows whitespace.
 enum Normalizer {
     static let separator: UInt8 = 0x20
 
     /// Appends the normalised form of `bytes` to `out`; `lastWasSeparator` carries across calls.
-    /// Returns the number of non-separator bytes appended.
-    @inline(__always)
+    /// Returns the number of characters appended that are not separators.
     static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8], lastWasSeparator: inout Bool) -> Int {
-        var i = 0
         let n = bytes.count
-        var appended = 0
+        var shown = 0
+        var i = 0
+        var run = 0  // start of the pending run of bytes copied as they are
+        @inline(__always) func flush(_ end: Int) {
+            if end > run {
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<end]))
+                lastWasSeparator = false
+            }
+        }
+        @inline(__always) func emit(_ b: UInt8, width: Int) {
+            flush(i)
+            if b == separator {
+                if !lastWasSeparator { out.append(separator); lastWasSeparator = true }
+            } else {
+                out.append(b)
+                lastWasSeparator = false
+                shown += 1
+            }
+            i += width
+            run = i
+        }
         while i < n {
             let b = bytes[i]
-            if b < 0x80 {
-                if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C || b == 0x0B || b == 0 {
-                    if !lastWasSeparator { out.append(separator); lastWasSeparator = true }
-                } else {
-                    out.append(b >= 0x61 && b <= 0x7A ? b - 0x20 : b)
-                    lastWasSeparator = false
-                    appended += 1
-                }
-                i += 1
-                continue
+            // Only these lead bytes can need folding; everything else is copied in bulk.
+            switch b {
+            case 0..<0x21:
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) || b == 0 { emit(separator, width: 1); continue }
+            case 0xC2:
+                if i + 1 < n && bytes[i + 1] == 0xA0 { emit(separator, width: 2); continue }
+            case 0xE2, 0xE3, 0xEF:
+                if i + 2 < n, let folded = fold(b, bytes[i + 1], bytes[i + 2]) { emit(folded, width: 3); continue }
+            default: break
             }
-            // Two- and three-byte forms that normalise; everything else is copied as is.
-            if b == 0xC2, i + 1 < n, bytes[i + 1] == 0xA0 {
-                if !lastWasSeparator { out.append(separator); lastWasSeparator = true }
-                i += 2
-                continue
-            }
-            if i + 2 < n {
-                let b1 = bytes[i + 1], b2 = bytes[i + 2]
-                if b == 0xE3 && b1 == 0x80 && b2 == 0x80 {
-                    if !lastWasSeparator { out.append(separator); lastWasSeparator = true }
-                    i += 3
-                    continue
-                }
-                // U+FF01–U+FF5E: EF BC 81–BF and EF BD 80–9E.
-                if b == 0xEF && (b1 == 0xBC && b2 >= 0x81 || b1 == 0xBD && b2 <= 0x9E) {
-                    let cp = UInt32(b & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F)
-                    var ascii = UInt8(truncatingIfNeeded: cp - 0xFEE0)
-                    if ascii >= 0x61 && ascii <= 0x7A { ascii -= 0x20 }
-                    out.append(ascii)
-                    lastWasSeparator = false
-                    appended += 1
-                    i += 3
-                    continue
-                }
-                // U+2010–U+2015 dashes and U+2212 minus.
-                if (b == 0xE2 && b1 == 0x80 && b2 >= 0x90 && b2 <= 0x95) || (b == 0xE2 && b1 == 0x88 && b2 == 0x92) {
-                    out.append(UInt8(ascii: "-"))
-                    lastWasSeparator = false
-                    appended += 1
-                    i += 3
-                    continue
-                }
-            }
-            out.append(b)
-            lastWasSeparator = false
-            if b & 0xC0 != 0x80 { appended += 1 }
+            if b & 0xC0 != 0x80 { shown += 1 }
             i += 1
         }
-        return appended
+        flush(n)
+        return shown
     }
 
-    /// Normalises a whole string (inventory values, titles).
+    /// The ASCII form of a three-byte character that folds: U+3000 (a separator), full-width
+    /// U+FF01–U+FF5E, the dashes U+2010–U+2015 and the minus U+2212.
+    @inline(__always)
+    private static func fold(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) -> UInt8? {
+        switch b0 {
+        case 0xE3 where b1 == 0x80 && b2 == 0x80: return separator
+        case 0xEF where (b1 == 0xBC && b2 >= 0x81) || (b1 == 0xBD && b2 <= 0x9E):
+            let cp = UInt32(b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F)
+            return UInt8(truncatingIfNeeded: cp - 0xFEE0)
+        case 0xE2 where (b1 == 0x80 && b2 >= 0x90 && b2 <= 0x95) || (b1 == 0x88 && b2 == 0x92): return UInt8(ascii: "-")
+        default: return nil
+        }
+    }
+
+    /// Normalises a whole string (inventory values, titles), ASCII letters in upper case so
+    /// that comparisons ignore case.
     static func normalize(_ s: String, keepSeparators: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
@@ -74,6 +72,7 @@ enum Normalizer {
         var copy = s
         copy.withUTF8 { _ = append(UnsafeRawBufferPointer($0), to: &out, lastWasSeparator: &last) }
         if !keepSeparators { out.removeAll { $0 == separator } }
+        for k in out.indices where out[k] >= 0x61 && out[k] <= 0x7A { out[k] -= 0x20 }
         return out
     }
 }

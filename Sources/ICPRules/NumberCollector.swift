@@ -51,16 +51,10 @@ public final class NumberCollector: TextSink {
     private func match(upTo rawLimit: Int) {
         var limit = rawLimit
         while limit < buffer.count && limit > 0 && buffer[limit] & 0xC0 == 0x80 { limit -= 1 }
-        var i = 0
-        while i < limit {
-            if buffer[i] >= 0xE0 || buffer[i] == UInt8(ascii: "B"), let m = NumberGrammar.match(buffer, at: i) {
-                record(m)
-                i = m.end
-            } else {
-                i += NumberGrammar.width(buffer[i])
-            }
-        }
-        let drop = min(i, buffer.count)
+        var found: [NumberGrammar.Match] = []
+        let stop = buffer.withUnsafeBufferPointer { NumberGrammar.scan($0, upTo: limit) { found.append($0) } }
+        for m in found { record(m) }
+        let drop = min(stop, buffer.count)
         buffer.removeFirst(drop)
         base += drop
         if let keep = spans.lastIndex(where: { $0.start <= base }), keep > 0 { spans.removeFirst(keep) }

@@ -64,6 +64,8 @@ public struct RecordNumber: Sendable, Equatable, CustomStringConvertible {
 
 /// The number grammar of SPEC over normalised UTF-8 (see `Normalizer`).
 enum NumberGrammar {
+    typealias Bytes = UnsafeBufferPointer<UInt8>
+
     struct Match {
         var number: ShownNumber
         var start: Int
@@ -86,27 +88,49 @@ enum NumberGrammar {
     static let an: UInt32 = 0x5B89       // 安
     static let wang: UInt32 = 0x7F51     // 网
 
-    /// Every number in `b`, left to right, not overlapping.
-    static func scanAll(_ b: [UInt8]) -> [Match] {
-        var out: [Match] = []
+    /// Every number in `b` starting before `limit`, left to right, not overlapping; returns where
+    /// scanning stopped (the end of the last match, or `limit`).
+    static func scan(_ b: Bytes, upTo limit: Int, _ found: (Match) -> Void) -> Int {
         var i = 0
-        while i < b.count {
-            if let m = match(b, at: i) {
-                out.append(m)
-                i = m.end
-            } else {
-                i += max(1, width(b[i]))
+        while i < limit {
+            let lead = b[i]
+            if lead < 0x80 {
+                if lead == UInt8(ascii: "B"), let m = bareLicence(b, i) { found(m); i = m.end; continue }
+                i += 1
+                continue
             }
+            let w = width(lead)
+            // Most text is CJK that is no trigger: a bitmap answers without hashing.
+            if w == 3 && i + 2 < b.count {
+                let cp = Int(lead & 0x0F) << 12 | Int(b[i + 1] & 0x3F) << 6 | Int(b[i + 2] & 0x3F)
+                if triggerBits[cp >> 6] & (1 << UInt64(cp & 63)) != 0, let m = match(b, at: i) {
+                    found(m)
+                    i = m.end
+                    continue
+                }
+            }
+            i += w
         }
+        return i
+    }
+
+    static func scanAll(_ bytes: [UInt8]) -> [Match] {
+        var out: [Match] = []
+        bytes.withUnsafeBufferPointer { b in _ = scan(b, upTo: b.count) { out.append($0) } }
         return out
     }
 
-    /// A number starting at `i`, if one does.
-    @inline(__always)
-    static func match(_ b: [UInt8], at i: Int) -> Match? {
-        let lead = b[i]
-        if lead == UInt8(ascii: "B") { return bareLicence(b, i) }
-        guard lead >= 0xE0 && lead < 0xF0 else { return nil }
+    /// One bit per BMP code point: the province abbreviations and 公 that can start a number.
+    // Written once when first used, read-only after.
+    nonisolated(unsafe) private static let triggerBits: UnsafeMutablePointer<UInt64> = {
+        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 1024)
+        bits.initialize(repeating: 0, count: 1024)
+        for cp in provinces.keys.map(Int.init) + [Int(gong)] { bits[cp >> 6] |= 1 << UInt64(cp & 63) }
+        return bits
+    }()
+
+    /// A number starting at the CJK character at `i`, if one does.
+    static func match(_ b: Bytes, at i: Int) -> Match? {
         let (cp, _) = scalar(b, i)
         if let province = provinces[cp] {
             return record(b, i, province) ?? psb(b, start: i, province: province, from: skipSep(b, i + 3))
@@ -117,21 +141,21 @@ enum NumberGrammar {
 
     // MARK: ICP records and licences
 
-    private static func record(_ b: [UInt8], _ start: Int, _ province: String) -> Match? {
+    private static func record(_ b: Bytes, _ start: Int, _ province: String) -> Match? {
         var j = skipSepAnd(b, start + 3, "|:")
-        if ascii(b, j, "ICP") {
+        if asciiCaseless(b, j, "ICP") {
             j = skipSep(b, j + 3)
             let (cp, w) = scalar(b, j)
             if cp == bei { return recordBody(b, start, province, skipSepAnd(b, j + w, ":")) }
             if cp == zheng { return licenceBody(b, start, province, skipSepAnd(b, j + w, ":")) }
             return nil
         }
-        if j < b.count && b[j] == UInt8(ascii: "B") { return licenceBody(b, start, province, j) }
+        if j < b.count && b[j] | 0x20 == UInt8(ascii: "b") { return licenceBody(b, start, province, j) }
         return nil
     }
 
     /// `digits 号 [-N]` or `digits -N 号` after `ICP备`.
-    private static func recordBody(_ b: [UInt8], _ start: Int, _ province: String, _ from: Int) -> Match? {
+    private static func recordBody(_ b: Bytes, _ start: Int, _ province: String, _ from: Int) -> Match? {
         let (digits, afterDigits) = digitRun(b, from)
         guard (4...12).contains(digits.count) else { return nil }
         var end = afterDigits
@@ -156,16 +180,16 @@ enum NumberGrammar {
     }
 
     /// `N` of `-N`: one to three digits not followed by another digit.
-    private static func siteSuffix(_ b: [UInt8], _ from: Int) -> (String, Int)? {
+    private static func siteSuffix(_ b: Bytes, _ from: Int) -> (String, Int)? {
         let (d, e) = digitRun(b, from)
         guard (1...3).contains(d.count) else { return nil }
         return (d, e)
     }
 
     /// `ICP证 [B2-] digits [号] [-N]`, `B2-digits`, `B-digits`.
-    private static func licenceBody(_ b: [UInt8], _ start: Int, _ province: String, _ from: Int) -> Match? {
+    private static func licenceBody(_ b: Bytes, _ start: Int, _ province: String, _ from: Int) -> Match? {
         var j = from
-        if j < b.count && b[j] == UInt8(ascii: "B") {
+        if j < b.count && b[j] | 0x20 == UInt8(ascii: "b") {
             j += 1
             if j < b.count && (b[j] == UInt8(ascii: "1") || b[j] == UInt8(ascii: "2")) { j += 1 }
             j = skipSep(b, j)
@@ -189,7 +213,7 @@ enum NumberGrammar {
 
     /// `B1-20060139` / `B2-…` with no province: a licence when it stands alone (not inside a word)
     /// and has the eight digits licences carry.
-    private static func bareLicence(_ b: [UInt8], _ i: Int) -> Match? {
+    private static func bareLicence(_ b: Bytes, _ i: Int) -> Match? {
         if i > 0, b[i - 1] < 0x80, isDigit(b[i - 1]) || (b[i - 1] >= 0x41 && b[i - 1] <= 0x5A) { return nil }
         guard i + 2 < b.count, b[i + 1] == UInt8(ascii: "1") || b[i + 1] == UInt8(ascii: "2"), b[i + 2] == UInt8(ascii: "-")
         else { return nil }
@@ -201,7 +225,7 @@ enum NumberGrammar {
 
     /// `[省]公网安备 code [号]`, or a label with 公安 … 备 (公安备案号, 公安机关备案号, 湘公安网备号,
     /// 北京市公安局西城分局备案编号) followed by the code.
-    private static func psb(_ b: [UInt8], start: Int, province: String, from: Int) -> Match? {
+    private static func psb(_ b: Bytes, start: Int, province: String, from: Int) -> Match? {
         guard scalar(b, from).0 == gong else { return nil }
         let second = scalar(b, from + 3).0
         var j: Int
@@ -244,7 +268,7 @@ enum NumberGrammar {
     }
 
     /// The scalar at `i` and its width; (0, 1) past the end or on a broken sequence.
-    @inline(__always) static func scalar(_ b: [UInt8], _ i: Int) -> (UInt32, Int) {
+    @inline(__always) static func scalar(_ b: Bytes, _ i: Int) -> (UInt32, Int) {
         guard i < b.count else { return (0, 1) }
         let lead = b[i]
         if lead < 0x80 { return (UInt32(lead), 1) }
@@ -260,18 +284,18 @@ enum NumberGrammar {
 
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-    static func digitRun(_ b: [UInt8], _ from: Int) -> (String, Int) {
+    static func digitRun(_ b: Bytes, _ from: Int) -> (String, Int) {
         var j = from
         while j < b.count && isDigit(b[j]) { j += 1 }
-        return (String(decoding: b[from..<j], as: UTF8.self), j)
+        return (String(decoding: UnsafeBufferPointer(rebasing: b[from..<j]), as: UTF8.self), j)
     }
 
-    @inline(__always) static func skipSep(_ b: [UInt8], _ i: Int) -> Int {
+    @inline(__always) static func skipSep(_ b: Bytes, _ i: Int) -> Int {
         i < b.count && b[i] == Normalizer.separator ? i + 1 : i
     }
 
     /// Skips separators and the given ASCII punctuation (`|` of 京|ICP, `:` of ICP备:).
-    static func skipSepAnd(_ b: [UInt8], _ i: Int, _ punct: StaticString) -> Int {
+    static func skipSepAnd(_ b: Bytes, _ i: Int, _ punct: StaticString) -> Int {
         var j = i
         outer: while j < b.count {
             if b[j] == Normalizer.separator { j += 1; continue }
@@ -282,14 +306,15 @@ enum NumberGrammar {
         return j
     }
 
-    static func ascii(_ b: [UInt8], _ i: Int, _ word: StaticString) -> Bool {
+    /// `word` (upper-case ASCII) at `i`, in either case.
+    static func asciiCaseless(_ b: Bytes, _ i: Int, _ word: StaticString) -> Bool {
         let w = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
         guard i + w.count <= b.count else { return false }
-        for k in 0..<w.count where b[i + k] != w[k] { return false }
+        for k in 0..<w.count where b[i + k] & 0xDF != w[k] { return false }
         return true
     }
 
-    static func text(_ b: [UInt8], _ start: Int, _ end: Int) -> String {
-        String(decoding: b[start..<end].lazy.filter { $0 != Normalizer.separator }, as: UTF8.self)
+    static func text(_ b: Bytes, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]).filter { $0 != Normalizer.separator }, as: UTF8.self)
     }
 }

@@ -8,6 +8,7 @@ Everything listens on loopback only: DNS 127.0.0.1:DNS_PORT, HTTP :HTTP_PORT, HT
 import argparse
 import json
 import os
+import pwd
 import subprocess
 
 DNS_PORT, HTTP_PORT, HTTPS_PORT = 15353, 18080, 18443
@@ -220,6 +221,8 @@ def main():
 def dnsmasq_conf(farm, extra, bulk):
     lines = [
         f"port={DNS_PORT}", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "no-poll",
+        # dnsmasq would drop to 'nobody', who may not reach a farm under a private (0700) directory.
+        f"user={pwd.getpwuid(os.geteuid()).pw_name}",
         "local=/test/",  # answer .test from local data only: unknown names are NXDOMAIN
         f"addn-hosts={farm}/hosts", "cache-size=10000", "dns-forward-max=1000",
     ]
