@@ -22,15 +22,16 @@ public final class PageScanner {
     private var finished = false
 
     private struct Open {
-        var name: String
+        /// The element's name packed into 8 bytes (see `ElementKind.pack`), to match its end tag.
+        var key: UInt64
+        var kind: ElementKind
         var footer: Bool
-        var hidden: Bool
-        var script: Bool
+        /// The innermost anchor this element sits in (itself, for an `<a>`).
         var anchor: Anchor?
-        var hadAnchor: Bool
-        var title: Bool
     }
     private var stack: [Open] = []
+    /// Elements past `maxTrackedDepth`, parsed but not tracked.
+    private var untracked = 0
     private var footerDepth = 0
     private var hiddenDepth = 0
     private var scriptDepth = 0
@@ -125,68 +126,57 @@ public final class PageScanner {
 
     // MARK: SAX
 
-    private static let blockElements: Set<String> = [
-        "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "tbody", "thead", "tfoot", "h1", "h2", "h3",
-        "h4", "h5", "h6", "section", "article", "header", "footer", "nav", "aside", "dl", "dt", "dd", "hr", "form",
-        "blockquote", "pre", "address", "main", "center", "body", "html", "option", "select", "iframe", "img",
-    ]
-    /// Elements whose content a browser does not show as text.
-    private static let hiddenElements: Set<String> = ["style", "template", "head", "noframes", "object", "svg", "math"]
-
     private func startElement(_ rawName: UnsafePointer<xmlChar>?, _ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
         guard let rawName else { return }
-        let name = String(cString: rawName)
-        if PageScanner.blockElements.contains(name) { visible.boundary() }
-        if stack.count >= PageScanner.maxTrackedDepth { return }
+        let key = ElementKind.pack(rawName)
+        let kind = ElementKind.of(key, rawName)
+        if kind.contains(.block) { visible.boundary() }
+        if stack.count >= PageScanner.maxTrackedDepth { untracked += 1; return }
 
         var href: String?
-        var footerHint = name.contains("footer")
+        var footer = kind.contains(.footer)
         if let attrs {
             var i = 0
-            while let key = attrs[i] {
+            while let name = attrs[i] {
                 let value = attrs[i + 1]
                 i += 2
                 guard let value else { continue }
-                switch String(cString: key) {
-                case "href" where name == "a" || name == "area": href = String(cString: value)
-                case "id", "class":
-                    if !footerHint { footerHint = PageScanner.namesFooter(value) }
+                switch ElementKind.pack(name) {
+                case ElementKind.hrefKey where kind.contains(.link): href = String(cString: value)
+                case ElementKind.idKey, ElementKind.classKey: footer = footer || ElementKind.namesFooter(value)
                 default: break
                 }
             }
         }
-        var open = Open(name: name, footer: footerHint, hidden: PageScanner.hiddenElements.contains(name),
-                        script: name == "script", anchor: nil, hadAnchor: false, title: name == "title")
-        if name == "a" {
+        var anchor = stack.last?.anchor
+        if kind.contains(.anchor) {
             anchorCount += 1
-            open.anchor = Anchor(id: anchorCount, href: href)
-            open.hadAnchor = true
+            anchor = Anchor(id: anchorCount, href: href)
         }
-        stack.append(open)
-        if open.footer { footerDepth += 1 }
-        if open.hidden && !open.title { hiddenDepth += 1 }
-        if open.script { scriptDepth += 1; scriptCount += 1 }
-        if open.title { titleDepth += 1 }
-        updatePlace()
+        stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor))
+        enter(kind, footer, by: 1)
     }
 
     private func endElement(_ rawName: UnsafePointer<xmlChar>?) {
         guard let rawName else { return }
-        let name = String(cString: rawName)
-        if PageScanner.blockElements.contains(name) { visible.boundary() }
+        let key = ElementKind.pack(rawName)
+        let kind = ElementKind.of(key, rawName)
+        if kind.contains(.block) { visible.boundary() }
+        if untracked > 0 { untracked -= 1; return }
         // libxml2 reports implied end tags itself, so ends arrive in stack order; a stray one is ignored.
-        guard let top = stack.last, top.name == name else { return }
+        guard let top = stack.last, top.key == key else { return }
         stack.removeLast()
-        if top.footer { footerDepth -= 1 }
-        if top.hidden && !top.title { hiddenDepth -= 1 }
-        if top.script { scriptDepth -= 1; script?.boundary() }
-        if top.title { titleDepth -= 1 }
-        updatePlace()
+        enter(top.kind, top.footer, by: -1)
+        if top.kind.contains(.script) { script?.boundary() }
     }
 
-    private func updatePlace() {
-        let anchor = stack.last(where: { $0.hadAnchor })?.anchor
-        place = TextPlace(anchor: anchor, inFooter: footerDepth > 0)
+    /// Counts the element in (or out of) the regions it opens.
+    private func enter(_ kind: ElementKind, _ footer: Bool, by step: Int) {
+        if footer { footerDepth += step }
+        if kind.contains(.hidden) { hiddenDepth += step }
+        if kind.contains(.script) { scriptDepth += step; if step > 0 { scriptCount += 1 } }
+        if kind.contains(.title) { titleDepth += step }
+        place = TextPlace(anchor: stack.last?.anchor, inFooter: footerDepth > 0)
     }
 
     private func characters(_ ch: UnsafePointer<xmlChar>?, _ len: Int32) {
@@ -208,8 +198,4 @@ public final class PageScanner {
         visible.text(bytes, at: place)
     }
 
-    private static func namesFooter(_ value: UnsafePointer<xmlChar>) -> Bool {
-        let v = String(cString: value).lowercased()
-        return v.contains("foot") || v.contains("bottom") || v.contains("copyright")
-    }
 }

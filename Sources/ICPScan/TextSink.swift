@@ -1,5 +1,8 @@
 /// Where a run of page text sits, as the scanner saw it.
 public struct TextPlace: Sendable, Equatable {
+    /// Places are equal when they sit in the same anchor (by id) and the same region.
+    public static func == (a: TextPlace, b: TextPlace) -> Bool { a.anchor?.id == b.anchor?.id && a.inFooter == b.inFooter }
+
     /// The enclosing `<a>`: nil outside any anchor; an anchor without `href` has `href == nil`.
     public var anchor: Anchor?
     /// Inside a footer-like element (SPEC: `footer`, or id/class naming foot/bottom/copyright).

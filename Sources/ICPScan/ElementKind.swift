@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What an element means to the scanner, looked up without building a String per element.
+struct ElementKind: OptionSet, Sendable {
+    let rawValue: UInt8
+    /// A browser shows a break around it.
+    static let block = ElementKind(rawValue: 1)
+    /// Its content is not shown as text.
+    static let hidden = ElementKind(rawValue: 2)
+    static let script = ElementKind(rawValue: 4)
+    static let title = ElementKind(rawValue: 8)
+    static let anchor = ElementKind(rawValue: 16)
+    /// Carries an href that counts as a link (`a`, `area`).
+    static let link = ElementKind(rawValue: 32)
+    /// A footer by its name (`footer`, `el-footer`, `page-footer`, …).
+    static let footer = ElementKind(rawValue: 64)
+
+    /// Up to the first 8 bytes of a name (libxml2 gives HTML names in lower case), and its length
+    /// in the top byte, so that different names of up to 7 bytes never collide.
+    static func pack(_ name: UnsafePointer<UInt8>) -> UInt64 {
+        var key: UInt64 = 0
+        var n = 0
+        while n < 8, name[n] != 0 {
+            key |= UInt64(name[n]) << UInt64(8 * n)
+            n += 1
+        }
+        if n < 8 { key |= UInt64(n) << 56 }
+        return key
+    }
+
+    private static func key(_ s: StaticString) -> UInt64 {
+        s.withUTF8Buffer { b in
+            var key: UInt64 = 0
+            for (n, c) in b.prefix(8).enumerated() { key |= UInt64(c) << UInt64(8 * n) }
+            if b.count < 8 { key |= UInt64(b.count) << 56 }
+            return key
+        }
+    }
+
+    static let hrefKey = key("href")
+    static let idKey = key("id")
+    static let classKey = key("class")
+
+    private static let known: [UInt64: ElementKind] = {
+        var map: [UInt64: ElementKind] = [:]
+        let blocks: [StaticString] = [
+            "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "tbody", "thead", "tfoot", "h1", "h2", "h3",
+            "h4", "h5", "h6", "section", "article", "header", "nav", "aside", "dl", "dt", "dd", "hr", "form",
+            "pre", "address", "main", "center", "body", "html", "option", "select", "iframe", "img",
+        ]
+        for name in blocks { map[key(name)] = .block }
+        for name: StaticString in ["style", "template", "head", "noframes", "object", "svg", "math"] { map[key(name)] = .hidden }
+        map[key("blockquote")] = .block
+        map[key("footer")] = [.block, .footer]
+        map[key("script")] = .script
+        map[key("title")] = .title
+        map[key("a")] = [.anchor, .link]
+        map[key("area")] = .link
+        return map
+    }()
+
+    static func of(_ key: UInt64, _ name: UnsafePointer<UInt8>) -> ElementKind {
+        if let kind = known[key] { return kind }
+        // Custom elements (el-footer, page-footer) name a footer in a longer name.
+        return strstr(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), "footer") != nil ? .footer : []
+    }
+
+    /// An id or class that says foot/footer/bottom/copyright, in any case.
+    static func namesFooter(_ value: UnsafePointer<UInt8>) -> Bool {
+        var i = 0
+        while value[i] != 0 {
+            switch value[i] | 0x20 {
+            case UInt8(ascii: "f"): if startsCaseless(value + i, "foot") { return true }
+            case UInt8(ascii: "b"): if startsCaseless(value + i, "bottom") { return true }
+            case UInt8(ascii: "c"): if startsCaseless(value + i, "copyright") { return true }
+            default: break
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// `word` (lower-case ASCII) at the start of `p`, in any case; stops at the terminating NUL.
+    private static func startsCaseless(_ p: UnsafePointer<UInt8>, _ word: StaticString) -> Bool {
+        word.withUTF8Buffer { w in
+            for k in 0..<w.count where p[k] == 0 || p[k] | 0x20 != w[k] { return false }
+            return true
+        }
+    }
+}
