@@ -30,24 +30,40 @@ enum Normalizer {
             i += width
             run = i
         }
+        let table = byteClass, attention = Self.attention, startsCharacter = Self.startsCharacter  // hoisted: a static read per byte would cost a swift_once check
         while i < n {
             let b = bytes[i]
-            // Only these lead bytes can need folding; everything else is copied in bulk.
-            switch b {
-            case 0..<0x21:
-                if b == 0x20 || (b >= 0x09 && b <= 0x0D) || b == 0 { emit(separator, width: 1); continue }
-            case 0xC2:
-                if i + 1 < n && bytes[i + 1] == 0xA0 { emit(separator, width: 2); continue }
-            case 0xE2, 0xE3, 0xEF:
-                if i + 2 < n, let folded = fold(b, bytes[i + 1], bytes[i + 2]) { emit(folded, width: 3); continue }
-            default: break
+            let cls = table[Int(b)]
+            if cls & attention != 0 {
+                switch b {
+                case 0..<0x21:
+                    if b == 0x20 || (b >= 0x09 && b <= 0x0D) || b == 0 { emit(separator, width: 1); continue }
+                case 0xC2:
+                    if i + 1 < n && bytes[i + 1] == 0xA0 { emit(separator, width: 2); continue }
+                default:
+                    if i + 2 < n, let folded = fold(b, bytes[i + 1], bytes[i + 2]) { emit(folded, width: 3); continue }
+                }
             }
-            if b & 0xC0 != 0x80 { shown += 1 }
+            shown &+= Int(cls & startsCharacter)
             i += 1
         }
         flush(n)
         return shown
     }
+
+    private static let attention: UInt8 = 2
+    private static let startsCharacter: UInt8 = 1
+    /// Per byte: whether it starts a character, and whether it may start something that folds
+    /// (controls and spaces, and the lead bytes C2, E2, E3, EF); everything else is copied in bulk.
+    nonisolated(unsafe) private static let byteClass: UnsafeMutablePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for b in 0..<256 {
+            var cls: UInt8 = b & 0xC0 == 0x80 ? 0 : startsCharacter
+            if b < 0x21 || b == 0xC2 || b == 0xE2 || b == 0xE3 || b == 0xEF { cls |= attention }
+            t[b] = cls
+        }
+        return t
+    }()
 
     /// The ASCII form of a three-byte character that folds: U+3000 (a separator), full-width
     /// U+FF01–U+FF5E, the dashes U+2010–U+2015 and the minus U+2212.

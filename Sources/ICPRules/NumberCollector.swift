@@ -20,8 +20,13 @@ public final class NumberCollector: TextSink {
     private var buffer: [UInt8] = []
     /// Absolute offset of `buffer[0]` in the normalised text.
     private var base = 0
-    /// Where each run of text with one place begins (absolute offsets, ascending).
-    private var spans: [(start: Int, place: TextPlace)] = []
+    /// Where each run of text with one place begins (absolute offsets, ascending), and the
+    /// href of its anchor.
+    private var spans: [(start: Int, place: TextPlace, href: String?)] = []
+    /// The place of the last run, to notice a change without touching `spans` per call.
+    private var currentPlace = TextPlace(anchor: -1, inFooter: false)
+    /// The anchor opened last: text inside an anchor belongs to it, as anchors do not nest.
+    private var lastAnchor: (id: Int, href: String?) = (0, nil)
     private var lastWasSeparator = true
 
     public init() {
@@ -29,10 +34,17 @@ public final class NumberCollector: TextSink {
     }
 
     public func text(_ bytes: UnsafeRawBufferPointer, at place: TextPlace) {
-        if spans.last?.place != place { spans.append((base + buffer.count, place)) }
+        if currentPlace != place {
+            currentPlace = place
+            spans.append((base + buffer.count, place, place.anchor != 0 && place.anchor == lastAnchor.id ? lastAnchor.href : nil))
+        }
         shownCharacters += Normalizer.append(bytes, to: &buffer, lastWasSeparator: &lastWasSeparator)
         textLength = base + buffer.count
         if buffer.count >= Self.window { match(upTo: buffer.count - Self.tail) }
+    }
+
+    public func anchorOpened(id: Int, href: String?) {
+        lastAnchor = (id, href)
     }
 
     public func boundary() {
@@ -68,9 +80,8 @@ public final class NumberCollector: TextSink {
         // Linked when any part sits in an <a href>; in the footer when any part does.
         var k = spans.lastIndex(where: { $0.start <= start }) ?? 0
         while k < spans.count && spans[k].start < end {
-            let place = spans[k].place
-            if n.href == nil, let href = place.anchor?.href { n.href = href }
-            if place.inFooter { n.inFooter = true }
+            if n.href == nil, let href = spans[k].href { n.href = href }
+            if spans[k].place.inFooter { n.inFooter = true }
             k += 1
         }
         numbers.append(n)

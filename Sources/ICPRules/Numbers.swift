@@ -91,6 +91,7 @@ enum NumberGrammar {
     /// Every number in `b` starting before `limit`, left to right, not overlapping; returns where
     /// scanning stopped (the end of the last match, or `limit`).
     static func scan(_ b: Bytes, upTo limit: Int, _ found: (Match) -> Void) -> Int {
+        let triggerBits = Self.triggerBits  // hoisted out of the per-byte loop
         var i = 0
         while i < limit {
             let lead = b[i]

@@ -26,8 +26,8 @@ public final class PageScanner {
         var key: UInt64
         var kind: ElementKind
         var footer: Bool
-        /// The innermost anchor this element sits in (itself, for an `<a>`).
-        var anchor: Anchor?
+        /// The innermost anchor this element sits in (itself, for an `<a>`); 0 for none.
+        var anchor: Int
     }
     private var stack: [Open] = []
     /// Elements past `maxTrackedDepth`, parsed but not tracked.
@@ -37,7 +37,7 @@ public final class PageScanner {
     private var scriptDepth = 0
     private var titleDepth = 0
     private var anchorCount = 0
-    private var place = TextPlace(anchor: nil, inFooter: false)
+    private var place = TextPlace(anchor: 0, inFooter: false)
 
     static let maxTitleBytes = 2048
     /// Past this nesting depth, elements still parse but are no longer tracked one by one.
@@ -148,10 +148,11 @@ public final class PageScanner {
                 }
             }
         }
-        var anchor = stack.last?.anchor
+        var anchor = stack.last?.anchor ?? 0
         if kind.contains(.anchor) {
             anchorCount += 1
-            anchor = Anchor(id: anchorCount, href: href)
+            anchor = anchorCount
+            visible.anchorOpened(id: anchor, href: href)
         }
         stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor))
         enter(kind, footer, by: 1)
@@ -176,7 +177,7 @@ public final class PageScanner {
         if kind.contains(.hidden) { hiddenDepth += step }
         if kind.contains(.script) { scriptDepth += step; if step > 0 { scriptCount += 1 } }
         if kind.contains(.title) { titleDepth += step }
-        place = TextPlace(anchor: stack.last?.anchor, inFooter: footerDepth > 0)
+        place = TextPlace(anchor: stack.last?.anchor ?? 0, inFooter: footerDepth > 0)
     }
 
     private func characters(_ ch: UnsafePointer<xmlChar>?, _ len: Int32) {

@@ -8,7 +8,9 @@ final class Recorder: TextSink {
     func text(_ bytes: UnsafeRawBufferPointer, at place: TextPlace) {
         runs.append((String(decoding: bytes, as: UTF8.self), place))
     }
+    var hrefs: [Int: String?] = [:]
     func boundary() { boundaries += 1 }
+    func anchorOpened(id: Int, href: String?) { hrefs[id] = href }
     var all: String { runs.map(\.0).joined() }
 }
 
@@ -75,10 +77,12 @@ final class PageScannerTests: XCTestCase {
         let (_, visible, _) = scan(Array(html.utf8))
         let place = Dictionary(visible.runs.map { ($0.0.trimmingCharacters(), $0.1) }, uniquingKeysWith: { a, _ in a })
         XCTAssertEqual(place["body"]?.inFooter, false)
+        XCTAssertEqual(place["body"]?.anchor, 0)
         XCTAssertEqual(place["icp"]?.inFooter, true)
-        XCTAssertEqual(place["icp"]?.anchor?.href, " https://beian.miit.gov.cn/ ")
-        XCTAssertNotNil(place["bare"]?.anchor)
-        XCTAssertNil(place["bare"]?.anchor?.href)
+        XCTAssertEqual(visible.hrefs[place["icp"]?.anchor ?? 0], " https://beian.miit.gov.cn/ ")
+        let bare = place["bare"]?.anchor ?? 0
+        XCTAssertNotEqual(bare, 0)
+        XCTAssertEqual(visible.hrefs[bare], .some(nil), "an <a> without href is an anchor with no link")
         XCTAssertEqual(place["b"]?.inFooter, true)
         XCTAssertEqual(place["c"]?.inFooter, true)
         XCTAssertEqual(place["d"]?.inFooter, true)
