@@ -31,50 +31,34 @@ public struct ScanOutcome: Sendable {
 public enum ScanRun {
     public static func run(_ config: ScanConfiguration) async throws -> ScanOutcome {
         let reader = try InventoryReader(path: config.inventoryPath)
-        let targets = try redirectTargets(config.inventoryPath)
+        let index = try InventoryIndex(inventory: config.inventoryPath)
         let startedAt = Timestamp.now()
         let directory = config.outDirectory ?? "runs/\(Timestamp.compact())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let jsonl = try OutputFile(path: directory + "/findings.jsonl")
-        let csv = try OutputFile(path: directory + "/findings.csv")
-        let badRows = try OutputFile(path: directory + "/bad_rows.jsonl")
-        csv.write(CSVEncoder.header())
-
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers,
                                   dnsTimeoutMilliseconds: 2000, maxConnections: config.concurrency * 2)
-        let auditor = SiteAuditor(options: config.options, loops: loops, targets: targets)
+        let auditor = SiteAuditor(options: config.options, loops: loops, index: index)
         let started = Date()
-        var summary = RunSummary()
-        var encoder = JSONLinesEncoder()
-        let progress = Progress(enabled: config.showProgress, started: started)
-
-        func write(_ record: SiteRecord) {
-            jsonl.write(encoder.encode(record))
-            csv.write(CSVEncoder.row(record))
-            summary.add(record)
-            progress.update(summary)
-        }
+        let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started))
 
         await withTaskGroup(of: SiteRecord.self) { group in
             var inFlight = 0
             for row in reader {
                 switch row {
                 case .failure(let bad):
-                    summary.badRows += 1
-                    FileHandle.standardError.write(Data("\(bad.description) (row skipped)\n".utf8))
-                    badRows.write(Array("{\"file\":\(jsonString(bad.file)),\"line\":\(bad.line),\"field\":\(jsonString(bad.field)),\"message\":\(jsonString(bad.message))}\n".utf8))
+                    writer.skip(bad)
                 case .success(let site):
                     if inFlight >= config.concurrency, let done = await group.next() {
-                        write(done)
+                        writer.write(done)
                         inFlight -= 1
                     }
                     group.addTask { await auditor.audit(site, checkedAt: Timestamp.now()) }
                     inFlight += 1
                 }
             }
-            for await done in group { write(done) }
+            for await done in group { writer.write(done) }
         }
-        progress.finish(summary)
+        let summary = writer.finish()
 
         let wall = Date().timeIntervalSince(started)
         let summaryFile = try OutputFile(path: directory + "/summary.json")
@@ -85,22 +69,10 @@ public enum ScanRun {
                            verdicts: summary.verdicts, wallSeconds: wall)
     }
 
-    /// A first pass over the inventory: where each host's row is, for redirects between sites.
-    private static func redirectTargets(_ path: String) throws -> RedirectTargets {
-        var targets = RedirectTargets()
-        for case .success(let site) in try InventoryReader(path: path) { targets.add(site) }
-        return targets
-    }
-
-    private static func jsonString(_ s: String) -> String {
-        var j = JSONBuffer()
-        j.string(s)
-        return String(decoding: j.bytes, as: UTF8.self)
-    }
 }
 
 /// Sites done, rate and findings on a terminal; nothing when the output is not one.
-final class Progress {
+final class Progress: @unchecked Sendable {
     private let enabled: Bool
     private let started: Date
     private var lastDraw = 0.0

@@ -2,24 +2,6 @@ import ICPInventory
 import ICPModel
 import ICPRules
 
-/// The inventory rows a redirect may land on, by host, so that A→B is judged against B's row.
-struct RedirectTargets: Sendable {
-    private var byHost: [String: FiledSite] = [:]
-
-    mutating func add(_ site: Site) {
-        guard let filed = site.filed else { return }
-        for host in [site.domain] + site.hosts where byHost[host] == nil { byHost[host] = filed }
-    }
-
-    /// The row for a host: the host itself, then without `www.`, then its registrable domain.
-    func lookup(_ host: String) -> FiledSite? {
-        if let f = byHost[host] { return f }
-        if host.hasPrefix("www."), let f = byHost[String(host.dropFirst(4))] { return f }
-        if let reg = Domains.registrableDomain(host) { return byHost[reg] }
-        return nil
-    }
-}
-
 extension Site {
     var filed: FiledSite? {
         RecordNumber.parse(icp).map { FiledSite(icp: $0, psbCode: psb.isEmpty ? "" : RecordNumber.psbCode(psb), serviceName: serviceName) }
@@ -35,7 +17,8 @@ extension Site {
 struct SiteAuditor: Sendable {
     let options: AuditOptions
     let loops: LoopGroup
-    let targets: RedirectTargets
+    /// Where a redirect to another inventory site finds that site's row.
+    let index: InventoryIndex
 
     func audit(_ site: Site, checkedAt: String) async -> SiteRecord {
         let loop = loops.next()
@@ -70,7 +53,7 @@ struct SiteAuditor: Sendable {
         if site.owns(finalHost), let filed = site.filed {
             return PageRules.evaluate(page, against: filed, host: host)
         }
-        if let other = targets.lookup(finalHost) {
+        if let other = index.site(forHost: finalHost)?.filed {
             return PageRules.evaluate(page, against: other, host: host)
         }
         return [Finding(.redirectOffsite, host: host, detail: "redirects to \(finalHost), which is not in the inventory")]

@@ -84,9 +84,12 @@ public final class Fetcher: LoopTimerSource {
             return 0
         }
         _ = icp_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
-        _ = icp_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(16, maxConnections))
+        // Audited hosts are distinct names, so an idle connection is rarely reused: keep few.
+        _ = icp_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, min(64, max(8, maxConnections)))
         loop.addTimerSource(self)
     }
+
+    static let idleHandleLimit = 64
 
     private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
@@ -139,8 +142,13 @@ public final class Fetcher: LoopTimerSource {
             let transfer = Unmanaged<Transfer>.fromOpaque(priv!).takeRetainedValue()
             _ = curl_multi_remove_handle(multi, easy)
             let result = transfer.finish(code)
-            curl_easy_reset(easy)
-            idleHandles.append(easy)
+            // Reuse a few handles; past that, free them so a burst does not pin their buffers.
+            if idleHandles.count < Fetcher.idleHandleLimit {
+                curl_easy_reset(easy)
+                idleHandles.append(easy)
+            } else {
+                curl_easy_cleanup(easy)
+            }
             transfer.completion(result)
         }
     }

@@ -19,6 +19,8 @@ public final class InventoryReader: Sequence, IteratorProtocol {
     public let format: Format
     private let records: RecordReader
     private var columns: [String: Int] = [:]
+    /// File offset of the row `next()` returned last, for `site(at:)`.
+    public private(set) var rowOffset = 0
 
     static let knownFields = ["domain", "icp", "service_name", "ips", "psb", "hosts"]
 
@@ -56,6 +58,20 @@ public final class InventoryReader: Sequence, IteratorProtocol {
     }
 
     public func next() -> Result<Site, BadRow>? {
+        rowOffset = records.offset
+        return row(from: records)
+    }
+
+    /// The row that starts at `offset` (one `rowOffset` gave), read afresh from the file.
+    public func site(at offset: Int) -> Site? {
+        guard let file = fopen(path, "rb") else { return nil }
+        let reader = RecordReader(file: file, offset: offset)
+        reader.separator = records.separator
+        guard case .success(let site) = row(from: reader) else { return nil }
+        return site
+    }
+
+    private func row(from records: RecordReader) -> Result<Site, BadRow>? {
         switch format {
         case .csv, .tsv:
             guard let (line, fields) = records.nextRecord() else { return nil }
@@ -129,13 +145,21 @@ final class RecordReader {
     private var block = [UInt8](repeating: 0, count: 1 << 16)
     private var pos = 0
     private var end = 0
+    /// File offset of `block[0]`.
+    private var blockBase = 0
     private var atEOF = false
     private var line = 1
     var separator = UInt8(ascii: ",")
 
-    init(file: UnsafeMutablePointer<FILE>) {
+    /// File offset of the next unread byte: where the next record starts.
+    var offset: Int { blockBase + pos }
+
+    /// Reads from `offset` on (0: the start, where a BOM is skipped).
+    init(file: UnsafeMutablePointer<FILE>, offset: Int = 0) {
         self.file = file
+        if offset > 0 { fseek(file, offset, SEEK_SET); blockBase = offset }
         fill()
+        guard offset == 0 else { return }
         // A UTF-8 BOM is tolerated.
         if end >= 3 && block[0] == 0xEF && block[1] == 0xBB && block[2] == 0xBF { pos = 3 }
     }
@@ -143,6 +167,7 @@ final class RecordReader {
     deinit { fclose(file) }
 
     private func fill() {
+        blockBase += pos
         if pos < end { block.replaceSubrange(0..<(end - pos), with: block[pos..<end]) }
         end -= pos
         pos = 0

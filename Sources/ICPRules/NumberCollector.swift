@@ -29,9 +29,7 @@ public final class NumberCollector: TextSink {
     private var lastAnchor: (id: Int, href: String?) = (0, nil)
     private var lastWasSeparator = true
 
-    public init() {
-        buffer.reserveCapacity(Self.window + Self.tail)
-    }
+    public init() {}
 
     public func text(_ bytes: UnsafeRawBufferPointer, at place: TextPlace) {
         if currentPlace != place {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ICPScan
 
 /// What the rules need to know about one page, gathered while it streamed through.
@@ -39,7 +42,19 @@ public final class PageReader {
                          scriptBytes: scanner.scriptBytes, charset: scanner.charset, bytes: scanner.bytesFed)
     }
 
-    /// Reads a whole saved page (the `page` command, tests).
+    /// Streams a saved page from disk in the chunks curl would hand over; nil if unreadable.
+    public static func read(file path: String, contentType: String? = nil) -> PageFacts? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        let reader = PageReader(contentType: contentType)
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while case let n = chunk.withUnsafeMutableBytes({ fread($0.baseAddress, 1, $0.count, f) }), n > 0 {
+            chunk.withUnsafeBytes { reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return reader.finish()
+    }
+
+    /// Reads a whole page held in memory (tests, benchmarks).
     public static func read(_ bytes: [UInt8], contentType: String? = nil, chunkSize: Int = 16384) -> PageFacts {
         let reader = PageReader(contentType: contentType)
         bytes.withUnsafeBytes { all in

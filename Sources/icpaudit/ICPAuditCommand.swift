@@ -118,8 +118,7 @@ struct Page: ParsableCommand {
     @Option(name: .customLong("content-type"), help: "The Content-Type the page was served with.") var contentType: String?
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else { Self.fail("\(file): cannot read") }
-        let page = PageReader.read([UInt8](data), contentType: contentType)
+        guard let page = PageReader.read(file: file, contentType: contentType) else { Self.fail("\(file): cannot read") }
         print("title: \(page.title)")
         print("charset: \(page.charset?.name ?? "-") (\(page.charset?.source.rawValue ?? "-"))")
         for n in page.numbers {

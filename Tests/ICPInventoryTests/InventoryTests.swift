@@ -82,3 +82,26 @@ final class InventoryTests: XCTestCase {
         }
     }
 }
+
+final class InventoryIndexTests: XCTestCase {
+    /// 40,000 rows of two hosts each: more than one sorted run, so the merge is exercised.
+    func testFindsRowsByHostAcrossMergedRuns() throws {
+        var text = "domain,icp,service_name\n"
+        for i in 0..<40_000 { text += "s\(i).cn,京ICP备\(10_000_000 + i)号-1,站点\(i)\n" }
+        text += "shop.cn,京ICP备99999999号-2,商店\n"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("idx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("inv.csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertGreaterThan(80_000, InventoryIndex.runLength)
+
+        let index = try InventoryIndex(inventory: path)
+        for i in [0, 1, 12_345, 32_767, 32_768, 39_999] {
+            let site = try XCTUnwrap(index.site(forHost: "s\(i).cn"), "s\(i).cn")
+            XCTAssertEqual(site.icp, "京ICP备\(10_000_000 + i)号-1")
+            XCTAssertEqual(index.site(forHost: "www.s\(i).cn")?.domain, "s\(i).cn")
+        }
+        XCTAssertEqual(index.site(forHost: "m.shop.cn")?.serviceName, "商店", "falls back to the registrable domain")
+        XCTAssertNil(index.site(forHost: "elsewhere.cn"))
+    }
+}

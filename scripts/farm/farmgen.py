@@ -117,9 +117,13 @@ BULK_KINDS = [  # kind, expected codes on each host, verdict
 ]
 
 
-def bulk_page(kind):
+BULK_SIZES = {"s": 250, "m": 670, "l": 1260}  # paragraphs: about 30, 60 and 150 KB pages
+
+
+def bulk_page(kind, paragraphs):
     icp = '京ICP备2<!--# echo var="num" -->号-1'
-    body = "".join(f"<p>第{i}段：本公司提供云主机、域名注册与网站建设服务，欢迎咨询。</p>" for i in range(600))
+    body = "".join(f"<p>第{i}段：本公司提供云主机、域名注册与网站建设服务，<a href=\"/n/{i}\">了解更多</a>。</p>"
+                   for i in range(paragraphs))
     if kind == "missing":
         return page("批量站点", footer(""), body=body)
     if kind == "unlinked":
@@ -193,8 +197,9 @@ def main():
 
     bulk_inventory = ["domain,icp,service_name"]
     if args.bulk:
-        for name, body in {k: bulk_page(k) for k, _, _ in BULK_KINDS}.items():
-            write(os.path.join(farm, "bulk", name + ".html"), body)
+        for kind in {k for k, _, _ in BULK_KINDS}:
+            for size, paragraphs in BULK_SIZES.items():
+                write(os.path.join(farm, "bulk", f"{kind}-{size}.html"), bulk_page(kind, paragraphs))
         kind_map = []
         with open(os.path.join(farm, "bulk-hosts"), "w") as f:
             for i in range(1, args.bulk + 1):
@@ -255,10 +260,13 @@ def server_block(d, s, farm):
 
 
 def bulk_block(farm, kind_map, delay_ms):
-    # The delay holds each home page back server-side (echo module), then serves it.
-    home = f"echo_sleep {delay_ms / 1000:.3f}; echo_exec /$bulk_kind.html;" if delay_ms else "rewrite ^ /$bulk_kind.html last;"
+    # The delay holds each home page back server-side (echo module), then serves it. Page size
+    # follows the site number's last digit.
+    page = "/$bulk_kind-$bulk_size.html"
+    home = f"echo_sleep {delay_ms / 1000:.3f}; echo_exec {page};" if delay_ms else f"rewrite ^ {page} last;"
     return (
         "map $host $bulk_kind {\n    hostnames;\n    default ok;\n" + "\n".join(kind_map) + "\n}\n"
+        "map $num $bulk_size { ~[0-3]$ s; ~[4-6]$ m; default l; }\n"
         f"server {{ listen {WEB}:{HTTP_PORT}; server_name ~^(www\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
         f"  location = / {{ {home} }}\n"
         "  location / { }\n}\n"

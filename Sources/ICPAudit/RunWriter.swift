@@ -1,0 +1,59 @@
+import Dispatch
+import Foundation
+import ICPModel
+import ICPReport
+
+/// Owns a run's output files and counts. Records are handed over with one enqueue each and
+/// encoded and written on the writer's own serial queue, so the pool never waits on a write.
+final class RunWriter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "icpaudit.writer")
+    // Touched only on `queue`.
+    private let jsonl: OutputFile
+    private let csv: OutputFile
+    private let badRows: OutputFile
+    private var encoder = JSONLinesEncoder()
+    private var summary = RunSummary()
+    private let progress: Progress
+
+    init(directory: String, progress: Progress) throws {
+        jsonl = try OutputFile(path: directory + "/findings.jsonl")
+        csv = try OutputFile(path: directory + "/findings.csv")
+        badRows = try OutputFile(path: directory + "/bad_rows.jsonl")
+        self.progress = progress
+        csv.write(CSVEncoder.header())
+    }
+
+    func write(_ record: SiteRecord) {
+        queue.async { [self] in
+            jsonl.write(encoder.encode(record))
+            csv.write(CSVEncoder.row(record))
+            summary.add(record)
+            progress.update(summary)
+        }
+    }
+
+    /// A bad row: said on stderr with its file, line and field, and listed in bad_rows.jsonl.
+    func skip(_ bad: BadRow) {
+        queue.async { [self] in
+            summary.badRows += 1
+            FileHandle.standardError.write(Data("\(bad.description) (row skipped)\n".utf8))
+            var j = JSONBuffer()
+            j.beginObject()
+            j.key("file"); j.string(bad.file)
+            j.key("line"); j.number(bad.line)
+            j.key("field"); j.string(bad.field)
+            j.key("message"); j.string(bad.message)
+            j.endObject()
+            j.newline()
+            badRows.write(j.bytes)
+        }
+    }
+
+    /// Waits for every record handed over so far to be written; returns the counts.
+    func finish() -> RunSummary {
+        queue.sync {
+            progress.finish(summary)
+            return summary
+        }
+    }
+}

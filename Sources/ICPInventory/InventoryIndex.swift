@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ICPModel
+
+/// Finds the inventory row of a host (for A→B redirects between sites) in memory that does
+/// not grow with the inventory: one pass writes (hash of host, row offset) pairs, sorted in
+/// bounded runs and merged into a temporary file; a lookup binary-searches that file with
+/// `pread` and reads the row back from the inventory.
+public final class InventoryIndex: @unchecked Sendable {
+    private struct Entry: Comparable {
+        var hash: UInt64
+        var offset: UInt64
+        static func < (a: Entry, b: Entry) -> Bool { (a.hash, a.offset) < (b.hash, b.offset) }
+    }
+
+    /// Entries sorted in memory at a time (16 bytes each).
+    static let runLength = 1 << 16
+    private static let mergeBuffer = 256
+
+    private let reader: InventoryReader
+    private let file: UnsafeMutablePointer<FILE>
+    private let count: Int
+
+    public init(inventory path: String) throws {
+        let reader = try InventoryReader(path: path)
+        var runs = tmpfile()!
+        var run: [Entry] = []
+        run.reserveCapacity(Self.runLength)
+        var runCount = 0, total = 0
+        func flush() {
+            guard !run.isEmpty else { return }
+            run.sort()
+            run.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, runs) }
+            total += run.count
+            runCount += 1
+            run.removeAll(keepingCapacity: true)
+        }
+        while let row = reader.next() {
+            guard case .success(let site) = row else { continue }
+            for host in Set([site.domain] + site.hosts) {
+                run.append(Entry(hash: Self.hash(host), offset: UInt64(reader.rowOffset)))
+                if run.count == Self.runLength { flush() }
+            }
+        }
+        flush()
+        fflush(runs)
+        if runCount > 1 {
+            let merged = tmpfile()!
+            Self.merge(runs: fileno(runs), total: total, into: merged)
+            fclose(runs)
+            runs = merged
+        }
+        self.reader = reader
+        self.file = runs
+        self.count = total
+    }
+
+    deinit { fclose(file) }
+
+    /// The row of `host`: the host itself, then without `www.`, then its registrable domain.
+    public func site(forHost host: String) -> Site? {
+        var candidates = [host]
+        if host.hasPrefix("www.") { candidates.append(String(host.dropFirst(4))) }
+        if let reg = Domains.registrableDomain(host), !candidates.contains(reg) { candidates.append(reg) }
+        for name in candidates {
+            for offset in offsets(Self.hash(name)) {
+                if let site = reader.site(at: Int(offset)), site.domain == name || site.hosts.contains(name) { return site }
+            }
+        }
+        return nil
+    }
+
+    private func offsets(_ hash: UInt64) -> [UInt64] {
+        let fd = fileno(file)
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entry(fd, mid).hash < hash { lo = mid + 1 } else { hi = mid }
+        }
+        var out: [UInt64] = []
+        var i = lo
+        while i < count, case let e = entry(fd, i), e.hash == hash { out.append(e.offset); i += 1 }
+        return out
+    }
+
+    private func entry(_ fd: Int32, _ i: Int) -> Entry {
+        var e = Entry(hash: 0, offset: 0)
+        _ = withUnsafeMutableBytes(of: &e) { pread(fd, $0.baseAddress, $0.count, off_t(i * MemoryLayout<Entry>.stride)) }
+        return e
+    }
+
+    /// k-way merge of the sorted runs in `fd` (each `runLength` long but the last).
+    private static func merge(runs fd: Int32, total: Int, into out: UnsafeMutablePointer<FILE>) {
+        struct Cursor { var next: Int; var end: Int; var buffer: [Entry]; var at: Int }
+        let width = MemoryLayout<Entry>.stride
+        var cursors: [Cursor] = stride(from: 0, to: total, by: runLength).map {
+            Cursor(next: $0, end: min($0 + runLength, total), buffer: [], at: 0)
+        }
+        func refill(_ c: inout Cursor) {
+            let n = min(mergeBuffer, c.end - c.next)
+            c.buffer = [Entry](repeating: Entry(hash: 0, offset: 0), count: n)
+            _ = c.buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(c.next * width)) }
+            c.next += n
+            c.at = 0
+        }
+        for i in cursors.indices { refill(&cursors[i]) }
+        var output: [Entry] = []
+        output.reserveCapacity(mergeBuffer)
+        while true {
+            var best = -1
+            for i in cursors.indices where cursors[i].at < cursors[i].buffer.count {
+                if best < 0 || cursors[i].buffer[cursors[i].at] < cursors[best].buffer[cursors[best].at] { best = i }
+            }
+            guard best >= 0 else { break }
+            output.append(cursors[best].buffer[cursors[best].at])
+            cursors[best].at += 1
+            if cursors[best].at == cursors[best].buffer.count && cursors[best].next < cursors[best].end { refill(&cursors[best]) }
+            if output.count == mergeBuffer {
+                output.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, out) }
+                output.removeAll(keepingCapacity: true)
+            }
+        }
+        output.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, out) }
+        fflush(out)
+    }
+
+    /// FNV-1a: stable across runs, cheap, and collisions only cost a row read.
+    static func hash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}
