@@ -19,7 +19,7 @@ long bare_sax_parse(const unsigned char *bytes, size_t length, size_t chunk, con
     htmlParserCtxtPtr ctxt = htmlCreatePushParserCtxt(&sax, &elements, NULL, 0, NULL,
                                                       utf8 ? XML_CHAR_ENCODING_UTF8 : XML_CHAR_ENCODING_NONE);
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                 HTML_PARSE_NOIMPLIED | HTML_PARSE_IGNORE_ENC);
+                                 HTML_PARSE_IGNORE_ENC);
     if (!utf8) xmlSwitchToEncoding(ctxt, xmlFindCharEncodingHandler(encoding));
     for (size_t i = 0; i < length; i += chunk) {
         size_t n = length - i < chunk ? length - i : chunk;

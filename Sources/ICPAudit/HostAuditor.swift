@@ -24,10 +24,14 @@ struct HostAuditor: Sendable {
 
     func audit(_ host: String, filedIPs: [IPAddress]) async -> HostOutcome {
         let started = Clock.milliseconds()
-        let deadline = started + Int(options.timeoutSeconds * 1000)
+        var out = await audit(host, filedIPs: filedIPs, deadline: started + Int(options.timeoutSeconds * 1000))
+        out.record.ms = Clock.milliseconds() - started
+        return out
+    }
+
+    private func audit(_ host: String, filedIPs: [IPAddress], deadline: Int) async -> HostOutcome {
         var out = HostOutcome(record: HostRecord(host: host))
         out.record.url = "http://\(host)/"
-        defer { out.record.ms = Clock.milliseconds() - started }
 
         let resolution: Resolution
         switch await resolveWithRetry(host, deadline: deadline) {
@@ -154,6 +158,12 @@ struct HostAuditor: Sendable {
             out.record.truncated = result.truncated
             guard (200..<300).contains(result.status), let page else {
                 out.findings.append(Finding(.httpError, host: startHost, detail: "\(url.text) answered HTTP \(result.status)"))
+                return
+            }
+            // An endless body or a decompression bomb: the page's end (its footer) was never read.
+            guard !result.truncated else {
+                out.findings.append(Finding(.httpError, host: startHost,
+                                            detail: "\(url.text): body larger than \(options.maxBodyBytes >> 20) MB (decoded); stopped reading"))
                 return
             }
             out.record.opened = true

@@ -19,6 +19,9 @@ public final class PageScanner {
     private let script: TextSink?
     private var parser: htmlParserCtxtPtr?
     private var held: [UInt8] = []
+    /// libxml2 always gets well-formed UTF-8: a legacy charset is decoded first, then repaired.
+    private var transcoder: Transcoder?
+    private var repair = UTF8Repair()
     private var finished = false
 
     private struct Open {
@@ -61,7 +64,7 @@ public final class PageScanner {
         guard !finished, chunk.count > 0 else { return }
         bytesFed += chunk.count
         if let parser {
-            push(parser, chunk, terminate: false)
+            deliver(parser, chunk)
             return
         }
         held.append(contentsOf: chunk)
@@ -72,12 +75,26 @@ public final class PageScanner {
     public func finish() {
         guard !finished else { return }
         if parser == nil { start() }
-        if let parser { push(parser, UnsafeRawBufferPointer(start: nil, count: 0), terminate: true) }
+        if let parser {
+            transcoder?.finish { repair.feed($0) { push(parser, $0, terminate: false) } }
+            repair.finish { push(parser, $0, terminate: false) }
+            push(parser, UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
+        }
         finished = true
         visible.boundary()
     }
 
+    private func deliver(_ parser: htmlParserCtxtPtr, _ chunk: UnsafeRawBufferPointer) {
+        if let transcoder {
+            transcoder.feed(chunk) { utf8 in repair.feed(utf8) { push(parser, $0, terminate: false) } }
+        } else {
+            repair.feed(chunk) { push(parser, $0, terminate: false) }
+        }
+    }
+
     private func push(_ parser: htmlParserCtxtPtr, _ chunk: UnsafeRawBufferPointer, terminate: Bool) {
+        // A parser that has halted would only pile the rest of the body up in its input buffer.
+        guard parser.pointee.instate != XML_PARSER_EOF else { return }
         // htmlParseChunk takes an Int32 length; chunks from curl are at most CURL_MAX_WRITE_SIZE.
         let base = chunk.baseAddress?.assumingMemoryBound(to: CChar.self)
         _ = htmlParseChunk(parser, base, Int32(chunk.count), terminate ? 1 : 0)
@@ -102,20 +119,20 @@ public final class PageScanner {
         sax.characters = { ctx, ch, len in PageScanner.from(ctx).characters(ch, len) }
         sax.cdataBlock = { ctx, ch, len in PageScanner.from(ctx).characters(ch, len) }
         let me = Unmanaged.passUnretained(self).toOpaque()
-        let isUTF8 = decision.name == "UTF-8"
-        guard let ctxt = htmlCreatePushParserCtxt(&sax, me, nil, 0, nil, isUTF8 ? XML_CHAR_ENCODING_UTF8 : XML_CHAR_ENCODING_NONE) else {
-            return
+        if decision.name != "UTF-8" {
+            transcoder = Transcoder(from: decision.name)
+            if transcoder == nil { charset = CharsetDecision(name: "UTF-8", source: decision.source) }
         }
+        guard let ctxt = htmlCreatePushParserCtxt(&sax, me, nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
+        // Not HTML_PARSE_NOIMPLIED: without implied html/body, libxml2 stops after the first
+        // top-level element of a page that has no <html>, and the rest (the footer) goes unread.
         let options = HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-            | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
         _ = htmlCtxtUseOptions(ctxt, Int32(options))
-        if !isUTF8, let handler = xmlFindCharEncodingHandler(decision.name) {
-            _ = xmlSwitchToEncoding(ctxt, handler)
-        }
         parser = ctxt
         let skip = min(decision.bomLength, held.count)
         held.withUnsafeBytes { p in
-            push(ctxt, UnsafeRawBufferPointer(rebasing: p[skip...]), terminate: false)
+            deliver(ctxt, UnsafeRawBufferPointer(rebasing: p[skip...]))
         }
         held = []
     }

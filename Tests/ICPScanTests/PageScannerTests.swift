@@ -101,6 +101,41 @@ final class PageScannerTests: XCTestCase {
         XCTAssertEqual(whole.title, "示例 科技")
     }
 
+    /// Bad bytes cost the characters they break, not the rest of the page (libxml2 2.9 alone
+    /// would switch a UTF-8 page to Latin-1, or stop a GBK one, at the first bad byte).
+    func testInvalidBytesAndNULsDoNotHideTheFooter() {
+        let utf8 = Array("<html><head><meta charset=utf-8></head><body><p>前</p>".utf8) + [0xFF, 0xFE, 0xC3, 0x28, 0xE4, 0xB8, 0x00, 0x00]
+            + Array("<p>京ICP备12345678号</p></body></html>".utf8)
+        let gbkPage = Array("<html><head><meta charset=gbk></head><body><p>".utf8) + [0xFF, 0xFF, 0x80, 0x20, 0x81, 0x00]
+            + Array("</p><p>".utf8) + gbk("京ICP备12345678号") + Array("</p></body></html>".utf8)
+        for page in [utf8, gbkPage] {
+            for chunk in [1, 2, 5, 4096] {
+                let (_, visible, _) = scan(page, chunk: chunk)
+                XCTAssertTrue(visible.all.contains("京ICP备12345678号"), "chunk \(chunk): \(visible.all)")
+                XCTAssertTrue(visible.all.contains("\u{FFFD}"), "bad bytes show as U+FFFD")
+            }
+        }
+    }
+
+    /// A GBK page fed a byte at a time decodes the same as fed whole.
+    func testLegacyCharsetAcrossChunkBoundaries() {
+        let page = Array("<html><head><meta charset=gb2312><title>".utf8) + gbk("示例") + Array("</title></head><body><p>".utf8)
+            + gbk("京ICP备12345678号") + Array("</p></body></html>".utf8)
+        let (whole, wholeText, _) = scan(page)
+        let (bytewise, byteText, _) = scan(page, chunk: 1)
+        XCTAssertEqual(whole.title, "示例")
+        XCTAssertEqual(bytewise.title, "示例")
+        XCTAssertEqual(byteText.all, wholeText.all)
+        XCTAssertFalse(byteText.all.contains("\u{FFFD}"))
+    }
+
+    /// A page without <html> is read to its end (libxml2 with NOIMPLIED stops after the first element).
+    func testPageWithoutRootElementIsReadToTheEnd() {
+        let (_, visible, _) = scan(Array("<p>a</p><p>b</p><div class=footer>京ICP备12345678号-1</div>".utf8))
+        XCTAssertTrue(visible.all.contains("京ICP备12345678号-1"), visible.all)
+        XCTAssertTrue(visible.runs.contains { $0.0.contains("京ICP备") && $0.1.inFooter })
+    }
+
     func testTitleIsCapped() {
         let html = Array(("<title>" + String(repeating: "长", count: 100_000) + "</title><p>x</p>").utf8)
         XCTAssertLessThanOrEqual(scan(html).0.title.utf8.count, PageScanner.maxTitleBytes)

@@ -34,9 +34,14 @@ enum Farm {
         var stderr: String
     }
 
-    static func icpaudit(_ args: [String]) throws -> Run {
+    /// The memory bound README states for 200 hostile sites scanned at once.
+    static let hostileRSSBoundKB = 250 * 1024
+
+    static func icpaudit(_ args: [String]) throws -> Run { try command(binary.path, args) }
+
+    static func command(_ path: String, _ args: [String]) throws -> Run {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         // stderr goes to a file so that a chatty run can never block on a full pipe.
         let errFile = tempDir().appendingPathComponent("stderr")

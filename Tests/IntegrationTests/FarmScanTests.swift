@@ -70,6 +70,15 @@ final class FarmScanTests: XCTestCase {
 
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
         XCTAssertEqual(summary["sites"] as? Int, records.count)
+        // Hostile servers (endless body, gzip bomb, silent TLS, …) cost bounded time: the whole
+        // scan, and every host in it, ends within --timeout plus a margin.
+        XCTAssertLessThan(summary["wall_seconds"] as? Double ?? 99, 3 + 2.5)
+        for r in records {
+            for h in r["hosts"] as? [[String: Any]] ?? [] {
+                XCTAssertLessThan(h["ms"] as? Int ?? 99_999, 3000 + 1500, "\(h["host"] ?? "?") took too long")
+            }
+        }
+        XCTAssertEqual(try host("bomb.test")["bytes"] as? Int, 8 << 20, "the body cap stops the gzip bomb")
         let csv = try Data(contentsOf: out.appendingPathComponent("findings.csv"))
         XCTAssertEqual(Array(csv.prefix(3)), [0xEF, 0xBB, 0xBF])
         let csvLines = String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n")
@@ -86,6 +95,28 @@ final class FarmScanTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(expected.count, 12)
         XCTAssertEqual(records.count, expected.count)
         assertExact(records, expected)
+    }
+
+    /// 200 hostile sites at once: bounded memory, and exactly one record per inventory row.
+    func testTwoHundredHostileSitesAtOnceStayBounded() throws {
+        try Farm.requireRunning()
+        let hostile = ["endless.test", "bomb.test", "chain.test", "bigline.test", "bigtitle.test", "badbytes.test",
+                       "badgbk.test", "nested.test", "tlshang.test", "headers.test", "slow.test", "refused.test"]
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("hostile.csv")
+        var rows = "domain,icp,hosts\n"
+        for i in 0..<200 { rows += "\(hostile[i % hostile.count]),京ICP备10000040号-1,\(hostile[i % hostile.count])\n" }
+        try rows.write(to: inventory, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run")
+        let rss = dir.appendingPathComponent("rss")
+        let run = try Farm.command("/usr/bin/time", ["-f", "%M", "-o", rss.path, Farm.binary.path, "scan", inventory.path,
+                                                     "--out", out.path, "--concurrency", "200", "--allow-private", "--timeout", "3"]
+                                                    + Farm.scanOptions)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try Farm.records(out).count, 200)
+        XCTAssertEqual(Set(try Farm.records(out).compactMap { $0["line"] as? Int }).count, 200)
+        let peakKB = Int(try String(contentsOf: rss, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max
+        XCTAssertLessThan(peakKB, Farm.hostileRSSBoundKB, "peak RSS \(peakKB) KB")
     }
 
     func testNonPublicAddressesAreNotFetchedByDefault() throws {

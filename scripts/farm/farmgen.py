@@ -6,6 +6,7 @@ derived from icpaudit's output).
 Everything listens on loopback only: DNS 127.0.0.1:DNS_PORT, HTTP :HTTP_PORT, HTTPS :HTTPS_PORT.
 """
 import argparse
+import gzip
 import json
 import os
 import pwd
@@ -16,6 +17,9 @@ WEB = "127.0.0.1"          # nginx, http and https, inside the provider's ranges
 OUTSIDE = "127.0.1.1"      # nginx too, but outside inventories/farm-ranges.txt
 DEAD = "127.0.0.2"         # nothing listens: connection refused
 HTTPS_ONLY = "127.0.0.3"   # nginx https only: http cannot connect
+TLS_SILENT = "127.0.0.4"   # scripts/farm/hostile.py: https accepts and never completes the handshake
+MANY_HEADERS = "127.0.0.5" # scripts/farm/hostile.py: 10,000 response headers
+ENDLESS = "127.0.0.6"      # scripts/farm/hostile.py: a body that never ends
 
 MIIT = "https://beian.miit.gov.cn/"
 PSB_LINK = "http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={code}"
@@ -104,6 +108,26 @@ def scenarios():
     add("xn--fsqu00a.test", "京ICP备10000032号-1", {}, "pass", page("示例科技", footer("京ICP备10000032号-1")),
         row=dict(domain="例子.test"))
     add("cname.test", "京ICP备10000033号-1", {}, "pass", page("示例科技", footer("京ICP备10000033号-1")), www="cname")
+
+    # Hostile servers: each costs bounded time and memory and ends with one finding (or none).
+    ok = lambda n: footer(f"京ICP备{n}号-1")
+    add("endless.test", "京ICP备10000040号-1", {"endless.test": ["HTTP_ERROR"]}, "unreachable", dns=ENDLESS)
+    add("bomb.test", "京ICP备10000041号-1", {"bomb.test": ["HTTP_ERROR"]}, "unreachable", serve={"bomb": True})
+    add("chain.test", "京ICP备10000042号-1", {"chain.test": ["HTTP_ERROR"]}, "unreachable", serve={"chain": True})
+    add("bigline.test", "京ICP备10000043号-1", {}, "pass",
+        page("示例科技", ok(10000043), body="<p>" + "行" * 1_700_000 + "</p>").replace("\n", ""))
+    add("bigtitle.test", "京ICP备10000044号-1", {}, "pass", page("示例科技" + "长" * 350_000, ok(10000044)),
+        row=dict(service_name="示例科技"))
+    add("badbytes.test", "京ICP备10000045号-1", {}, "pass",
+        page("示例科技", ok(10000045)).encode().replace(b"<div class=\"main\">", b"<div class=\"main\">\xff\xfe\xc3\x28\x00\x00\xe4\xb8"))
+    add("badgbk.test", "京ICP备10000046号-1", {}, "pass",
+        page("示例科技", ok(10000046)).replace('charset="utf-8"', 'charset="gbk"').replace("©", "")
+        .encode("gbk").replace(b"<div class=\"main\">", b"<div class=\"main\">\xff\xff\x80 \x81\x00"))
+    add("nested.test", "京ICP备10000047号-1", {}, "pass",
+        page("示例科技", ok(10000047), body="<div>" * 100_000 + "深" + "</div>" * 100_000))
+    add("tlshang.test", "京ICP备10000048号-1", {"tlshang.test": ["TIMEOUT"]}, "unreachable", dns=TLS_SILENT)
+    add("headers.test", "京ICP备10000049号-1", {}, "pass", dns=MANY_HEADERS)
+    add("bigdns.test", "京ICP备10000050号-1", {}, "pass", page("示例科技", ok(10000050)), dns="long-cnames")
     return S
 
 
@@ -177,6 +201,11 @@ def main():
             dns_conf.append(f'txt-record={d},"v=spf1 -all"')
         elif s["dns"] == "servfail":
             dns_conf.append(f"server=/{d}/#")
+        elif s["dns"] == "long-cnames":
+            # A chain of long CNAMEs: the answer is too large for UDP, so the resolver must retry over TCP.
+            chain = [d] + [".".join([f"{c}" * 63] * 3) + ".test" for c in "xyzw"]
+            dns_conf += [f"cname={a},{b}" for a, b in zip(chain, chain[1:])]
+            hosts_lines.append(f"{WEB} {chain[-1]}")
         elif s["dns"]:
             hosts_lines.append(f"{s['dns']} {d}")
             if s["www"] is True:
@@ -193,6 +222,14 @@ def main():
         expected.append(dict(set="scenario", domain=d, verdict=s["verdict"], hosts=hosts,
                              findings={h: sorted(s["expect"].get(h, [])) for h in hosts}))
     hosts_lines.append(f"{WEB} elsewhere.test")
+    bomb = os.path.join(farm, "bomb", "bomb.gz")
+    if not os.path.exists(bomb):  # 1 GB of zeros, 1 MB on the wire
+        os.makedirs(os.path.dirname(bomb), exist_ok=True)
+        with gzip.open(bomb, "wb", compresslevel=9) as f:
+            zeros = b"\0" * (1 << 20)
+            for _ in range(1024):
+                f.write(zeros)
+    write(os.path.join(farm, "hostile-page.html"), page("示例科技", footer("京ICP备10000049号-1")))
     write(os.path.join(www, "elsewhere.test", "index.html"), page("别处", footer("京ICP备88888888号-1")))
 
     bulk_inventory = ["domain,icp,service_name"]
@@ -246,6 +283,11 @@ def server_block(d, s, farm):
         body = f"return {serve['status']};"
     elif serve.get("loop"):
         body = "location = / { return 302 /a; } location = /a { return 302 /b; } location = /b { return 302 /a; }"
+    elif serve.get("bomb"):
+        body = (f'root {farm}/bomb; gzip off; location = / {{ default_type text/html; '
+                'add_header Content-Encoding gzip; try_files /bomb.gz =404; }')
+    elif serve.get("chain"):
+        body = "location = / { return 302 /r1; } location ~ ^/r(\\d+)$ { return 302 /r$1x; } location ~ x$ { return 302 $uri-x; }"
     elif serve.get("slow"):
         body = f"root {root}; limit_rate 64; gzip off;"
     else:

@@ -1,0 +1,56 @@
+import CUTF8
+
+/// Makes a UTF-8 byte stream well-formed before libxml2 sees it, as a browser decodes: each
+/// invalid sequence becomes U+FFFD and NULs are dropped (an HTML body ignores them). libxml2 2.9 instead switches the rest of the
+/// page to Latin-1 at the first bad byte, which would turn a correct footer into mojibake.
+/// Valid chunks pass through without a copy; a sequence cut by a chunk boundary is held back.
+struct UTF8Repair {
+    private var pending: [UInt8] = []
+    private var repaired: [UInt8] = []
+    private static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+
+    mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) {
+        guard pending.isEmpty else {
+            // Finish the held-back sequence with the new bytes (at most 3 + a chunk are copied).
+            var joined = pending
+            pending.removeAll()
+            joined.append(contentsOf: chunk)
+            joined.withUnsafeBytes { repair($0, emit) }
+            return
+        }
+        repair(chunk, emit)
+    }
+
+    mutating func finish(_ emit: (UnsafeRawBufferPointer) -> Void) {
+        guard !pending.isEmpty else { return }
+        pending.removeAll()
+        Self.replacement.withUnsafeBytes(emit)
+    }
+
+    private mutating func repair(_ bytes: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var i = 0
+        let n = bytes.count
+        repaired.removeAll(keepingCapacity: true)
+        while i < n {
+            var incomplete: Int32 = 0
+            let valid = icp_utf8_valid_prefix(base + i, n - i, &incomplete)
+            if i == 0 && valid == n { emit(bytes); return }  // the common case: no copy
+            repaired.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<i + valid]))
+            i += valid
+            if i == n { break }
+            if incomplete != 0 {
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<n]))
+                break
+            }
+            let nuls = icp_nul_run(base + i, n - i)
+            if nuls > 0 {
+                i += nuls  // a decompression bomb of zeros is skipped in bulk
+            } else {
+                repaired.append(contentsOf: Self.replacement)
+                i += 1
+            }
+        }
+        if !repaired.isEmpty { repaired.withUnsafeBytes(emit) }
+    }
+}
