@@ -42,6 +42,9 @@ let package = Package(
             "ICPAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // libFuzzer targets (scripts/fuzz); built plainly, it replays saved inputs.
+        .executableTarget(name: "icpaudit-fuzz", dependencies: ["ICPRules", "ICPInventory"], path: "Sources/ICPFuzz"),
+
         // `swift package benchmark` (scripts/bench-scan): the scanner against bare libxml2 SAX.
         .target(name: "BareSAX", dependencies: ["CXML2"], path: "Benchmarks/BareSAX"),
         .executableTarget(
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "ICPScanTests", dependencies: ["ICPScan"]),
         .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPRules"]),
         .testTarget(name: "ICPReportTests", dependencies: ["ICPReport", "ICPModel"]),
+        .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPModel"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ICPModel"]),
     ]
 )

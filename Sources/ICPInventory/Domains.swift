@@ -33,14 +33,14 @@ public enum Domains {
 
     /// True when `host` is itself a registrable domain (example.cn, not www.example.cn or com.cn).
     public static func isRegistrable(_ host: String) -> Bool {
-        guard let psl, let reg = psl_registrable_domain(psl, host) else { return false }
-        return String(cString: reg) == host
+        registrableDomain(host) == host
     }
 
     /// The registrable domain a host belongs to, if any.
     public static func registrableDomain(_ host: String) -> String? {
-        guard let psl, let reg = psl_registrable_domain(psl, host) else { return nil }
-        return String(cString: reg)
+        guard let psl else { return nil }
+        // libpsl answers with a pointer into its argument: read it while the C string lives.
+        return host.withCString { name in psl_registrable_domain(psl, name).map { String(cString: $0) } }
     }
 }
 

@@ -12,7 +12,7 @@ public final class NumberCollector: TextSink {
     /// Numbers past `maxNumbers` are counted, not kept.
     public private(set) var droppedNumbers = 0
 
-    static let maxNumbers = 256
+    public static let maxNumbers = 256
     /// Window size at which matching runs, and the tail kept back for a number that may be cut.
     static let window = 8192
     static let tail = 512

@@ -105,3 +105,26 @@ final class InventoryIndexTests: XCTestCase {
         XCTAssertNil(index.site(forHost: "elsewhere.cn"))
     }
 }
+
+/// Inputs the fuzzers (scripts/fuzz) once crashed on, read again on every test run; under
+/// `scripts/sanitize address` a memory error in them fails the run.
+final class FuzzRegressionTests: XCTestCase {
+    func testInventoryReproducersReadToTheEnd() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("FuzzRegressions/inventory")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        XCTAssertFalse(files.isEmpty)
+        for name in files {
+            let reader = try InventoryReader(path: dir.appendingPathComponent(name).path)
+            var rows = 0
+            while let row = reader.next() {
+                if case .success(let site) = row { XCTAssertFalse(site.hosts.isEmpty) }
+                rows += 1
+            }
+            XCTAssertGreaterThan(rows, 0, name)
+        }
+        // The crash: libpsl's answer read after the C string it points into was freed.
+        XCTAssertEqual(Domains.registrableDomain("www.shop.example.com.cn"), "example.com.cn")
+        XCTAssertTrue(Domains.isRegistrable("example.com.cn"))
+    }
+}
