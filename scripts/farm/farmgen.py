@@ -127,6 +127,7 @@ def scenarios():
         page("示例科技", ok(10000047), body="<div>" * 100_000 + "深" + "</div>" * 100_000))
     add("tlshang.test", "京ICP备10000048号-1", {"tlshang.test": ["TIMEOUT"]}, "unreachable", dns=TLS_SILENT)
     add("headers.test", "京ICP备10000049号-1", {}, "pass", dns=MANY_HEADERS)
+    add("cnameloop.test", "京ICP备10000051号-1", {"cnameloop.test": ["DNS_NO_RECORD"]}, "unreachable", dns="cname-loop")
     add("bigdns.test", "京ICP备10000050号-1", {}, "pass", page("示例科技", ok(10000050)), dns="long-cnames")
     return S
 
@@ -199,6 +200,8 @@ def main():
         hosts = [d] + ([f"www.{d}"] if s["www"] else [])
         if s["dns"] == "txt-only":
             dns_conf.append(f'txt-record={d},"v=spf1 -all"')
+        elif s["dns"] == "cname-loop":
+            dns_conf.append(f"server=/{d}/127.0.0.7#15354")  # hostile.py answers with the loop
         elif s["dns"] == "servfail":
             dns_conf.append(f"server=/{d}/#")
         elif s["dns"] == "long-cnames":

@@ -3,6 +3,7 @@
   127.0.0.4:18443  accepts TCP and never answers the TLS handshake
   127.0.0.5:18080  answers HTTP with 10,000 response headers, then a compliant page
   127.0.0.6:18080  answers HTTP with a body that never ends (until the client hangs up)
+  127.0.0.7:15354  answers DNS (UDP) for NAME with a CNAME loop: NAME -> loop-b.NAME -> NAME
 Runs until killed; each connection is handled on its own thread and closed after 60 s."""
 import socket
 import sys
@@ -50,6 +51,25 @@ def endless(conn):
     conn.close()
 
 
+def cname_loop_dns():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.7", 15354))
+    while True:
+        query, addr = s.recvfrom(512)
+        end = 12
+        while query[end] != 0:
+            end += query[end] + 1
+        qname = query[12:end + 1]
+        question = query[12:end + 5]
+        other = b"\x06loop-b" + qname
+        # Two answers: qname CNAME loop-b.qname, loop-b.qname CNAME qname.
+        def cname(owner, target):
+            return owner + b"\x00\x05\x00\x01\x00\x00\x00\x3c" + len(target).to_bytes(2, "big") + target
+        header = query[:2] + b"\x84\x00" + b"\x00\x01\x00\x02\x00\x00\x00\x00"
+        s.sendto(header + question + cname(qname, other) + cname(other, qname), addr)
+
+
+threading.Thread(target=cname_loop_dns, daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.4", 18443), silent), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.6", 18080), endless), daemon=True).start()
 serve(("127.0.0.5", 18080), many_headers)
