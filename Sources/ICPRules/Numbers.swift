@@ -159,25 +159,27 @@ enum NumberGrammar {
     private static func recordBody(_ b: Bytes, _ start: Int, _ province: String, _ from: Int) -> Match? {
         let (digits, afterDigits) = digitRun(b, from)
         guard (4...12).contains(digits.count) else { return nil }
-        var end = afterDigits
-        var suffix: String?
-        var k = skipSep(b, afterDigits)
-        if scalar(b, k).0 == hao {
-            end = k + 3
-            k = skipSep(b, end)
-            if k < b.count && b[k] == UInt8(ascii: "-"), let (s, e) = siteSuffix(b, skipSep(b, k + 1)) {
-                suffix = s
-                end = e
-            }
-        } else if k < b.count && b[k] == UInt8(ascii: "-"), let (s, e) = siteSuffix(b, skipSep(b, k + 1)) {
-            suffix = s
-            end = e
-            let h = skipSep(b, e)
-            if scalar(b, h).0 == hao { end = h + 3 }
-        }
+        let (suffix, end) = numberTail(b, afterDigits)
         let n = ShownNumber(kind: .record, text: text(b, start, end), province: province, digits: digits,
                             suffix: suffix, href: nil, inFooter: false, offset: start)
         return Match(number: n, start: start, end: end)
+    }
+
+    /// What may follow the digits: `号`, `号-N` or `-N号` (pages write both), each part optional.
+    /// Returns the site suffix N and where the number ends.
+    private static func numberTail(_ b: Bytes, _ afterDigits: Int) -> (suffix: String?, end: Int) {
+        var k = skipSep(b, afterDigits)
+        if scalar(b, k).0 == hao {
+            let end = k + 3
+            k = skipSep(b, end)
+            if k < b.count && b[k] == UInt8(ascii: "-"), let (s, e) = siteSuffix(b, skipSep(b, k + 1)) { return (s, e) }
+            return (nil, end)
+        }
+        if k < b.count && b[k] == UInt8(ascii: "-"), let (s, e) = siteSuffix(b, skipSep(b, k + 1)) {
+            let h = skipSep(b, e)
+            return (s, scalar(b, h).0 == hao ? h + 3 : e)
+        }
+        return (nil, afterDigits)
     }
 
     /// `N` of `-N`: one to three digits not followed by another digit.
@@ -199,14 +201,7 @@ enum NumberGrammar {
         }
         let (digits, afterDigits) = digitRun(b, j)
         guard (4...12).contains(digits.count) else { return nil }
-        var end = afterDigits
-        var k = skipSep(b, end)
-        if scalar(b, k).0 == hao { end = k + 3; k = skipSep(b, end) }
-        if k < b.count && b[k] == UInt8(ascii: "-"), let (_, e) = siteSuffix(b, skipSep(b, k + 1)) {
-            end = e
-            let h = skipSep(b, e)
-            if scalar(b, h).0 == hao { end = h + 3 }
-        }
+        let end = numberTail(b, afterDigits).end
         let n = ShownNumber(kind: .licence, text: text(b, start, end), province: province, digits: digits,
                             suffix: nil, href: nil, inFooter: false, offset: start)
         return Match(number: n, start: start, end: end)
