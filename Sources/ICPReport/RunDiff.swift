@@ -1,6 +1,8 @@
 import Foundation
 
-/// `icpaudit diff OLD NEW`: per domain and code, what is new, resolved and still failing.
+/// `icpaudit diff RUN… `: per domain and code, what is new, resolved and still failing between the
+/// last two runs, the domains added and removed, and, given more than two runs, the codes that
+/// flapped (went on and off again) across them.
 public struct RunDiff {
     public struct Change: Hashable, Comparable {
         public var domain: String
@@ -13,10 +15,28 @@ public struct RunDiff {
     public var persisting: [Change] = []
     public var addedDomains: [String] = []
     public var removedDomains: [String] = []
+    public var flapping: [Change] = []
 
-    public static func compare(old: String, new: String) throws -> RunDiff {
-        let before = try codesByDomain(old)
-        let after = try codesByDomain(new)
+    /// Runs oldest first; at least two.
+    public static func compare(runs: [String]) throws -> RunDiff {
+        precondition(runs.count >= 2)
+        let history = try runs.map(codesByDomain)
+        var diff = compare(history[history.count - 2], history[history.count - 1])
+        if history.count > 2 { diff.flapping = flapping(history) }
+        return diff
+    }
+
+    /// A code flaps when its presence on a domain changes more than once across the runs.
+    static func flapping(_ history: [[String: Set<String>]]) -> [Change] {
+        var pairs = Set<Change>()
+        for run in history { for (domain, codes) in run { for code in codes { pairs.insert(Change(domain: domain, code: code)) } } }
+        return pairs.filter { pair in
+            let seen = history.filter { $0[pair.domain] != nil }.map { $0[pair.domain]!.contains(pair.code) }
+            return zip(seen, seen.dropFirst()).filter { $0 != $1 }.count >= 2
+        }.sorted()
+    }
+
+    static func compare(_ before: [String: Set<String>], _ after: [String: Set<String>]) -> RunDiff {
         var diff = RunDiff()
         for (domain, codes) in after {
             guard let was = before[domain] else { diff.addedDomains.append(domain); continue }
@@ -63,8 +83,43 @@ public struct RunDiff {
         section("new", new)
         section("resolved", resolved)
         section("still failing", persisting)
+        if !flapping.isEmpty { section("flapping", flapping) }
         lines.append("domains added: \(addedDomains.count)" + (addedDomains.isEmpty ? "" : " (" + addedDomains.joined(separator: ", ") + ")"))
         lines.append("domains removed: \(removedDomains.count)" + (removedDomains.isEmpty ? "" : " (" + removedDomains.joined(separator: ", ") + ")"))
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// diff.json: the same sections, each a list of {domain, code}.
+    public var json: [UInt8] {
+        var j = JSONBuffer()
+        j.beginObject()
+        for (name, changes) in [("new", new), ("resolved", resolved), ("still_failing", persisting), ("flapping", flapping)] {
+            j.key(name)
+            j.beginArray()
+            for c in changes {
+                j.beginObject()
+                j.key("domain"); j.string(c.domain)
+                j.key("code"); j.string(c.code)
+                j.endObject()
+            }
+            j.endArray()
+        }
+        j.key("domains_added"); j.strings(addedDomains)
+        j.key("domains_removed"); j.strings(removedDomains)
+        j.endObject()
+        j.newline()
+        return j.bytes
+    }
+
+    /// diff.csv: one row per change, `status,domain,code` (status: new, resolved, still_failing,
+    /// flapping, domain_added, domain_removed), UTF-8 with BOM like findings.csv.
+    public var csv: [UInt8] {
+        var rows = ["status,domain,code"]
+        for (name, changes) in [("new", new), ("resolved", resolved), ("still_failing", persisting), ("flapping", flapping)] {
+            rows += changes.map { "\(name),\(CSVEncoder.cell($0.domain)),\($0.code)" }
+        }
+        rows += addedDomains.map { "domain_added,\(CSVEncoder.cell($0))," }
+        rows += removedDomains.map { "domain_removed,\(CSVEncoder.cell($0))," }
+        return CSVEncoder.bom + Array((rows.joined(separator: "\r\n") + "\r\n").utf8)
     }
 }

@@ -13,6 +13,24 @@ struct ICPAuditCommand: AsyncParsableCommand {
         abstract: "Audit a hosting provider's filed websites for China's ICP filing rules.",
         discussion: "Exit codes: 0 the run finished (whatever it found), 2 bad usage or unreadable input, 1 an internal failure.",
         subcommands: [Scan.self, Diff.self, Page.self])
+
+    /// As ArgumentParser's, but bad usage exits 2 (SPEC) instead of 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Input problems exit 2 (SPEC), with the message that names the file, line and field.
@@ -94,17 +112,29 @@ struct Scan: AsyncParsableCommand {
 }
 
 struct Diff: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Compare two run directories: new, resolved and still-failing findings.")
+    static let configuration = CommandConfiguration(
+        abstract: "Compare run directories: new, resolved and still-failing findings, and flapping codes.",
+        discussion: "Compares the last two runs given; with more than two, codes that went on and off again across them are listed as flapping. Writes diff.json and diff.csv into the newest run directory.")
 
-    @Argument(help: "The earlier run directory.") var oldRun: String
-    @Argument(help: "The later run directory.") var newRun: String
-    @Option(help: "Also write the diff to this file.") var out: String?
+    @Argument(help: "Run directories, oldest first (at least two).") var runs: [String]
+    @Option(help: "Also write the text to this file.") var out: String?
+
+    func validate() throws {
+        guard runs.count >= 2 else { throw ValidationError("diff needs at least two run directories") }
+    }
 
     func run() throws {
         let diff: RunDiff
-        do { diff = try RunDiff.compare(old: oldRun, new: newRun) } catch { Self.fail("\(error)") }
+        do { diff = try RunDiff.compare(runs: runs) } catch { Self.fail("\(error)") }
         print(diff.text, terminator: "")
-        if let out { try Data(diff.text.utf8).write(to: URL(fileURLWithPath: out)) }
+        let newest = runs[runs.count - 1]
+        do {
+            try Data(diff.json).write(to: URL(fileURLWithPath: newest).appendingPathComponent("diff.json"))
+            try Data(diff.csv).write(to: URL(fileURLWithPath: newest).appendingPathComponent("diff.csv"))
+            if let out { try Data(diff.text.utf8).write(to: URL(fileURLWithPath: out)) }
+        } catch {
+            Self.fail("cannot write the diff: \(error.localizedDescription)")
+        }
     }
 }
 

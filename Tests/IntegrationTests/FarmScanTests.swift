@@ -164,6 +164,10 @@ final class FarmScanTests: XCTestCase {
         let run = try Farm.icpaudit(["scan", notInventory.path, "--out", dir.appendingPathComponent("run").path])
         XCTAssertEqual(run.status, 2)
         XCTAssertTrue(run.stderr.contains("notes.csv:1: not an inventory"), run.stderr)
+        let badOption = try Farm.icpaudit(["scan", notInventory.path, "--concurrency", "0"])
+        XCTAssertEqual(badOption.status, 2, badOption.stderr)
+        XCTAssertTrue(badOption.stderr.contains("--concurrency"), badOption.stderr)
+        XCTAssertEqual(try Farm.icpaudit(["--help"]).status, 0)
         let missing = try Farm.icpaudit(["scan", dir.appendingPathComponent("absent.csv").path])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("absent.csv: cannot open"), missing.stderr)
@@ -207,5 +211,36 @@ final class FarmScanTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("still failing: 1\n  PSB_MISSING (1): b.cn"), run.stdout)
         XCTAssertTrue(run.stdout.contains("domains added: 1 (new.cn)"), run.stdout)
         XCTAssertTrue(run.stdout.contains("domains removed: 1 (gone.cn)"), run.stdout)
+        XCTAssertFalse(run.stdout.contains("flapping"), "two runs show no flapping")
+
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: new.appendingPathComponent("diff.json"))) as? [String: Any])
+        XCTAssertEqual((json["new"] as? [[String: String]])?.first, ["domain": "a.cn", "code": "ICP_NOT_LINKED"])
+        XCTAssertEqual(json["domains_removed"] as? [String], ["gone.cn"])
+        let csv = try Data(contentsOf: new.appendingPathComponent("diff.csv"))
+        XCTAssertEqual(Array(csv.prefix(3)), [0xEF, 0xBB, 0xBF])
+        let rows = String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n")
+        XCTAssertEqual(rows, ["status,domain,code", "new,a.cn,ICP_NOT_LINKED", "resolved,a.cn,ICP_MISSING",
+                              "still_failing,b.cn,PSB_MISSING", "domain_added,new.cn,", "domain_removed,gone.cn,"])
+    }
+
+    /// Given more than two runs, a code that went on, off and on again is shown as flapping.
+    func testDiffShowsFlappingCodesAcrossRuns() throws {
+        let dir = Farm.tempDir()
+        let present = [true, false, true]
+        var runs: [String] = []
+        for (i, on) in present.enumerated() {
+            let run = dir.appendingPathComponent("run\(i)")
+            try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+            let findings = on ? "[{\"code\":\"PSB_NOT_LINKED\",\"host\":\"a.cn\",\"severity\":\"error\",\"detail\":\"\"}]" : "[]"
+            try "{\"domain\":\"a.cn\",\"verdict\":\"fail\",\"findings\":\(findings),\"hosts\":[]}\n"
+                .write(to: run.appendingPathComponent("findings.jsonl"), atomically: true, encoding: .utf8)
+            runs.append(run.path)
+        }
+        let run = try Farm.icpaudit(["diff"] + runs)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("new: 1\n  PSB_NOT_LINKED (1): a.cn"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("flapping: 1\n  PSB_NOT_LINKED (1): a.cn"), run.stdout)
+        let tooFew = try Farm.icpaudit(["diff", runs[0]])
+        XCTAssertEqual(tooFew.status, 2, "bad usage exits 2 (SPEC): \(tooFew.stderr)")
     }
 }
