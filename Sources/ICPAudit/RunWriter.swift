@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Foundation
 import ICPModel
@@ -15,12 +18,29 @@ final class RunWriter: @unchecked Sendable {
     private var summary = RunSummary()
     private let progress: Progress
 
-    init(directory: String, progress: Progress) throws {
-        jsonl = try OutputFile(path: directory + "/findings.jsonl")
-        csv = try OutputFile(path: directory + "/findings.csv")
+    /// - Parameter carried: records kept from an interrupted run (`--resume`). The findings
+    ///   files are rewritten from them (to temporary files, then renamed, so a second kill loses
+    ///   nothing) and the run continues by appending.
+    init(directory: String, progress: Progress, carried: [SiteRecord] = []) throws {
+        let jsonlPath = directory + "/findings.jsonl", csvPath = directory + "/findings.csv"
+        do {
+            let jsonlTemp = try OutputFile(path: jsonlPath + ".tmp"), csvTemp = try OutputFile(path: csvPath + ".tmp")
+            csvTemp.write(CSVEncoder.header(), flush: false)
+            for record in carried {
+                jsonlTemp.write(encoder.encode(record), flush: false)
+                csvTemp.write(CSVEncoder.row(record), flush: false)
+                summary.add(record)
+            }
+            jsonlTemp.sync()
+            csvTemp.sync()
+        }
+        guard rename(jsonlPath + ".tmp", jsonlPath) == 0, rename(csvPath + ".tmp", csvPath) == 0 else {
+            throw OutputError(description: "\(directory): cannot replace the findings files")
+        }
+        jsonl = try OutputFile(path: jsonlPath, append: true)
+        csv = try OutputFile(path: csvPath, append: true)
         badRows = try OutputFile(path: directory + "/bad_rows.jsonl")
         self.progress = progress
-        csv.write(CSVEncoder.header())
     }
 
     func write(_ record: SiteRecord) {

@@ -9,6 +9,8 @@ import ICPReport
 public struct ScanConfiguration: Sendable {
     public var inventoryPath: String
     public var outDirectory: String?
+    /// An interrupted run directory to continue: written rows are kept, the rest audited.
+    public var resumeDirectory: String?
     public var concurrency = 200
     /// Event loops (each one thread with a curl multi handle and a c-ares channel).
     public var loops = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
@@ -33,13 +35,22 @@ public enum ScanRun {
         let reader = try InventoryReader(path: config.inventoryPath)
         let index = try InventoryIndex(inventory: config.inventoryPath)
         let startedAt = Timestamp.now()
-        let directory = config.outDirectory ?? "runs/\(Timestamp.compact())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = config.resumeDirectory ?? config.outDirectory ?? "runs/\(Timestamp.compact())"
+        let checksum = try InventoryReader.checksum(path: config.inventoryPath)
+        var carried: [SiteRecord] = []
+        if config.resumeDirectory != nil {
+            carried = try Resume.records(in: directory, checksum: checksum)
+        } else {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Resume.describe(directory, inventory: config.inventoryPath, checksum: checksum, concurrency: config.concurrency)
+        }
+        let done = Set(carried.map(\.line))
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers,
                                   dnsTimeoutMilliseconds: 2000, maxConnections: config.concurrency * 2)
         let auditor = SiteAuditor(options: config.options, loops: loops, index: index)
         let started = Date()
-        let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started))
+        let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started),
+                                   carried: carried)
 
         await withTaskGroup(of: SiteRecord.self) { group in
             var inFlight = 0
@@ -47,13 +58,15 @@ public enum ScanRun {
                 switch row {
                 case .failure(let bad):
                     writer.skip(bad)
-                case .success(let site):
+                case .success(let site) where !done.contains(site.line):
                     if inFlight >= config.concurrency, let done = await group.next() {
                         writer.write(done)
                         inFlight -= 1
                     }
                     group.addTask { await auditor.audit(site, checkedAt: Timestamp.now()) }
                     inFlight += 1
+                case .success:
+                    break  // written before the interruption
                 }
             }
             for await done in group { writer.write(done) }
@@ -69,6 +82,40 @@ public enum ScanRun {
                            verdicts: summary.verdicts, wallSeconds: wall)
     }
 
+}
+
+/// What `--resume` needs: run.json says which inventory a run is over; findings.jsonl says
+/// which rows are done (its complete lines; a line half-written by a killed run is dropped).
+enum Resume {
+    static func describe(_ directory: String, inventory: String, checksum: String, concurrency: Int) throws {
+        var j = JSONBuffer()
+        j.beginObject()
+        j.key("inventory"); j.string(inventory)
+        j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
+        j.key("concurrency"); j.number(concurrency)
+        j.key("started_at"); j.string(Timestamp.now())
+        j.endObject()
+        j.newline()
+        try OutputFile(path: directory + "/run.json").write(j.bytes)
+    }
+
+    static func records(in directory: String, checksum: String) throws -> [SiteRecord] {
+        guard let run = FileManager.default.contents(atPath: directory + "/run.json"),
+              let info = try? JSONSerialization.jsonObject(with: run) as? [String: Any] else {
+            throw InventoryError(description: "\(directory): not a run directory to resume (no readable run.json)")
+        }
+        guard info["inventory_checksum"] as? String == "fnv1a64:" + checksum else {
+            throw InventoryError(description: "\(directory): the inventory changed since this run started; start a new run")
+        }
+        let text = (try? String(contentsOfFile: directory + "/findings.jsonl", encoding: .utf8)) ?? ""
+        var seen = Set<Int>()
+        var records: [SiteRecord] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let record = SiteRecord(jsonLine: line), seen.insert(record.line).inserted else { continue }
+            records.append(record)
+        }
+        return records
+    }
 }
 
 /// Sites done, rate and findings on a terminal; nothing when the output is not one.

@@ -8,6 +8,7 @@ import ICPRules
 /// The file could not be read as an inventory at all (SPEC: exit 2 with a clear message).
 public struct InventoryError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Streams an inventory (CSV, TSV or JSON Lines, SPEC field names) row by row: memory does not
@@ -23,6 +24,20 @@ public final class InventoryReader: Sequence, IteratorProtocol {
     public private(set) var rowOffset = 0
 
     static let knownFields = ["domain", "icp", "service_name", "ips", "psb", "hosts"]
+
+    /// FNV-1a over the file's bytes, in hex: tells `--resume` whether the inventory changed.
+    public static func checksum(path: String) throws -> String {
+        guard let f = fopen(path, "rb") else {
+            throw InventoryError(description: "\(path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while case let n = block.withUnsafeMutableBytes({ fread($0.baseAddress, 1, $0.count, f) }), n > 0 {
+            for b in block[0..<n] { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        }
+        return String(h, radix: 16)
+    }
 
     public init(path: String) throws {
         self.path = path

@@ -24,11 +24,16 @@ public final class OutputFile {
         if flush { fflush(file) }
     }
 
-    public var isEmpty: Bool { ftell(file) == 0 }
+    /// Flushes and fsyncs: the bytes are on disk before, say, a rename makes them the real file.
+    public func sync() {
+        fflush(file)
+        fsync(fileno(file))
+    }
 }
 
 public struct OutputError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// findings.jsonl: one object per inventory row, as SPEC shows it.
@@ -79,6 +84,7 @@ public struct JSONLinesEncoder {
         json.key("bytes"); json.number(h.bytes)
         if h.truncated { json.key("truncated"); json.bool(true) }
         json.key("ms"); json.number(h.ms)
+        json.key("opened"); json.bool(h.opened)
         json.endObject()
     }
 }

@@ -71,7 +71,7 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Seconds each host may take, DNS, redirects and body together.")
     var timeout = 15.0
 
-    @Option(help: "Continue an interrupted run directory (not built yet).")
+    @Option(help: "Continue an interrupted run directory: rows already written are kept, the rest audited.")
     var resume: String?
 
     @Flag(name: .customLong("allow-private"), help: "Fetch sites that resolve to loopback, private or other non-public addresses.")
@@ -81,12 +81,13 @@ struct Scan: AsyncParsableCommand {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard (1...65535).contains(httpPort), (1...65535).contains(httpsPort) else { throw ValidationError("ports are 1 to 65535") }
-        if resume != nil { throw ValidationError("--resume is not built yet") }
+        if resume != nil && out != nil { throw ValidationError("--resume continues its own directory; leave out --out") }
     }
 
     func run() async throws {
         var config = ScanConfiguration(inventoryPath: inventory)
         config.outDirectory = out
+        config.resumeDirectory = resume
         config.concurrency = concurrency
         config.options.dnsServers = dnsServers
         config.options.httpPort = httpPort

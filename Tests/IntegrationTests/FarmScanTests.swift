@@ -119,6 +119,48 @@ final class FarmScanTests: XCTestCase {
         XCTAssertLessThan(peakKB, Farm.hostileRSSBoundKB, "peak RSS \(peakKB) KB")
     }
 
+    /// kill -9 at random moments, several times, resuming each time: the run ends with exactly
+    /// one record per inventory row, in findings.jsonl, findings.csv and summary.json.
+    func testResumeAfterKillsWritesEveryRowOnce() throws {
+        try Farm.requireRunning()
+        let inventory = Farm.dir.appendingPathComponent("bulk-inventory.csv")
+        let rows = try String(contentsOf: inventory, encoding: .utf8).split(separator: "\n").count - 1
+        let out = Farm.tempDir().appendingPathComponent("run")
+        let common = ["--concurrency", "2", "--allow-private"] + Farm.scanOptions
+        var written: [Int] = []
+        for attempt in 0..<4 {
+            let p = Process()
+            p.executableURL = Farm.binary
+            p.arguments = ["scan", inventory.path] + (attempt == 0 ? ["--out", out.path] : ["--resume", out.path]) + common
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(useconds_t(Int.random(in: 300_000...900_000)))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let text = (try? String(contentsOf: out.appendingPathComponent("findings.jsonl"), encoding: .utf8)) ?? ""
+            written.append(text.split(separator: "\n").count)
+        }
+        XCTAssertLessThan(written.first ?? rows, rows, "the first run was killed before it finished")
+        let finish = try Farm.icpaudit(["scan", inventory.path, "--resume", out.path] + common)
+        XCTAssertEqual(finish.status, 0, finish.stderr)
+
+        let lines = try Farm.records(out).compactMap { $0["line"] as? Int }
+        XCTAssertEqual(lines.count, rows, "records after kills at \(written)")
+        XCTAssertEqual(Set(lines).count, rows, "no row written twice")
+        let csv = try Data(contentsOf: out.appendingPathComponent("findings.csv"))
+        XCTAssertEqual(String(decoding: csv, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, rows + 1)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
+        XCTAssertEqual(summary["sites"] as? Int, rows)
+
+        // A changed inventory is refused rather than mixed in.
+        let changed = Farm.tempDir().appendingPathComponent("changed.csv")
+        try (String(contentsOf: inventory, encoding: .utf8) + "extra.test,京ICP备12345678号-1,\n").write(to: changed, atomically: true, encoding: .utf8)
+        let refused = try Farm.icpaudit(["scan", changed.path, "--resume", out.path] + common)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("inventory changed"), refused.stderr)
+    }
+
     func testNonPublicAddressesAreNotFetchedByDefault() throws {
         let dir = Farm.tempDir()
         let inventory = dir.appendingPathComponent("inv.csv")
