@@ -12,6 +12,9 @@ public struct AuditOptions: Sendable {
     public var allowPrivate = false
     public var ranges: CIDRSet?
     public var maxRedirects = 10
+    /// Further attempts at a host that failed to open, each after a doubling backoff.
+    public var retries = 2
+    public var retryBackoffMilliseconds = 200
     public var maxBodyBytes = 8 << 20
     public var userAgent = "Mozilla/5.0 (compatible; icpaudit/0.1; ICP filing audit)"
 

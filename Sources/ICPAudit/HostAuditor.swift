@@ -22,11 +22,33 @@ struct HostAuditor: Sendable {
     let options: AuditOptions
     let loop: AuditLoop
 
+    /// Audits `host`, retrying an open that failed for a reason that may pass (DNS_ERROR,
+    /// CONNECT_FAILED, TIMEOUT, a 5xx) with backoff, all within the one `--timeout` deadline.
     func audit(_ host: String, filedIPs: [IPAddress]) async -> HostOutcome {
         let started = Clock.milliseconds()
-        var out = await audit(host, filedIPs: filedIPs, deadline: started + Int(options.timeoutSeconds * 1000))
+        let deadline = started + Int(options.timeoutSeconds * 1000)
+        var attempts = 0
+        var out: HostOutcome
+        while true {
+            attempts += 1
+            out = await audit(host, filedIPs: filedIPs, deadline: deadline)
+            let backoff = options.retryBackoffMilliseconds << (attempts - 1)
+            guard attempts <= options.retries, isWorthRetrying(out), Clock.milliseconds() + backoff < deadline else { break }
+            try? await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
+        }
+        out.record.attempts = attempts
         out.record.ms = Clock.milliseconds() - started
         return out
+    }
+
+    private func isWorthRetrying(_ out: HostOutcome) -> Bool {
+        out.findings.contains { f in
+            switch f.code {
+            case .dnsError, .connectFailed, .timeout: return true
+            case .httpError: return (out.record.status ?? 0) >= 500
+            default: return false
+            }
+        }
     }
 
     private func audit(_ host: String, filedIPs: [IPAddress], deadline: Int) async -> HostOutcome {
@@ -34,7 +56,7 @@ struct HostAuditor: Sendable {
         out.record.url = "http://\(host)/"
 
         let resolution: Resolution
-        switch await resolveWithRetry(host, deadline: deadline) {
+        switch await loop.resolve(host) {
         case .failure(.noRecord(let why)):
             out.findings.append(Finding(.dnsNoRecord, host: host, detail: "\(host): \(why)"))
             return out
@@ -75,14 +97,6 @@ struct HostAuditor: Sendable {
         guard !special.isEmpty else { return nil }
         return Finding(.ipPrivate, host: host,
                        detail: "\(host) resolves to non-public \(special.map(\.description).joined(separator: ", ")): not fetched")
-    }
-
-    /// SERVFAIL, REFUSED and timeouts are retried once before they count.
-    private func resolveWithRetry(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure> {
-        let first = await loop.resolve(host)
-        guard case .failure(.failed) = first, Clock.milliseconds() + 200 < deadline else { return first }
-        try? await Task.sleep(nanoseconds: 200_000_000)
-        return await loop.resolve(host)
     }
 
     private func fetchChain(_ startHost: String, _ startIPs: [IPAddress], deadline: Int, into out: inout HostOutcome) async {

@@ -39,12 +39,14 @@ public struct HostRecord: Sendable, Codable, Equatable {
     public var truncated: Bool = false
     public var ms: Int = 0
     public var opened: Bool = false
+    /// How many times the host was tried (retries after a failure to open).
+    public var attempts: Int = 1
 
     public init(host: String) { self.host = host }
 
     enum CodingKeys: String, CodingKey {
         case host, ips, url, finalURL = "final_url", status, redirects, title, icp, icpLinks = "icp_links", psb
-        case foundIn = "found_in", charset, charsetSource = "charset_source", bytes, truncated, ms, opened
+        case foundIn = "found_in", charset, charsetSource = "charset_source", bytes, truncated, ms, opened, attempts
     }
 }
 

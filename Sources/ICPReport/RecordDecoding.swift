@@ -34,6 +34,7 @@ extension SiteRecord {
             r.truncated = h["truncated"] as? Bool ?? false
             r.ms = h["ms"] as? Int ?? 0
             r.opened = h["opened"] as? Bool ?? false
+            r.attempts = h["attempts"] as? Int ?? 1
             hosts.append(r)
         }
         self.init(domain: domain, line: lineNumber, verdict: verdict, checkedAt: checkedAt, findings: findings, hosts: hosts)

@@ -85,6 +85,7 @@ public struct JSONLinesEncoder {
         if h.truncated { json.key("truncated"); json.bool(true) }
         json.key("ms"); json.number(h.ms)
         json.key("opened"); json.bool(h.opened)
+        json.key("attempts"); json.number(h.attempts)
         json.endObject()
     }
 }

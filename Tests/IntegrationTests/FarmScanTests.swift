@@ -79,6 +79,11 @@ final class FarmScanTests: XCTestCase {
             }
         }
         XCTAssertEqual(try host("bomb.test")["bytes"] as? Int, 8 << 20, "the body cap stops the gzip bomb")
+        // Failures that may pass are retried within the deadline; the record says how often.
+        XCTAssertEqual(try host("flaky.test")["attempts"] as? Int, 2, "a 503, then the page")
+        XCTAssertEqual(try host("http500.test")["attempts"] as? Int, 3)
+        XCTAssertEqual(try host("refused.test")["attempts"] as? Int, 3)
+        XCTAssertEqual(try host("wrong.test")["attempts"] as? Int, 1, "a page finding is not retried")
         let csv = try Data(contentsOf: out.appendingPathComponent("findings.csv"))
         XCTAssertEqual(Array(csv.prefix(3)), [0xEF, 0xBB, 0xBF])
         let csvLines = String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n")

@@ -20,6 +20,7 @@ HTTPS_ONLY = "127.0.0.3"   # nginx https only: http cannot connect
 TLS_SILENT = "127.0.0.4"   # scripts/farm/hostile.py: https accepts and never completes the handshake
 MANY_HEADERS = "127.0.0.5" # scripts/farm/hostile.py: 10,000 response headers
 ENDLESS = "127.0.0.6"      # scripts/farm/hostile.py: a body that never ends
+FLAKY = "127.0.0.8"        # scripts/farm/hostile.py: every other answer is a 503
 
 MIIT = "https://beian.miit.gov.cn/"
 PSB_LINK = "http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={code}"
@@ -128,6 +129,8 @@ def scenarios():
     add("tlshang.test", "京ICP备10000048号-1", {"tlshang.test": ["TIMEOUT"]}, "unreachable", dns=TLS_SILENT)
     add("headers.test", "京ICP备10000049号-1", {}, "pass", dns=MANY_HEADERS)
     add("cnameloop.test", "京ICP备10000051号-1", {"cnameloop.test": ["DNS_NO_RECORD"]}, "unreachable", dns="cname-loop")
+    # Fails its first try (503), then answers: the retry makes it pass.
+    add("flaky.test", "京ICP备10000049号-1", {}, "pass", dns=FLAKY)
     add("bigdns.test", "京ICP备10000050号-1", {}, "pass", page("示例科技", ok(10000050)), dns="long-cnames")
     return S
 

@@ -4,6 +4,7 @@
   127.0.0.5:18080  answers HTTP with 10,000 response headers, then a compliant page
   127.0.0.6:18080  answers HTTP with a body that never ends (until the client hangs up)
   127.0.0.7:15354  answers DNS (UDP) for NAME with a CNAME loop: NAME -> loop-b.NAME -> NAME
+  127.0.0.8:18080  flaky: odd-numbered requests get 503, even-numbered ones the page
 Runs until killed; each connection is handled on its own thread and closed after 60 s."""
 import socket
 import sys
@@ -69,7 +70,28 @@ def cname_loop_dns():
         s.sendto(header + question + cname(qname, other) + cname(other, qname), addr)
 
 
+flaky_count = [0]
+flaky_lock = threading.Lock()
+
+
+def flaky(conn):
+    try:
+        conn.recv(65536)
+        with flaky_lock:
+            flaky_count[0] += 1
+            fail = flaky_count[0] % 2 == 1
+        if fail:
+            conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(PAGE) + PAGE)
+    except OSError:
+        pass
+    conn.close()
+
+
 threading.Thread(target=cname_loop_dns, daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.8", 18080), flaky), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.4", 18443), silent), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.6", 18080), endless), daemon=True).start()
 serve(("127.0.0.5", 18080), many_headers)
