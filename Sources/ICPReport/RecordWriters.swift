@@ -93,7 +93,7 @@ public struct JSONLinesEncoder {
 /// findings.csv: one row per site, UTF-8 with BOM for Excel, RFC 4180 quoting, and cells that
 /// a spreadsheet would run as a formula neutralised.
 public enum CSVEncoder {
-    public static let columns = ["domain", "verdict", "codes", "hosts_ok", "title", "icp_found", "psb_found", "final_url", "detail"]
+    public static let columns = ["domain", "verdict", "codes", "hosts_ok", "title", "icp_found", "psb_found", "final_url", "detail", "notice"]
     public static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     public static func header() -> [UInt8] { bom + Array((columns.joined(separator: ",") + "\r\n").utf8) }
@@ -101,13 +101,15 @@ public enum CSVEncoder {
     public static func row(_ r: SiteRecord) -> [UInt8] {
         let codes = unique(r.findings.map(\.code.rawValue))
         let opened = r.hosts.filter(\.opened).count
-        let cells = [
+        let detail = r.findings.map { "\($0.host) \($0.code.rawValue): \($0.detail)" }.joined(separator: " | ")
+        let notice = Notices.notices(for: r).joined(separator: "\n")
+        let cells: [String] = [
             r.domain, r.verdict.rawValue, codes.joined(separator: ";"), "\(opened)/\(r.hosts.count)",
             r.hosts.compactMap(\.title).first(where: { !$0.isEmpty }) ?? "",
             unique(r.hosts.flatMap(\.icp)).joined(separator: ";"),
             unique(r.hosts.flatMap(\.psb)).joined(separator: ";"),
             r.hosts.first?.finalURL ?? "",
-            r.findings.map { "\($0.host) \($0.code.rawValue): \($0.detail)" }.joined(separator: " | "),
+            detail, notice,
         ]
         return Array((cells.map(cell).joined(separator: ",") + "\r\n").utf8)
     }

@@ -12,7 +12,7 @@ struct ICPAuditCommand: AsyncParsableCommand {
         commandName: "icpaudit",
         abstract: "Audit a hosting provider's filed websites for China's ICP filing rules.",
         discussion: "Exit codes: 0 the run finished (whatever it found), 2 bad usage or unreadable input, 1 an internal failure.",
-        subcommands: [Scan.self, Diff.self, Page.self])
+        subcommands: [Scan.self, Diff.self, Page.self, NoticesCommand.self])
 
     /// As ArgumentParser's, but bad usage exits 2 (SPEC) instead of 64.
     static func main() async {
@@ -136,6 +136,31 @@ struct Diff: ParsableCommand {
         } catch {
             Self.fail("cannot write the diff: \(error.localizedDescription)")
         }
+    }
+}
+
+struct NoticesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notices",
+        abstract: "Write the rectification notice for each domain of a run that did not pass, one text file each.")
+
+    @Argument(help: "A run directory.") var runDirectory: String
+    @Option(help: "Where to write <domain>.txt files.") var out: String
+
+    func run() throws {
+        guard let text = try? String(contentsOfFile: runDirectory + "/findings.jsonl", encoding: .utf8) else {
+            Self.fail("\(runDirectory)/findings.jsonl: cannot read a run's findings")
+        }
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch { Self.fail("\(out): \(error.localizedDescription)") }
+        var written = 0
+        for line in text.split(separator: "\n") {
+            guard let record = SiteRecord(jsonLine: line) else { Self.fail("\(runDirectory)/findings.jsonl: a line is not a findings record") }
+            guard record.verdict != .pass, !record.findings.isEmpty else { continue }
+            let file = URL(fileURLWithPath: out).appendingPathComponent(record.domain + ".txt")
+            do { try Data(Notices.letter(for: record).utf8).write(to: file) } catch { Self.fail("\(file.path): \(error.localizedDescription)") }
+            written += 1
+        }
+        print("wrote \(written) notices to \(out)")
     }
 }
 

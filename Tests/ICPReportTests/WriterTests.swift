@@ -43,3 +43,11 @@ final class WriterTests: XCTestCase {
         XCTAssertEqual(Verdict.of(findings: [error], hostsOpened: 0, hostCount: 2), .unreachable)
     }
 }
+
+final class NoticeTests: XCTestCase {
+    func testEveryCodeHasANotice() {
+        for code in FindingCode.allCases { XCTAssertTrue(Notices.text(for: code).hasPrefix("经核查，您备案的网站【"), code.rawValue) }
+        XCTAssertEqual(Notices.text(for: .icpNotLinked),
+                       "经核查，您备案的网站【备案号未链接至工信部备案官网首页】。请您将ICP备案号链接至工信部备案官网首页(https://beian.miit.gov.cn/)。")
+    }
+}

@@ -87,8 +87,19 @@ final class FarmScanTests: XCTestCase {
         let csv = try Data(contentsOf: out.appendingPathComponent("findings.csv"))
         XCTAssertEqual(Array(csv.prefix(3)), [0xEF, 0xBB, 0xBF])
         let csvLines = String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n")
-        XCTAssertEqual(csvLines.first, "domain,verdict,codes,hosts_ok,title,icp_found,psb_found,final_url,detail")
+        XCTAssertEqual(csvLines.first, "domain,verdict,codes,hosts_ok,title,icp_found,psb_found,final_url,detail,notice")
         XCTAssertEqual(csvLines.count, records.count + 1)
+        XCTAssertTrue(csvLines.contains { $0.hasPrefix("notlinked.test,fail,ICP_NOT_LINKED,") && $0.hasSuffix(",经核查，您备案的网站【备案号未链接至工信部备案官网首页】。请您将ICP备案号链接至工信部备案官网首页(https://beian.miit.gov.cn/)。") })
+
+        // One notice file per domain that did not pass, none for one that did.
+        let noticeDir = Farm.tempDir().appendingPathComponent("notices")
+        let notices = try Farm.icpaudit(["notices", out.path, "--out", noticeDir.path])
+        XCTAssertEqual(notices.status, 0, notices.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: noticeDir.path)
+        XCTAssertEqual(files.count, records.filter { $0["verdict"] as? String != "pass" }.count)
+        XCTAssertFalse(files.contains("ok.test.txt"))
+        let letter = try String(contentsOf: noticeDir.appendingPathComponent("psbunlinked.test.txt"), encoding: .utf8)
+        XCTAssertTrue(letter.contains("1. 经核查，您备案的网站【公安备案号未链接至全国互联网安全管理服务平台】。"), letter)
     }
 
     /// The bulk farm (`scripts/sitefarm start --bulk N`): every generated site, exact.

@@ -1,0 +1,52 @@
+import ICPModel
+
+/// The rectification notice a provider sends its customer for each finding, in the wording of
+/// provider notices: 经核查，您备案的网站【problem】。action
+public enum Notices {
+    /// (problem, action) per code: data, not logic.
+    public static let texts: [FindingCode: (problem: String, action: String)] = [
+        .dnsNoRecord: ("无法访问（域名未解析）", "请您为网站域名配置解析记录，确保网站首页可以正常访问。"),
+        .dnsError: ("无法访问（域名解析失败）", "请您检查域名的解析服务，确保网站首页可以正常访问。"),
+        .connectFailed: ("无法访问", "请您确保网站服务正常运行，网站首页可以正常访问。"),
+        .tlsFailed: ("HTTPS证书无效", "请您为网站配置有效的SSL证书。"),
+        .httpError: ("无法访问（服务器返回错误）", "请您检查网站服务，确保网站首页可以正常打开。"),
+        .timeout: ("无法访问（响应超时）", "请您检查网站服务，确保网站首页可以正常访问。"),
+        .ipNotProvider: ("解析非本接入商", "请您将网站解析至本公司的服务器IP，或办理接入变更。"),
+        .ipNotFiled: ("服务解析IP与备案IP不一致", "请您将网站解析至备案的IP地址，或变更备案信息。"),
+        .ipPrivate: ("解析至非公网地址，无法访问", "请您将网站解析至备案的公网IP地址。"),
+        .icpMissing: ("未悬挂备案号", "请您在网站首页底部悬挂ICP备案号，并链接至工信部备案官网首页(https://beian.miit.gov.cn/)。"),
+        .icpWrong: ("备案号悬挂错误", "请您在网站首页底部悬挂本网站的ICP备案号。"),
+        .icpSubjectLevel: ("备案号悬挂错误（悬挂了主体备案号）", "请您悬挂本网站的网站备案号（如京ICP备12345678号-1）。"),
+        .icpNotLinked: ("备案号未链接至工信部备案官网首页", "请您将ICP备案号链接至工信部备案官网首页(https://beian.miit.gov.cn/)。"),
+        .icpLinkWrong: ("备案号链接工信部备案官网首页地址错误", "请您将ICP备案号的链接改为工信部备案官网首页(https://beian.miit.gov.cn/)。"),
+        .psbMissing: ("未悬挂公安备案号", "请您在网站首页底部悬挂公安备案号，并链接至全国互联网安全管理服务平台。"),
+        .psbWrong: ("公安备案号悬挂错误", "请您悬挂本网站的公安备案号，链接中的备案编号须与之一致。"),
+        .psbNotLinked: ("公安备案号未链接至全国互联网安全管理服务平台", "请您将公安备案号链接至全国互联网安全管理服务平台(https://beian.mps.gov.cn/)。"),
+        .titleMismatch: ("网站标题与备案服务名称不一致", "请您将网站标题修改为与备案的网站名称一致，或变更备案信息。"),
+        .titleRestricted: ("网站标题含有需前置审批的词语", "请您修改网站标题，或提供相关前置审批文件。"),
+        .pageScriptRendered: ("首页备案信息需运行脚本才能显示", "请您在首页HTML中直接悬挂备案号与公安备案号。"),
+        .redirectOffsite: ("跳转至未在本公司接入的网站", "请您确认跳转目标网站的备案与接入情况，或取消跳转。"),
+    ]
+
+    public static func text(for code: FindingCode) -> String {
+        let t = texts[code]!
+        return "经核查，您备案的网站【\(t.problem)】。\(t.action)"
+    }
+
+    /// One notice per distinct code of a record, in finding order.
+    public static func notices(for record: SiteRecord) -> [String] {
+        var seen = Set<FindingCode>()
+        return record.findings.filter { seen.insert($0.code).inserted }.map { text(for: $0.code) }
+    }
+
+    /// The letter for one domain: its notices, each with the hosts and details it rests on.
+    public static func letter(for record: SiteRecord) -> String {
+        var lines = ["网站：\(record.domain)", "核查时间：\(record.checkedAt)", ""]
+        var seen = Set<FindingCode>()
+        for finding in record.findings where seen.insert(finding.code).inserted {
+            lines.append("\(seen.count). \(text(for: finding.code))")
+            for f in record.findings where f.code == finding.code { lines.append("   （\(f.host)：\(f.detail)）") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
