@@ -177,6 +177,37 @@ final class FarmScanTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("inventory changed"), refused.stderr)
     }
 
+    /// scripts/nightly twice: the second run is compared with the first and has its notices.
+    func testNightlyScriptDiffsAgainstThePreviousRun() throws {
+        try Farm.requireRunning()
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("inv.csv")
+        try "domain,icp,hosts\nok.test,京ICP备10000001号-1,ok.test\nwrong.test,京ICP备10000006号-1,wrong.test\n"
+            .write(to: inventory, atomically: true, encoding: .utf8)
+        let runs = dir.appendingPathComponent("runs")
+        let script = Farm.repo.appendingPathComponent("scripts/nightly").path
+        var env = ProcessInfo.processInfo.environment
+        env["ICPAUDIT"] = Farm.binary.path
+        for _ in 0..<2 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [script, inventory.path, runs.path, "--allow-private"] + Farm.scanOptions
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+            sleep(1)  // run directories are named by the second
+        }
+        let made = try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted()
+        XCTAssertEqual(made.count, 2)
+        let latest = runs.appendingPathComponent(made[1])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.appendingPathComponent(made[0]).appendingPathComponent("diff.json").path))
+        let diff = try String(contentsOf: latest.appendingPathComponent("diff.txt"), encoding: .utf8)
+        XCTAssertTrue(diff.contains("still failing: 1\n  ICP_WRONG (1): wrong.test"), diff)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: latest.appendingPathComponent("notices").path), ["wrong.test.txt"])
+    }
+
     func testNonPublicAddressesAreNotFetchedByDefault() throws {
         let dir = Farm.tempDir()
         let inventory = dir.appendingPathComponent("inv.csv")
