@@ -1,5 +1,5 @@
 /// Severity of a finding, as SPEC orders them.
-public enum Severity: String, Sendable, Codable, Comparable {
+public enum Severity: String, Sendable, Comparable {
     case info, warn, error
 
     private var rank: Int { self == .info ? 0 : self == .warn ? 1 : 2 }
@@ -7,7 +7,7 @@ public enum Severity: String, Sendable, Codable, Comparable {
 }
 
 /// Every finding code of SPEC. The raw value is the code written to the output.
-public enum FindingCode: String, Sendable, Codable, CaseIterable {
+public enum FindingCode: String, Sendable, CaseIterable {
     case dnsNoRecord = "DNS_NO_RECORD"
     case dnsError = "DNS_ERROR"
     case connectFailed = "CONNECT_FAILED"
@@ -48,7 +48,7 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
     }
 }
 
-public struct Finding: Sendable, Codable, Equatable {
+public struct Finding: Sendable, Equatable {
     public var code: FindingCode
     public var host: String
     public var severity: Severity
@@ -62,7 +62,7 @@ public struct Finding: Sendable, Codable, Equatable {
     }
 }
 
-public enum Verdict: String, Sendable, Codable, CaseIterable {
+public enum Verdict: String, Sendable, CaseIterable {
     case pass, fail, review, unreachable
 
     /// SPEC: unreachable when every host failed to open, else by the worst severity.

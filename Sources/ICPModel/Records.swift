@@ -21,7 +21,7 @@ public struct Site: Sendable, Equatable {
 }
 
 /// What was seen on one audited host; serialised as an element of `hosts` in findings.jsonl.
-public struct HostRecord: Sendable, Codable, Equatable {
+public struct HostRecord: Sendable, Equatable {
     public var host: String
     public var ips: [String] = []
     public var url: String = ""
@@ -43,15 +43,10 @@ public struct HostRecord: Sendable, Codable, Equatable {
     public var attempts: Int = 1
 
     public init(host: String) { self.host = host }
-
-    enum CodingKeys: String, CodingKey {
-        case host, ips, url, finalURL = "final_url", status, redirects, title, icp, icpLinks = "icp_links", psb
-        case foundIn = "found_in", charset, charsetSource = "charset_source", bytes, truncated, ms, opened, attempts
-    }
 }
 
 /// One output record per inventory row.
-public struct SiteRecord: Sendable, Codable, Equatable {
+public struct SiteRecord: Sendable, Equatable {
     public var domain: String
     public var line: Int
     public var verdict: Verdict
@@ -67,14 +62,10 @@ public struct SiteRecord: Sendable, Codable, Equatable {
         self.findings = findings
         self.hosts = hosts
     }
-
-    enum CodingKeys: String, CodingKey {
-        case domain, line, verdict, checkedAt = "checked_at", findings, hosts
-    }
 }
 
 /// An inventory row that could not be used: reported with where and why, then skipped.
-public struct BadRow: Sendable, Codable, Equatable, Error, CustomStringConvertible {
+public struct BadRow: Sendable, Equatable, Error, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var field: String

@@ -1,4 +1,4 @@
-public enum NumberKind: String, Sendable, Codable {
+public enum NumberKind: String, Sendable {
     /// An ICP备 record number; site level when it carries a `-N` suffix.
     case record
     /// A telecom licence (ICP证, B1/B2): shown on pages, never a site's filed record number.
