@@ -9,8 +9,6 @@ public final class NumberCollector: TextSink {
     public private(set) var textLength = 0
     /// Characters that are not separators: how much text the page shows.
     public private(set) var shownCharacters = 0
-    /// Numbers past `maxNumbers` are counted, not kept.
-    public private(set) var droppedNumbers = 0
 
     public static let maxNumbers = 256
     /// Window size at which matching runs, and the tail kept back for a number that may be cut.
@@ -71,7 +69,7 @@ public final class NumberCollector: TextSink {
     }
 
     private func record(_ m: NumberGrammar.Match) {
-        guard numbers.count < Self.maxNumbers else { droppedNumbers += 1; return }
+        guard numbers.count < Self.maxNumbers else { return }  // a page of thousands: the first ones say enough
         var n = m.number
         let start = base + m.start, end = base + m.end
         n.offset = start

@@ -13,9 +13,7 @@ public struct PageFacts: Sendable {
     public var shownCharacters: Int
     public var textLength: Int
     public var scriptCount: Int
-    public var scriptBytes: Int
     public var charset: CharsetDecision?
-    public var bytes: Int
 }
 
 /// A page scanner wired to the number collectors: feed it bytes, then take the facts.
@@ -30,8 +28,6 @@ public final class PageReader {
 
     public func feed(_ chunk: UnsafeRawBufferPointer) { scanner.feed(chunk) }
 
-    public var bytesFed: Int { scanner.bytesFed }
-
     public func finish() -> PageFacts {
         scanner.finish()
         visible.finish()
@@ -39,7 +35,7 @@ public final class PageReader {
         return PageFacts(title: PageRules.displayTitle(scanner.title), numbers: visible.numbers,
                          scriptNumbers: scripts.numbers, shownCharacters: visible.shownCharacters,
                          textLength: visible.textLength, scriptCount: scanner.scriptCount,
-                         scriptBytes: scanner.scriptBytes, charset: scanner.charset, bytes: scanner.bytesFed)
+                         charset: scanner.charset)
     }
 
     /// Streams a saved page from disk in the chunks curl would hand over; nil if unreadable.

@@ -8,11 +8,7 @@ import CXML2
 public final class PageScanner {
     public private(set) var title = ""
     public private(set) var charset: CharsetDecision?
-    /// Visible text bytes seen (UTF-8), to tell script-rendered shells apart.
-    public private(set) var visibleTextBytes = 0
-    public private(set) var scriptBytes = 0
     public private(set) var scriptCount = 0
-    public private(set) var bytesFed = 0
 
     private let contentType: String?
     private let visible: TextSink
@@ -62,7 +58,6 @@ public final class PageScanner {
 
     public func feed(_ chunk: UnsafeRawBufferPointer) {
         guard !finished, chunk.count > 0 else { return }
-        bytesFed += chunk.count
         if let parser {
             deliver(parser, chunk)
             return
@@ -207,12 +202,10 @@ public final class PageScanner {
             return
         }
         if scriptDepth > 0 {
-            scriptBytes += bytes.count
             script?.text(bytes, at: place)
             return
         }
         if hiddenDepth > 0 { return }
-        visibleTextBytes += bytes.count
         visible.text(bytes, at: place)
     }
 
