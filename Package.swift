@@ -32,7 +32,7 @@ let package = Package(
         // The per-chunk scan path: its classes are confined to one loop thread, so dynamic
         // exclusivity checks (a thread-local lookup per property access) buy nothing there.
         .target(name: "CUTF8"),
-        .target(name: "ICPScan", dependencies: ["CXML2", "CUTF8"], swiftSettings: hotPath),
+        .target(name: "ICPScan", dependencies: ["ICPModel", "CXML2", "CUTF8"], swiftSettings: hotPath),
         .target(name: "ICPRules", dependencies: ["ICPModel", "ICPScan"], swiftSettings: hotPath),
         .target(name: "ICPReport", dependencies: ["ICPModel"]),
         .target(name: "ICPAudit", dependencies: [

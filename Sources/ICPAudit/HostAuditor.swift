@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ICPFetch
+import ICPLoop
 import ICPModel
 import ICPResolve
 import ICPRules
@@ -25,7 +26,7 @@ struct HostAuditor: Sendable {
     /// Audits `host`, retrying an open that failed for a reason that may pass (DNS_ERROR,
     /// CONNECT_FAILED, TIMEOUT, a 5xx) with backoff, all within the one `--timeout` deadline.
     func audit(_ host: String, filedIPs: [IPAddress]) async -> HostOutcome {
-        let started = Clock.milliseconds()
+        let started = MonotonicClock.milliseconds()
         let deadline = started + Int(options.timeoutSeconds * 1000)
         var attempts = 0
         var out: HostOutcome
@@ -33,11 +34,11 @@ struct HostAuditor: Sendable {
             attempts += 1
             out = await audit(host, filedIPs: filedIPs, deadline: deadline)
             let backoff = options.retryBackoffMilliseconds << (attempts - 1)
-            guard attempts <= options.retries, isWorthRetrying(out), Clock.milliseconds() + backoff < deadline else { break }
+            guard attempts <= options.retries, isWorthRetrying(out), MonotonicClock.milliseconds() + backoff < deadline else { break }
             try? await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
         }
         out.record.attempts = attempts
-        out.record.ms = Clock.milliseconds() - started
+        out.record.ms = MonotonicClock.milliseconds() - started
         return out
     }
 
@@ -106,7 +107,7 @@ struct HostAuditor: Sendable {
         var triedHTTPS = false
         var hops = 0
         while true {
-            let remaining = deadline - Clock.milliseconds()
+            let remaining = deadline - MonotonicClock.milliseconds()
             guard remaining > 0 else {
                 out.findings.append(Finding(.timeout, host: startHost, detail: "no answer within \(options.timeoutSeconds)s"))
                 return
@@ -237,12 +238,4 @@ struct ParsedURL: Sendable, Equatable {
     }
 
     var text: String { "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")\(rest)" }
-}
-
-enum Clock {
-    static func milliseconds() -> Int {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000
-    }
 }

@@ -66,7 +66,7 @@ public final class Fetcher: LoopTimerSource {
 
     private let loop: EventLoop
     private let multi: UnsafeMutableRawPointer
-    private var timerDeadline: UInt64?
+    private var timerDeadline: Int?
     private var idleHandles: [UnsafeMutableRawPointer] = []
 
     public init(loop: EventLoop, maxConnections: Int) {
@@ -116,13 +116,12 @@ public final class Fetcher: LoopTimerSource {
     }
 
     private func timerChanged(_ ms: Int) {
-        timerDeadline = ms < 0 ? nil : Fetcher.now() + UInt64(ms)
+        timerDeadline = ms < 0 ? nil : MonotonicClock.milliseconds() + ms
     }
 
     public func millisecondsUntilTimer() -> Int? {
         guard let deadline = timerDeadline else { return nil }
-        let now = Fetcher.now()
-        return deadline <= now ? 0 : Int(deadline - now)
+        return max(0, deadline - MonotonicClock.milliseconds())
     }
 
     public func timerFired() {
@@ -151,12 +150,6 @@ public final class Fetcher: LoopTimerSource {
             }
             transfer.completion(result)
         }
-    }
-
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
     }
 }
 

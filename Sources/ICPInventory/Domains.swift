@@ -43,11 +43,3 @@ public enum Domains {
         return host.withCString { name in psl_registrable_domain(psl, name).map { String(cString: $0) } }
     }
 }
-
-extension String {
-    func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0.isWhitespace || $0 == "\u{FEFF}" }
-        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...lastIndex(where: { !isSpace($0) })!])
-    }
-}

@@ -1,3 +1,5 @@
+import ICPModel
+
 /// The parts of an href the link rules look at.
 struct Link {
     var host: String
@@ -9,7 +11,7 @@ struct Link {
     /// Absolute (`http:`/`https:`) and scheme-relative (`//host`) URLs; nil for anything else
     /// (relative paths, `#`, `javascript:`), which no rule accepts.
     init?(_ raw: String) {
-        var s = Substring(raw.trimmingCharacters(in: " \t\r\n"))
+        var s = Substring(raw.trimmingWhitespace())
         let lower = s.lowercased()
         if lower.hasPrefix("http://") { s = s.dropFirst(7) }
         else if lower.hasPrefix("https://") { s = s.dropFirst(8) }
@@ -66,14 +68,5 @@ public enum LinkRules {
         guard let link = Link(href), let value = link.queryValue(psbCodeParameters) else { return nil }
         let digits = value.filter(\.isASCII).filter(\.isNumber)
         return digits.isEmpty ? nil : digits
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let drop: (Character) -> Bool = { set.contains($0) }
-        guard let first = firstIndex(where: { !drop($0) }) else { return "" }
-        let last = lastIndex(where: { !drop($0) })!
-        return String(self[first...last])
     }
 }

@@ -76,7 +76,7 @@ public enum PageRules {
         let first = judged[0]
         if let wrong = judged.first(where: \.isLinked) {
             out.append(Finding(.icpLinkWrong, host: host,
-                               detail: "\(wrong.canonical) links to \(wrong.href!.trimmingCharacters(in: " \t\r\n")), not https://beian.miit.gov.cn/"))
+                               detail: "\(wrong.canonical) links to \(wrong.href!.trimmingWhitespace()), not https://beian.miit.gov.cn/"))
         } else {
             out.append(Finding(.icpNotLinked, host: host,
                                detail: "\(first.canonical) shown in \(where_(first, page)) without a link"))
@@ -105,7 +105,7 @@ public enum PageRules {
         if !shown.contains(where: { $0.href.map(LinkRules.isPSBPlatform) ?? false }) {
             let linked = shown.first(where: \.isLinked)
             out.append(Finding(.psbNotLinked, host: host, detail: linked.map {
-                "\($0.text) links to \($0.href!.trimmingCharacters(in: " \t\r\n")), not the public-security platform"
+                "\($0.text) links to \($0.href!.trimmingWhitespace()), not the public-security platform"
             } ?? "\(first.text) shown without a link"))
         }
         return out

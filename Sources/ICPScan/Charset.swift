@@ -1,3 +1,5 @@
+import ICPModel
+
 /// Which encoding a page is decoded with, and what decided it (SPEC: BOM, then the HTTP
 /// header, then a `<meta>` declaration, then UTF-8 when the bytes are valid UTF-8, else GB18030).
 public struct CharsetDecision: Sendable, Equatable {
@@ -15,7 +17,7 @@ enum Charset {
     /// Maps a label to the encoding a zh-CN browser uses for it, named as iconv knows it.
     /// nil for labels we cannot decode.
     static func canonical(_ rawLabel: String) -> String? {
-        let label = rawLabel.trimmingASCIIWhitespaceAndQuotes().lowercased()
+        let label = rawLabel.trimming { $0.isWhitespace || $0 == "\"" || $0 == "'" }.lowercased()
         switch label {
         case "utf-8", "utf8", "unicode-1-1-utf-8": return "UTF-8"
         case "gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "chinese", "csgb2312", "iso-ir-58",
@@ -107,12 +109,5 @@ enum Charset {
     }
     private static func isLabelByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x3A || b == 0x2E
-    }
-}
-
-extension String {
-    func trimmingASCIIWhitespaceAndQuotes() -> String {
-        let drop: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\"" || $0 == "'" }
-        return String(self.drop(while: drop).reversed().drop(while: drop).reversed())
     }
 }

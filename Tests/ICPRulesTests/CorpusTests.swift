@@ -64,7 +64,7 @@ final class CorpusTests: XCTestCase {
             for e in expected {
                 let matches = found.filter { $0.text == fold(e.normalized) }
                 XCTAssertTrue(matches.contains { $0.isLinked == e.linked }, "case \(id): \(e.normalized) linked=\(e.linked)")
-                if e.linked, let href = e.href, let m = matches.first(where: { $0.href?.trimmingCharacters(in: " \t\r\n") == href.trimmingCharacters(in: " \t\r\n") }) {
+                if e.linked, let href = e.href, let m = matches.first(where: { $0.href?.trimmingCharacters(in: .whitespacesAndNewlines) == href.trimmingCharacters(in: .whitespacesAndNewlines) }) {
                     let expectOK = e.link_ok
                     XCTAssertEqual(LinkRules.isMIITHome(m.href!), expectOK, "case \(id): link \(href)")
                 }
