@@ -2,6 +2,7 @@ import ICPFetch
 import ICPLoop
 import ICPResolve
 import ICPRules
+import Synchronization
 
 /// One event loop with its c-ares channel and curl multi handle. Async callers hop onto the
 /// loop with one `execute` per lookup or fetch and get the result back through a continuation;
@@ -66,7 +67,6 @@ final class LoopGroup: @unchecked Sendable {
     func next() -> AuditLoop { loops[counter.next() % loops.count] }
 }
 
-import Synchronization
 
 final class Counter: Sendable {
     private let value = Atomic<Int>(0)

@@ -65,7 +65,7 @@ struct SiteAuditor: Sendable {
         record.icp = PageRules.unique(icp.map(\.canonical))
         record.icpLinks = PageRules.unique(icp.compactMap(\.href))
         record.psb = PageRules.unique(page.numbers.filter { $0.kind == .psb }.map(\.text))
-        if let first = icp.first(where: { $0.kind == .record }) ?? icp.first { record.foundIn = PageRules.where_(first, page) }
+        if let first = icp.first(where: { $0.kind == .record }) ?? icp.first { record.foundIn = PageRules.placement(of: first, in: page) }
         record.charset = page.charset?.name
         record.charsetSource = page.charset?.source.rawValue
     }

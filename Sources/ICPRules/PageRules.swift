@@ -36,7 +36,9 @@ public enum PageRules {
         page.scriptCount > 0 && page.shownCharacters < shellCharacters
     }
 
-    public static func where_(_ n: ShownNumber, _ page: PageFacts) -> String {
+    /// Where a number sits: `footer` (a footer element), `bottom` (the last part of the page's
+    /// text) or `body` (anywhere else; it still counts as shown).
+    public static func placement(of n: ShownNumber, in page: PageFacts) -> String {
         if n.inFooter { return "footer" }
         return page.textLength - n.offset <= bottomBytes ? "bottom" : "body"
     }
@@ -79,7 +81,7 @@ public enum PageRules {
                                detail: "\(wrong.canonical) links to \(wrong.href!.trimmingWhitespace()), not https://beian.miit.gov.cn/"))
         } else {
             out.append(Finding(.icpNotLinked, host: host,
-                               detail: "\(first.canonical) shown in \(where_(first, page)) without a link"))
+                               detail: "\(first.canonical) shown in \(placement(of: first, in: page)) without a link"))
         }
         return out
     }

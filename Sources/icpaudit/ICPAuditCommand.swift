@@ -178,7 +178,7 @@ struct Page: ParsableCommand {
         print("title: \(page.title)")
         print("charset: \(page.charset?.name ?? "-") (\(page.charset?.source.rawValue ?? "-"))")
         for n in page.numbers {
-            print("\(n.kind.rawValue): \(n.canonical)  \(PageRules.where_(n, page))  \(n.href.map { "-> \($0)" } ?? "(no link)")")
+            print("\(n.kind.rawValue): \(n.canonical)  \(PageRules.placement(of: n, in: page))  \(n.href.map { "-> \($0)" } ?? "(no link)")")
         }
         for n in page.scriptNumbers { print("in <script> only: \(n.canonical)") }
         guard let icp else { return }
