@@ -13,10 +13,10 @@ final class AuditLoop: @unchecked Sendable {
     private let resolver: Resolver
     private let fetcher: Fetcher
 
-    init(index: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int, maxConnections: Int) throws {
+    init(index: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int) throws {
         loop = EventLoop(name: "icpaudit-loop-\(index)")
         resolver = try Resolver(loop: loop, servers: dnsServers, timeoutMilliseconds: dnsTimeoutMilliseconds, tries: 2)
-        fetcher = Fetcher(loop: loop, maxConnections: maxConnections)
+        fetcher = Fetcher(loop: loop)
         loop.start()
     }
 
@@ -57,10 +57,9 @@ final class LoopGroup: @unchecked Sendable {
     private let loops: [AuditLoop]
     private let counter = Counter()
 
-    init(count: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int, maxConnections: Int) throws {
+    init(count: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int) throws {
         loops = try (0..<max(1, count)).map {
-            try AuditLoop(index: $0, dnsServers: dnsServers, dnsTimeoutMilliseconds: dnsTimeoutMilliseconds,
-                          maxConnections: maxConnections)
+            try AuditLoop(index: $0, dnsServers: dnsServers, dnsTimeoutMilliseconds: dnsTimeoutMilliseconds)
         }
     }
 

@@ -15,6 +15,8 @@ public struct AuditOptions: Sendable {
     /// Further attempts at a host that failed to open, each after a doubling backoff.
     public var retries = 2
     public var retryBackoffMilliseconds = 200
+    /// Fetches in flight to one server address at most (`--per-ip`).
+    public var perIP = 8
     public var maxBodyBytes = 8 << 20
     public var userAgent = "Mozilla/5.0 (compatible; icpaudit/0.1; ICP filing audit)"
 

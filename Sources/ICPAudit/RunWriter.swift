@@ -16,6 +16,7 @@ final class RunWriter: @unchecked Sendable {
     private let badRows: OutputFile
     private var encoder = JSONLinesEncoder()
     private var summary = RunSummary()
+    private var reportSites = ReportSites()
     private let progress: Progress
 
     /// - Parameter carried: records kept from an interrupted run (`--resume`). The findings
@@ -30,6 +31,7 @@ final class RunWriter: @unchecked Sendable {
                 jsonlTemp.write(encoder.encode(record), flush: false)
                 csvTemp.write(CSVEncoder.row(record), flush: false)
                 summary.add(record)
+                reportSites.add(record)
             }
             jsonlTemp.sync()
             csvTemp.sync()
@@ -48,6 +50,7 @@ final class RunWriter: @unchecked Sendable {
             jsonl.write(encoder.encode(record))
             csv.write(CSVEncoder.row(record))
             summary.add(record)
+            reportSites.add(record)
             progress.update(summary)
         }
     }
@@ -69,11 +72,12 @@ final class RunWriter: @unchecked Sendable {
         }
     }
 
-    /// Waits for every record handed over so far to be written; returns the counts.
-    func finish() -> RunSummary {
+    /// Waits for every record handed over so far to be written; returns the counts and the
+    /// sites report.html lists.
+    func finish() -> (RunSummary, ReportSites) {
         queue.sync {
             progress.finish(summary)
-            return summary
+            return (summary, reportSites)
         }
     }
 }

@@ -11,6 +11,8 @@ public struct ScanConfiguration: Sendable {
     public var outDirectory: String?
     /// An interrupted run directory to continue: written rows are kept, the rest audited.
     public var resumeDirectory: String?
+    /// Earlier runs report.html shows the trend over, the baseline last (`--baseline`).
+    public var trend: [TrendPoint] = []
     public var concurrency = 200
     /// Event loops (each one thread with a curl multi handle and a c-ares channel).
     public var loops = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
@@ -42,42 +44,43 @@ public enum ScanRun {
             carried = try Resume.records(in: directory, checksum: checksum)
         } else {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Resume.describe(directory, inventory: config.inventoryPath, checksum: checksum, concurrency: config.concurrency)
+            try Resume.describe(directory, config, checksum: checksum)
         }
         let done = Set(carried.map(\.line))
-        let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers,
-                                  dnsTimeoutMilliseconds: 2000, maxConnections: config.concurrency * 2)
-        let auditor = SiteAuditor(options: config.options, loops: loops, index: index)
+        let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000)
+        let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8)
+        let gate = PerIPGate(limit: config.options.perIP, pool: pool)
+        let auditor = SiteAuditor(options: config.options, loops: loops, gate: gate, index: index)
         let started = Date()
         let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started),
                                    carried: carried)
 
-        await withTaskGroup(of: SiteRecord.self) { group in
-            var inFlight = 0
+        await withDiscardingTaskGroup { group in
             for row in reader {
                 switch row {
                 case .failure(let bad):
                     writer.skip(bad)
                 case .success(let site) where !done.contains(site.line):
-                    if inFlight >= config.concurrency, let done = await group.next() {
-                        writer.write(done)
-                        inFlight -= 1
+                    await pool.admit()
+                    group.addTask {
+                        writer.write(await auditor.audit(site, checkedAt: Timestamp.now()))
+                        pool.leave()
                     }
-                    group.addTask { await auditor.audit(site, checkedAt: Timestamp.now()) }
-                    inFlight += 1
                 case .success:
                     break  // written before the interruption
                 }
             }
-            for await done in group { writer.write(done) }
         }
-        let summary = writer.finish()
+        let (summary, reportSites) = writer.finish()
 
         let wall = Date().timeIntervalSince(started)
-        let summaryFile = try OutputFile(path: directory + "/summary.json")
-        summaryFile.write(summary.json(startedAt: startedAt, finishedAt: Timestamp.now(), wallSeconds: wall, options: [
-            ("inventory", config.inventoryPath), ("concurrency", String(config.concurrency)),
-        ]))
+        let finishedAt = Timestamp.now()
+        try OutputFile(path: directory + "/summary.json").write(summary.json(startedAt: startedAt, finishedAt: finishedAt, wallSeconds: wall, options: [
+            ("inventory", config.inventoryPath), ("concurrency", String(config.concurrency)), ("per_ip", String(config.options.perIP)),
+        ], trend: config.trend))
+        let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites, trend: config.trend,
+                                finishedAt: finishedAt, inventory: config.inventoryPath)
+        try OutputFile(path: directory + "/report.html").write(report.html())
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
                            verdicts: summary.verdicts, wallSeconds: wall)
     }
@@ -87,12 +90,13 @@ public enum ScanRun {
 /// What `--resume` needs: run.json says which inventory a run is over; findings.jsonl says
 /// which rows are done (its complete lines; a line half-written by a killed run is dropped).
 enum Resume {
-    static func describe(_ directory: String, inventory: String, checksum: String, concurrency: Int) throws {
+    static func describe(_ directory: String, _ config: ScanConfiguration, checksum: String) throws {
         var j = JSONBuffer()
         j.beginObject()
-        j.key("inventory"); j.string(inventory)
+        j.key("inventory"); j.string(config.inventoryPath)
         j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
-        j.key("concurrency"); j.number(concurrency)
+        j.key("concurrency"); j.number(config.concurrency)
+        j.key("per_ip"); j.number(config.options.perIP)
         j.key("started_at"); j.string(Timestamp.now())
         j.endObject()
         j.newline()

@@ -17,12 +17,13 @@ extension Site {
 struct SiteAuditor: Sendable {
     let options: AuditOptions
     let loops: LoopGroup
+    let gate: PerIPGate
     /// Where a redirect to another inventory site finds that site's row.
     let index: InventoryIndex
 
     func audit(_ site: Site, checkedAt: String) async -> SiteRecord {
         let loop = loops.next()
-        let auditor = HostAuditor(options: options, loop: loop)
+        let auditor = HostAuditor(options: options, loop: loop, gate: gate)
         let outcomes = await withTaskGroup(of: (Int, HostOutcome).self) { group in
             for (i, host) in site.hosts.enumerated() {
                 group.addTask { (i, await auditor.audit(host, filedIPs: site.ips)) }

@@ -69,7 +69,7 @@ public final class Fetcher: LoopTimerSource {
     private var timerDeadline: Int?
     private var idleHandles: [UnsafeMutableRawPointer] = []
 
-    public init(loop: EventLoop, maxConnections: Int) {
+    public init(loop: EventLoop) {
         self.loop = loop
         _ = Fetcher.globalInit
         multi = curl_multi_init()
@@ -84,8 +84,6 @@ public final class Fetcher: LoopTimerSource {
             return 0
         }
         _ = icp_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
-        // Audited hosts are distinct names, so an idle connection is rarely reused: keep few.
-        _ = icp_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, min(64, max(8, maxConnections)))
         loop.addTimerSource(self)
     }
 
@@ -180,6 +178,9 @@ private final class Transfer {
         _ = icp_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         _ = icp_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         _ = icp_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        // Audited hosts are distinct names, so a kept connection is rarely reused; closing it
+        // with its fetch also makes fetches in flight the connections a server sees (--per-ip).
+        _ = icp_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
         _ = icp_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
         _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds))
         _ = icp_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(request.timeoutMilliseconds, 10_000)))

@@ -21,7 +21,10 @@ public struct RunSummary {
 
     public var findingCount: Int { findings.values.reduce(0, +) }
 
-    public func json(startedAt: String, finishedAt: String, wallSeconds: Double, options: [(String, String)]) -> [UInt8] {
+    /// - Parameter trend: earlier runs (the baseline's trend and the baseline), so the next run
+    ///   that takes this one as its baseline can show them all.
+    public func json(startedAt: String, finishedAt: String, wallSeconds: Double, options: [(String, String)],
+                     trend: [TrendPoint] = []) -> [UInt8] {
         var j = JSONBuffer()
         j.beginObject()
         j.key("sites"); j.number(sites)
@@ -40,6 +43,21 @@ public struct RunSummary {
         j.key("started_at"); j.string(startedAt)
         j.key("finished_at"); j.string(finishedAt)
         for (k, v) in options { j.key(k); j.string(v) }
+        j.key("trend"); j.beginArray()
+        for p in trend {
+            j.beginObject()
+            j.key("run"); j.string(p.run)
+            j.key("finished_at"); j.string(p.finishedAt)
+            j.key("sites"); j.number(p.sites)
+            j.key("verdicts"); j.beginObject()
+            for v in Verdict.allCases { j.key(v.rawValue); j.number(p.verdicts[v] ?? 0) }
+            j.endObject()
+            j.key("sites_by_code"); j.beginObject()
+            for c in FindingCode.allCases where p.sitesByCode[c] != nil { j.key(c.rawValue); j.number(p.sitesByCode[c]!) }
+            j.endObject()
+            j.endObject()
+        }
+        j.endArray()
         j.endObject()
         j.newline()
         return j.bytes

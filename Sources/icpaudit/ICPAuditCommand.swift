@@ -56,6 +56,9 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Sites audited at once.")
     var concurrency = 200
 
+    @Option(name: .customLong("per-ip"), help: "Fetches in flight to one server address at most, so a shared host is never flooded.")
+    var perIP = 8
+
     @Option(name: .customLong("dns-server"), help: "DNS server HOST[:PORT]; repeat for several (default: the system's).")
     var dnsServers: [String] = []
 
@@ -74,11 +77,15 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Continue an interrupted run directory: rows already written are kept, the rest audited.")
     var resume: String?
 
+    @Option(help: "An earlier run directory: report.html shows the trend against it (and the runs before it).")
+    var baseline: String?
+
     @Flag(name: .customLong("allow-private"), help: "Fetch sites that resolve to loopback, private or other non-public addresses.")
     var allowPrivate = false
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard (1...65535).contains(httpPort), (1...65535).contains(httpsPort) else { throw ValidationError("ports are 1 to 65535") }
         if resume != nil && out != nil { throw ValidationError("--resume continues its own directory; leave out --out") }
@@ -89,6 +96,7 @@ struct Scan: AsyncParsableCommand {
         config.outDirectory = out
         config.resumeDirectory = resume
         config.concurrency = concurrency
+        config.options.perIP = perIP
         config.options.dnsServers = dnsServers
         config.options.httpPort = httpPort
         config.options.httpsPort = httpsPort
@@ -99,6 +107,9 @@ struct Scan: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { Self.fail("\(ranges): cannot read") }
             do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { Self.fail(error.description) }
         }
+        if let baseline {
+            do { config.trend = try TrendPoint.chain(baseline: baseline) } catch { Self.fail("\(error)") }
+        }
         if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { Self.fail("\(ca): cannot read the CA bundle") }
         let outcome: ScanOutcome
         do {
@@ -108,7 +119,7 @@ struct Scan: AsyncParsableCommand {
         }
         let verdicts = Verdict.allCases.map { "\($0.rawValue) \(outcome.verdicts[$0] ?? 0)" }.joined(separator: ", ")
         print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")
-        print("wrote \(outcome.directory)/findings.jsonl, findings.csv, summary.json")
+        print("wrote \(outcome.directory)/findings.jsonl, findings.csv, summary.json, report.html")
     }
 }
 

@@ -58,6 +58,21 @@ enum Farm {
                    stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
     }
 
+    /// Loads `url` in headless Chromium (Debian's `chromium`, installed by scripts/install-deps)
+    /// and returns the DOM once its scripts ran, and every console message the page produced:
+    /// console calls, uncaught exceptions and Content-Security-Policy refusals alike.
+    static func chromium(_ url: String) throws -> (dom: String, console: [String]) {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            XCTFail("chromium is not installed: run scripts/install-deps")
+            throw XCTSkip("no chromium")
+        }
+        let run = try command("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu",
+                                                    "--user-data-dir=" + tempDir().path,
+                                                    "--enable-logging=stderr", "--v=0", "--dump-dom", url])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return (run.stdout, run.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init))
+    }
+
     static func tempDir() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("icpaudit-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -126,13 +126,64 @@ final class FarmScanTests: XCTestCase {
         let out = dir.appendingPathComponent("run")
         let rss = dir.appendingPathComponent("rss")
         let run = try Farm.command("/usr/bin/time", ["-f", "%M", "-o", rss.path, Farm.binary.path, "scan", inventory.path,
-                                                     "--out", out.path, "--concurrency", "200", "--allow-private", "--timeout", "3"]
+                                                     "--out", out.path, "--concurrency", "200", "--per-ip", "200",
+                                                     "--allow-private", "--timeout", "3"]
                                                     + Farm.scanOptions)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(try Farm.records(out).count, 200)
         XCTAssertEqual(Set(try Farm.records(out).compactMap { $0["line"] as? Int }).count, 200)
         let peakKB = Int(try String(contentsOf: rss, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .max
         XCTAssertLessThan(peakKB, Farm.hostileRSSBoundKB, "peak RSS \(peakKB) KB")
+    }
+
+    /// `--per-ip`: a slow shared server never has more than its cap of connections open, waiting
+    /// for it is not held against a host's deadline, and the sites of another server, listed
+    /// after all of the shared server's rows, are not held up behind them.
+    func testPerIPCapsConnectionsWithoutHoldingUpOtherServers() throws {
+        try Farm.requireRunning()
+        let log = Farm.dir.appendingPathComponent("connections.log")
+        let logged = (try? Data(contentsOf: log).count) ?? 0
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("shared.csv")
+        var rows = "domain,icp,service_name\n"
+        for i in 1...24 { rows += "s\(i).shared.test,京ICP备10000049号-1,示例科技\n" }
+        for i in 1...24 { rows += "q\(i).quick.test,京ICP备10000049号-1,示例科技\n" }
+        try rows.write(to: inventory, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run")
+        let run = try Farm.icpaudit(["scan", inventory.path, "--out", out.path, "--concurrency", "8", "--per-ip", "2",
+                                     "--timeout", "3", "--allow-private"] + Farm.scanOptions)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let records = try Farm.records(out)
+        XCTAssertEqual(records.count, 48)
+        // One host each (a subdomain has no www host): the shared server's 24 take about 3.6 s
+        // two at a time, longer than --timeout 3.
+        let notPassing = records.filter { $0["verdict"] as? String != "pass" }.map { "\($0["domain"] ?? "")" }
+        XCTAssertEqual(notPassing, [])
+
+        let connections = try Data(contentsOf: log).dropFirst(logged).split(separator: UInt8(ascii: "\n")).map { line in
+            let fields = String(decoding: line, as: UTF8.self).split(separator: "\t")
+            return (ip: String(fields[0]), opened: Double(fields[1])!, answered: Double(fields[2])!)
+        }
+        let shared = connections.filter { $0.ip == "127.0.0.10" }.sorted { $0.opened < $1.opened }
+        let quick = connections.filter { $0.ip == "127.0.0.11" }
+        XCTAssertEqual(shared.count, 24)
+        XCTAssertEqual(quick.count, 24)
+        guard shared.count == 24 else { return }
+        XCTAssertEqual(mostOpenAtOnce(shared.map { ($0.opened, $0.answered) }), 2)
+        XCTAssertEqual(mostOpenAtOnce(quick.map { ($0.opened, $0.answered) }), 2)
+        let quickDone = try XCTUnwrap(quick.map(\.answered).max())
+        XCTAssertLessThan(quickDone, shared[12].opened, "the quick server's sites waited behind the shared server's")
+    }
+
+    private func mostOpenAtOnce(_ intervals: [(Double, Double)]) -> Int {
+        // At equal times a close counts before an open.
+        let events = intervals.flatMap { [($0.0, 1), ($0.1, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        var open = 0, most = 0
+        for (_, change) in events {
+            open += change
+            most = max(most, open)
+        }
+        return most
     }
 
     /// kill -9 at random moments, several times, resuming each time: the run ends with exactly
@@ -206,6 +257,10 @@ final class FarmScanTests: XCTestCase {
         let diff = try String(contentsOf: latest.appendingPathComponent("diff.txt"), encoding: .utf8)
         XCTAssertTrue(diff.contains("still failing: 1\n  ICP_WRONG (1): wrong.test"), diff)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: latest.appendingPathComponent("notices").path), ["wrong.test.txt"])
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: latest.appendingPathComponent("summary.json"))) as? [String: Any]
+        let trend = summary?["trend"] as? [[String: Any]] ?? []
+        XCTAssertEqual(trend.compactMap { $0["run"] as? String }, [made[0]], "the previous run is the report's baseline")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: latest.appendingPathComponent("report.html").path))
     }
 
     func testNonPublicAddressesAreNotFetchedByDefault() throws {

@@ -21,6 +21,10 @@ TLS_SILENT = "127.0.0.4"   # scripts/farm/hostile.py: https accepts and never co
 MANY_HEADERS = "127.0.0.5" # scripts/farm/hostile.py: 10,000 response headers
 ENDLESS = "127.0.0.6"      # scripts/farm/hostile.py: a body that never ends
 FLAKY = "127.0.0.8"        # scripts/farm/hostile.py: every other answer is a 503
+SHARED = "127.0.0.10"      # scripts/farm/hostile.py: slow shared host; logs each connection (--per-ip)
+QUICK = "127.0.0.11"       # scripts/farm/hostile.py: quick host; logs each connection (--per-ip)
+# Bulk sites are spread over these, as a provider's sites are over its servers (--per-ip).
+BULK_IPS = [f"127.0.0.{i}" for i in range(64, 128)]
 
 MIIT = "https://beian.miit.gov.cn/"
 PSB_LINK = "http://www.beian.gov.cn/portal/registerSystemInfo?recordcode={code}"
@@ -228,6 +232,7 @@ def main():
         expected.append(dict(set="scenario", domain=d, verdict=s["verdict"], hosts=hosts,
                              findings={h: sorted(s["expect"].get(h, [])) for h in hosts}))
     hosts_lines.append(f"{WEB} elsewhere.test")
+    dns_conf += [f"address=/shared.test/{SHARED}", f"address=/quick.test/{QUICK}"]
     bomb = os.path.join(farm, "bomb", "bomb.gz")
     if not os.path.exists(bomb):  # 1 GB of zeros, 1 MB on the wire
         os.makedirs(os.path.dirname(bomb), exist_ok=True)
@@ -247,7 +252,7 @@ def main():
         with open(os.path.join(farm, "bulk-hosts"), "w") as f:
             for i in range(1, args.bulk + 1):
                 d = f"b{i:05d}.test"
-                f.write(f"{WEB} {d} www.{d}\n")
+                f.write(f"{BULK_IPS[i % len(BULK_IPS)]} {d} www.{d}\n")
                 kind, codes, verdict = BULK_KINDS[i % len(BULK_KINDS)]
                 if kind != "ok":
                     kind_map.append(f"    {d} {kind};\n    www.{d} {kind};")
@@ -315,7 +320,7 @@ def bulk_block(farm, kind_map, delay_ms):
     return (
         "map $host $bulk_kind {\n    hostnames;\n    default ok;\n" + "\n".join(kind_map) + "\n}\n"
         "map $num $bulk_size { ~[0-3]$ s; ~[4-6]$ m; default l; }\n"
-        f"server {{ listen {WEB}:{HTTP_PORT}; server_name ~^(www\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
+        f"server {{ {' '.join(f'listen {ip}:{HTTP_PORT};' for ip in [WEB] + BULK_IPS)} server_name ~^(www\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
         f"  location = / {{ {home} }}\n"
         "  location / { }\n}\n"
     )

@@ -5,13 +5,20 @@
   127.0.0.6:18080  answers HTTP with a body that never ends (until the client hangs up)
   127.0.0.7:15354  answers DNS (UDP) for NAME with a CNAME loop: NAME -> loop-b.NAME -> NAME
   127.0.0.8:18080  flaky: odd-numbered requests get 503, even-numbered ones the page
-Runs until killed; each connection is handled on its own thread and closed after 60 s."""
+  127.0.0.10:18080 shared: answers the page after 300 ms
+  127.0.0.11:18080 quick: answers the page after 50 ms
+For the last two, each connection is appended to LOG as "ip<TAB>opened<TAB>answered" (monotonic
+seconds), so a test can count connections open at once per address.
+Runs until killed; each connection is handled on its own thread and closed after 60 s.
+Usage: hostile.py PAGE LOG"""
 import socket
 import sys
 import threading
 import time
 
-PAGE = sys.argv[1].encode() if len(sys.argv) > 1 else b"<html><body>ok</body></html>"
+PAGE = sys.argv[1].encode()
+LOG = sys.argv[2]
+log_lock = threading.Lock()
 
 
 def serve(addr, handler):
@@ -90,7 +97,29 @@ def flaky(conn):
     conn.close()
 
 
+def logged(ip, delay):
+    def handler(conn):
+        # Recorded after accept and before the answer's last bytes go out: the client cannot
+        # have finished with this connection (and opened the next) before `answered`.
+        opened = time.monotonic()
+        try:
+            conn.recv(65536)
+            time.sleep(delay)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
+            conn.sendall(head + b"Content-Length: %d\r\n" % len(PAGE))
+            answered = time.monotonic()
+            with log_lock, open(LOG, "a") as f:
+                f.write(f"{ip}\t{opened:.6f}\t{answered:.6f}\n")
+            conn.sendall(b"\r\n" + PAGE)
+        except OSError:
+            pass
+        conn.close()
+    return handler
+
+
 threading.Thread(target=cname_loop_dns, daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.10", 18080), logged("127.0.0.10", 0.3)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.11", 18080), logged("127.0.0.11", 0.05)), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.8", 18080), flaky), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.4", 18443), silent), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.6", 18080), endless), daemon=True).start()

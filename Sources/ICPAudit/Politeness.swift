@@ -1,0 +1,108 @@
+import ICPLoop
+import ICPModel
+
+/// Admission to the pool of site audits. `--concurrency` bounds the sites that are working; a
+/// host waiting at a busy server address (`PerIPGate`) gives its share back while it waits, so
+/// a run of rows on one shared server does not hold every slot and stall the other servers.
+/// Waiting hosts are bounded too (`parkedLimit`), so memory does not grow with the inventory.
+final class SitePool: @unchecked Sendable {
+    private let limit: Int
+    private let parkedLimit: Int
+    private let lock = PthreadMutex()
+    // Guarded by `lock`.
+    private var admitted = 0
+    private var parked = 0
+    private var admitter: CheckedContinuation<Void, Never>?
+
+    init(limit: Int, parkedLimit: Int) {
+        self.limit = limit
+        self.parkedLimit = parkedLimit
+    }
+
+    /// Waits for room for one more site. One caller at a time (the inventory loop).
+    func admit() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let admittedNow = lock.withLock {
+                guard hasRoom else {
+                    admitter = continuation
+                    return false
+                }
+                admitted += 1
+                return true
+            }
+            if admittedNow { continuation.resume() }
+        }
+    }
+
+    /// A site finished.
+    func leave() { change { $0.admitted -= 1 } }
+    /// A host started or stopped waiting for a server address.
+    func park() { change { $0.parked += 1 } }
+    func unpark() { change { $0.parked -= 1 } }
+
+    private var hasRoom: Bool { admitted - parked < limit && parked < parkedLimit }
+
+    private func change(_ update: (SitePool) -> Void) {
+        let woken: CheckedContinuation<Void, Never>? = lock.withLock {
+            update(self)
+            guard let waiting = admitter, hasRoom else { return nil }
+            admitter = nil
+            admitted += 1
+            return waiting
+        }
+        woken?.resume()
+    }
+}
+
+/// `--per-ip`: at most `limit` fetches in flight to one server address across all loops, so a
+/// shared host is never flooded; others wait in arrival order. Connections are not kept past
+/// their fetch (see `Fetcher`), so fetches in flight are connections open.
+final class PerIPGate: @unchecked Sendable {
+    private let limit: Int
+    private let pool: SitePool?
+    private let lock = PthreadMutex()
+    // Guarded by `lock`.
+    private var inFlight: [IPAddress: Int] = [:]
+    private var waiting: [IPAddress: [CheckedContinuation<Void, Never>]] = [:]
+
+    init(limit: Int, pool: SitePool?) {
+        self.limit = limit
+        self.pool = pool
+    }
+
+    /// Waits for a permit for `ip` and returns how many milliseconds that took.
+    func acquire(_ ip: IPAddress) async -> Int {
+        let started = MonotonicClock.milliseconds()
+        var waited = false
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            waited = lock.withLock {
+                guard inFlight[ip, default: 0] >= limit else {
+                    inFlight[ip, default: 0] += 1
+                    return false
+                }
+                waiting[ip, default: []].append(continuation)
+                pool?.park()  // under the lock, so it always precedes the matching unpark
+                return true
+            }
+            if !waited { continuation.resume() }
+        }
+        guard waited else { return 0 }
+        pool?.unpark()
+        return MonotonicClock.milliseconds() - started
+    }
+
+    /// Hands the permit to the next waiter for `ip`, if any.
+    func release(_ ip: IPAddress) {
+        let next: CheckedContinuation<Void, Never>? = lock.withLock {
+            if let first = waiting[ip]?.first {
+                waiting[ip]!.removeFirst()
+                if waiting[ip]!.isEmpty { waiting[ip] = nil }
+                return first  // the permit passes on: the in-flight count stays
+            }
+            let n = inFlight[ip, default: 1] - 1
+            inFlight[ip] = n == 0 ? nil : n
+            return nil
+        }
+        next?.resume()
+    }
+}
