@@ -27,14 +27,14 @@ struct HostAuditor: Sendable {
     /// Audits `host`, retrying an open that failed for a reason that may pass (DNS_ERROR,
     /// CONNECT_FAILED, TIMEOUT, a 5xx) with backoff, all within the one `--timeout` deadline.
     /// Time spent waiting for a busy server address (`--per-ip`) does not count against it.
-    func audit(_ host: String, filedIPs: [IPAddress]) async -> HostOutcome {
+    func audit(_ host: String, filedIPs: [IPAddress], ticket: SiteTicket) async -> HostOutcome {
         let started = MonotonicClock.milliseconds()
         var deadline = started + Int(options.timeoutSeconds * 1000)
         var attempts = 0
         var out: HostOutcome
         while true {
             attempts += 1
-            out = await audit(host, filedIPs: filedIPs, deadline: &deadline)
+            out = await audit(host, filedIPs: filedIPs, ticket: ticket, deadline: &deadline)
             let backoff = options.retryBackoffMilliseconds << (attempts - 1)
             guard attempts <= options.retries, isWorthRetrying(out), MonotonicClock.milliseconds() + backoff < deadline else { break }
             try? await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
@@ -54,7 +54,7 @@ struct HostAuditor: Sendable {
         }
     }
 
-    private func audit(_ host: String, filedIPs: [IPAddress], deadline: inout Int) async -> HostOutcome {
+    private func audit(_ host: String, filedIPs: [IPAddress], ticket: SiteTicket, deadline: inout Int) async -> HostOutcome {
         var out = HostOutcome(record: HostRecord(host: host))
         out.record.url = "http://\(host)/"
 
@@ -76,7 +76,7 @@ struct HostAuditor: Sendable {
             out.findings.append(blocked)
             return out
         }
-        await fetchChain(host, ips, deadline: &deadline, into: &out)
+        await fetchChain(host, ips, ticket: ticket, deadline: &deadline, into: &out)
         return out
     }
 
@@ -102,7 +102,8 @@ struct HostAuditor: Sendable {
                        detail: "\(host) resolves to non-public \(special.map(\.description).joined(separator: ", ")): not fetched")
     }
 
-    private func fetchChain(_ startHost: String, _ startIPs: [IPAddress], deadline: inout Int, into out: inout HostOutcome) async {
+    private func fetchChain(_ startHost: String, _ startIPs: [IPAddress], ticket: SiteTicket, deadline: inout Int,
+                            into out: inout HostOutcome) async {
         var url = ParsedURL(scheme: "http", host: startHost, port: nil, rest: "/")
         var ipsByHost = [startHost: startIPs]
         var verify = true
@@ -132,7 +133,7 @@ struct HostAuditor: Sendable {
                 }
             }
             let server = ips[0]  // curl connects to the first address it is given
-            deadline += await gate.acquire(server)
+            deadline += await gate.acquire(server, for: ticket)
             let (result, page) = await loop.fetch(request(url, ips, verify: verify, timeout: deadline - MonotonicClock.milliseconds()))
             gate.release(server)
             out.record.status = result.status == 0 ? nil : result.status

@@ -2,9 +2,10 @@ import ICPLoop
 import ICPModel
 
 /// Admission to the pool of site audits. `--concurrency` bounds the sites that are working; a
-/// host waiting at a busy server address (`PerIPGate`) gives its share back while it waits, so
-/// a run of rows on one shared server does not hold every slot and stall the other servers.
-/// Waiting hosts are bounded too (`parkedLimit`), so memory does not grow with the inventory.
+/// site whose unfinished hosts are all waiting for busy server addresses (`PerIPGate`) is
+/// parked and gives its slot back meanwhile, so a run of rows on one shared server does not
+/// hold every slot and stall the sites of other servers. Parked sites are bounded too
+/// (`parkedLimit`), so memory does not grow with the inventory.
 final class SitePool: @unchecked Sendable {
     private let limit: Int
     private let parkedLimit: Int
@@ -36,7 +37,7 @@ final class SitePool: @unchecked Sendable {
 
     /// A site finished.
     func leave() { change { $0.admitted -= 1 } }
-    /// A host started or stopped waiting for a server address.
+    /// A site started or stopped being parked (see `SiteTicket`).
     func park() { change { $0.parked += 1 } }
     func unpark() { change { $0.parked -= 1 } }
 
@@ -54,24 +55,51 @@ final class SitePool: @unchecked Sendable {
     }
 }
 
+/// One admitted site's standing in its pool: parked while every host it has yet to finish is
+/// waiting for a server address.
+final class SiteTicket: @unchecked Sendable {
+    private let pool: SitePool
+    private let lock = PthreadMutex()
+    // Guarded by `lock`.
+    private var unfinished: Int
+    private var waiting = 0
+
+    init(pool: SitePool, hosts: Int) {
+        self.pool = pool
+        unfinished = hosts
+    }
+
+    func startWaiting() { update { $0.waiting += 1 } }
+    func stopWaiting() { update { $0.waiting -= 1 } }
+    func hostFinished() { update { $0.unfinished -= 1 } }
+
+    private var isParked: Bool { unfinished > 0 && waiting == unfinished }
+
+    private func update(_ change: (SiteTicket) -> Void) {
+        lock.withLock {
+            let was = isParked
+            change(self)
+            // Told under the lock, so the pool hears park and unpark in the order they happened.
+            if isParked != was { isParked ? pool.park() : pool.unpark() }
+        }
+    }
+}
+
 /// `--per-ip`: at most `limit` fetches in flight to one server address across all loops, so a
 /// shared host is never flooded; others wait in arrival order. Connections are not kept past
 /// their fetch (see `Fetcher`), so fetches in flight are connections open.
 final class PerIPGate: @unchecked Sendable {
     private let limit: Int
-    private let pool: SitePool?
     private let lock = PthreadMutex()
     // Guarded by `lock`.
     private var inFlight: [IPAddress: Int] = [:]
     private var waiting: [IPAddress: [CheckedContinuation<Void, Never>]] = [:]
 
-    init(limit: Int, pool: SitePool?) {
-        self.limit = limit
-        self.pool = pool
-    }
+    init(limit: Int) { self.limit = limit }
 
-    /// Waits for a permit for `ip` and returns how many milliseconds that took.
-    func acquire(_ ip: IPAddress) async -> Int {
+    /// Waits for a permit for `ip` and returns how many milliseconds that took; `ticket`'s site
+    /// is told while this host waits.
+    func acquire(_ ip: IPAddress, for ticket: SiteTicket) async -> Int {
         let started = MonotonicClock.milliseconds()
         var waited = false
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -81,13 +109,13 @@ final class PerIPGate: @unchecked Sendable {
                     return false
                 }
                 waiting[ip, default: []].append(continuation)
-                pool?.park()  // under the lock, so it always precedes the matching unpark
+                ticket.startWaiting()  // under the lock, so it always precedes stopWaiting
                 return true
             }
             if !waited { continuation.resume() }
         }
         guard waited else { return 0 }
-        pool?.unpark()
+        ticket.stopWaiting()
         return MonotonicClock.milliseconds() - started
     }
 

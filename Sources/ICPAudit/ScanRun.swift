@@ -49,8 +49,8 @@ public enum ScanRun {
         let done = Set(carried.map(\.line))
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000)
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8)
-        let gate = PerIPGate(limit: config.options.perIP, pool: pool)
-        let auditor = SiteAuditor(options: config.options, loops: loops, gate: gate, index: index)
+        let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.options.perIP),
+                                  pool: pool, index: index)
         let started = Date()
         let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started),
                                    carried: carried)
@@ -80,7 +80,8 @@ public enum ScanRun {
         ], trend: config.trend))
         let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites, trend: config.trend,
                                 finishedAt: finishedAt, inventory: config.inventoryPath)
-        try OutputFile(path: directory + "/report.html").write(report.html())
+        let reportFile = try OutputFile(path: directory + "/report.html")
+        report.write { reportFile.write($0, flush: false) }
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
                            verdicts: summary.verdicts, wallSeconds: wall)
     }

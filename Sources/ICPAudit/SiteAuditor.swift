@@ -18,15 +18,21 @@ struct SiteAuditor: Sendable {
     let options: AuditOptions
     let loops: LoopGroup
     let gate: PerIPGate
+    let pool: SitePool
     /// Where a redirect to another inventory site finds that site's row.
     let index: InventoryIndex
 
     func audit(_ site: Site, checkedAt: String) async -> SiteRecord {
         let loop = loops.next()
         let auditor = HostAuditor(options: options, loop: loop, gate: gate)
+        let ticket = SiteTicket(pool: pool, hosts: site.hosts.count)
         let outcomes = await withTaskGroup(of: (Int, HostOutcome).self) { group in
             for (i, host) in site.hosts.enumerated() {
-                group.addTask { (i, await auditor.audit(host, filedIPs: site.ips)) }
+                group.addTask {
+                    let outcome = await auditor.audit(host, filedIPs: site.ips, ticket: ticket)
+                    ticket.hostFinished()
+                    return (i, outcome)
+                }
             }
             var results = [HostOutcome?](repeating: nil, count: site.hosts.count)
             for await (i, outcome) in group { results[i] = outcome }

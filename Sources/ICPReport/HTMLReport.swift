@@ -1,10 +1,11 @@
-import Foundation
 import ICPModel
 
 /// The sites report.html lists: those that did not pass, in a compact form, up to `limit`
 /// (a run of a million rows would otherwise make a page no browser opens; findings.csv has all).
 public struct ReportSites {
     public static let limit = 20_000
+    /// Characters of the first finding's detail kept per site (the run's files have it whole).
+    static let detailLength = 240
 
     struct Row {
         var domain: String
@@ -27,7 +28,8 @@ public struct ReportSites {
         var codes: [FindingCode] = []
         for f in r.findings where !codes.contains(f.code) { codes.append(f.code) }
         rows.append(Row(domain: r.domain, line: r.line, verdict: r.verdict, codes: codes,
-                        detail: r.findings.first.map { $0.detail.contains($0.host) ? $0.detail : "\($0.host): \($0.detail)" } ?? ""))
+                        detail: String(r.findings.first.map { $0.detail.contains($0.host) ? $0.detail : "\($0.host): \($0.detail)" }?
+                            .prefix(Self.detailLength) ?? "")))
     }
 }
 
@@ -73,7 +75,9 @@ public struct HTMLReport {
         self.inventory = inventory
     }
 
-    public func html() -> [UInt8] {
+    /// Writes the page in pieces, the table's data one site at a time, so a large run's report
+    /// is never held whole in memory.
+    public func write(_ emit: ([UInt8]) -> Void) {
         var h = ""
         h += """
         <!DOCTYPE html>
@@ -100,13 +104,13 @@ public struct HTMLReport {
         </div>
         <table><thead><tr>\(Self.columns.map { "<th data-key=\"\($0.key)\" tabindex=\"0\">\($0.label)</th>" }.joined())</tr></thead>
         <tbody id="rows"></tbody></table></section>
-        <script id="sites" type="application/json">\(sitesJSON())</script>
-        <script>\(Self.script)</script>
-        </body></html>
-
+        <script id="sites" type="application/json">
         """
-        return Array(h.utf8)
+        emit(Array(h.utf8))
+        writeSitesJSON(emit)
+        emit(Array("</script>\n<script>\(Self.script)</script>\n</body></html>\n".utf8))
     }
+
 
     private static let columns = [("domain", "Domain"), ("line", "Line"), ("verdict", "Verdict"), ("codes", "Codes"), ("detail", "First finding")]
         .map { (key: $0.0, label: $0.1) }
@@ -179,11 +183,14 @@ public struct HTMLReport {
         return "(\(d > 0 ? "+" : d < 0 ? "−" : "±")\(abs(d)))"
     }
 
-    /// The listed sites as JSON; `<` is escaped so no string can close the script element.
-    private func sitesJSON() -> String {
+    /// The listed sites as a JSON array, one site per piece; `<` is escaped so no string can
+    /// close the script element.
+    private func writeSitesJSON(_ emit: ([UInt8]) -> Void) {
         var j = JSONBuffer()
-        j.beginArray()
-        for r in sites.rows {
+        var piece: [UInt8] = []
+        emit([UInt8(ascii: "[")])
+        for (i, r) in sites.rows.enumerated() {
+            j.reset()
             j.beginObject()
             j.key("domain"); j.string(r.domain)
             j.key("line"); j.number(r.line)
@@ -191,9 +198,14 @@ public struct HTMLReport {
             j.key("codes"); j.strings(r.codes.map(\.rawValue))
             j.key("detail"); j.string(r.detail)
             j.endObject()
+            piece.removeAll(keepingCapacity: true)
+            if i > 0 { piece.append(UInt8(ascii: ",")) }
+            for b in j.bytes {
+                if b == UInt8(ascii: "<") { piece += Array("\\u003c".utf8) } else { piece.append(b) }
+            }
+            emit(piece)
         }
-        j.endArray()
-        return String(decoding: j.bytes, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
+        emit([UInt8(ascii: "]")])
     }
 
     private func escape(_ s: String) -> String {

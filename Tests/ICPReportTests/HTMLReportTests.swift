@@ -3,6 +3,12 @@ import ICPModel
 @testable import ICPReport
 
 final class HTMLReportTests: XCTestCase {
+    private func page(_ report: HTMLReport) -> String {
+        var bytes: [UInt8] = []
+        report.write { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private func failing(_ domain: String, line: Int, detail: String = "d") -> SiteRecord {
         SiteRecord(domain: domain, line: line, verdict: .fail, checkedAt: "2026-11-24T02:00:00Z",
                    findings: [Finding(.icpMissing, host: domain, detail: detail)], hosts: [HostRecord(host: domain)])
@@ -15,8 +21,7 @@ final class HTMLReportTests: XCTestCase {
         sites.add(failing("evil.test", line: 2, detail: "title </script><script>alert(1)</script> & <b>"))
         var summary = RunSummary()
         summary.add(failing("evil.test", line: 2))
-        let html = String(decoding: HTMLReport(title: "r<1>", summary: summary, sites: sites, trend: [],
-                                               finishedAt: "now", inventory: "inv&.csv").html(), as: UTF8.self)
+        let html = page(HTMLReport(title: "r<1>", summary: summary, sites: sites, trend: [], finishedAt: "now", inventory: "inv&.csv"))
         XCTAssertFalse(html.contains("</script><script>alert"))
         XCTAssertTrue(html.contains("\\u003c/script>\\u003cscript>alert(1)\\u003c/script> & \\u003cb>"))
         XCTAssertTrue(html.contains("icpaudit run r&lt;1&gt;"))
@@ -31,8 +36,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(sites.rows.count, ReportSites.limit)
         XCTAssertEqual(sites.total, ReportSites.limit + 5)
         XCTAssertFalse(sites.rows.contains { $0.domain == "ok.test" })
-        let html = String(decoding: HTMLReport(title: "r", summary: RunSummary(), sites: sites, trend: [],
-                                               finishedAt: "", inventory: "").html(), as: UTF8.self)
+        let html = page(HTMLReport(title: "r", summary: RunSummary(), sites: sites, trend: [], finishedAt: "", inventory: ""))
         XCTAssertTrue(html.contains("the first \(ReportSites.limit) of \(ReportSites.limit + 5); findings.csv has every site"))
     }
 

@@ -175,6 +175,30 @@ final class FarmScanTests: XCTestCase {
         XCTAssertLessThan(quickDone, shared[12].opened, "the quick server's sites waited behind the shared server's")
     }
 
+    /// Several `--dns-server`s: a lookup the first answers with SERVFAIL is answered by the
+    /// next. With only the failing server, the same host is DNS_ERROR after all its attempts.
+    func testALookupThatFailsOnOneDNSServerIsAnsweredByAnother() throws {
+        try Farm.requireRunning()
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("inv.csv")
+        try "domain,icp,hosts\nok.test,京ICP备10000001号-1,ok.test\n".write(to: inventory, atomically: true, encoding: .utf8)
+        let servfail = "127.0.0.12:15354"  // scripts/farm/hostile.py
+        func host(_ servers: [String]) throws -> [String: Any] {
+            let out = dir.appendingPathComponent("run-\(servers.count)")
+            let run = try Farm.icpaudit(["scan", inventory.path, "--out", out.path, "--allow-private", "--timeout", "5"]
+                                        + servers.flatMap { ["--dns-server", $0] } + Farm.fetchOptions)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try XCTUnwrap((try Farm.records(out).first?["hosts"] as? [[String: Any]])?.first)
+        }
+        let failing = try host([servfail])
+        XCTAssertEqual(failing["opened"] as? Bool, false)
+        XCTAssertEqual(failing["attempts"] as? Int, 3)
+        let answered = try host([servfail, Farm.dns])
+        XCTAssertEqual(answered["opened"] as? Bool, true)
+        XCTAssertEqual(answered["attempts"] as? Int, 1)
+        XCTAssertEqual(answered["ips"] as? [String], ["127.0.0.1"])
+    }
+
     private func mostOpenAtOnce(_ intervals: [(Double, Double)]) -> Int {
         // At equal times a close counts before an open.
         let events = intervals.flatMap { [($0.0, 1), ($0.1, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }

@@ -4,6 +4,7 @@
   127.0.0.5:18080  answers HTTP with 10,000 response headers, then a compliant page
   127.0.0.6:18080  answers HTTP with a body that never ends (until the client hangs up)
   127.0.0.7:15354  answers DNS (UDP) for NAME with a CNAME loop: NAME -> loop-b.NAME -> NAME
+  127.0.0.12:15354 answers every DNS query (UDP) with SERVFAIL: a broken server among several
   127.0.0.8:18080  flaky: odd-numbered requests get 503, even-numbered ones the page
   127.0.0.10:18080 shared: answers the page after 300 ms
   127.0.0.11:18080 quick: answers the page after 50 ms
@@ -59,22 +60,30 @@ def endless(conn):
     conn.close()
 
 
-def cname_loop_dns():
+def dns_server(addr, answer):
+    """Answers each UDP query with answer(query, qname, question)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.7", 15354))
+    s.bind(addr)
     while True:
-        query, addr = s.recvfrom(512)
+        query, peer = s.recvfrom(512)
         end = 12
-        while query[end] != 0:
+        while end < len(query) and query[end] != 0:
             end += query[end] + 1
-        qname = query[12:end + 1]
-        question = query[12:end + 5]
-        other = b"\x06loop-b" + qname
-        # Two answers: qname CNAME loop-b.qname, loop-b.qname CNAME qname.
-        def cname(owner, target):
-            return owner + b"\x00\x05\x00\x01\x00\x00\x00\x3c" + len(target).to_bytes(2, "big") + target
-        header = query[:2] + b"\x84\x00" + b"\x00\x01\x00\x02\x00\x00\x00\x00"
-        s.sendto(header + question + cname(qname, other) + cname(other, qname), addr)
+        s.sendto(answer(query, query[12:end + 1], query[12:end + 5]), peer)
+
+
+def cname_loop(query, qname, question):
+    # Two answers: qname CNAME loop-b.qname, loop-b.qname CNAME qname.
+    other = b"\x06loop-b" + qname
+    def cname(owner, target):
+        return owner + b"\x00\x05\x00\x01\x00\x00\x00\x3c" + len(target).to_bytes(2, "big") + target
+    header = query[:2] + b"\x84\x00" + b"\x00\x01\x00\x02\x00\x00\x00\x00"
+    return header + question + cname(qname, other) + cname(other, qname)
+
+
+def servfail(query, qname, question):
+    # QR, opcode 0, RD, RA, rcode 2 (SERVFAIL); the question echoed, no answers.
+    return query[:2] + b"\x81\x82" + b"\x00\x01\x00\x00\x00\x00\x00\x00" + question
 
 
 flaky_count = [0]
@@ -117,7 +126,8 @@ def logged(ip, delay):
     return handler
 
 
-threading.Thread(target=cname_loop_dns, daemon=True).start()
+threading.Thread(target=dns_server, args=(("127.0.0.7", 15354), cname_loop), daemon=True).start()
+threading.Thread(target=dns_server, args=(("127.0.0.12", 15354), servfail), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.10", 18080), logged("127.0.0.10", 0.3)), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.11", 18080), logged("127.0.0.11", 0.05)), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.8", 18080), flaky), daemon=True).start()
