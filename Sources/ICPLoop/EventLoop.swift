@@ -58,7 +58,7 @@ public final class EventLoop: @unchecked Sendable {
 
     public var inEventLoop: Bool { EventLoop.currentLoop === self }
     private static var currentLoop: EventLoop? { threadLocal.pointee }
-    nonisolated(unsafe) private static let threadLocal = ThreadLocalSlot()
+    private static let threadLocal = ThreadLocalSlot()
 
     /// Runs `job` on the loop thread.
     public func execute(_ job: @escaping @Sendable () -> Void) {

@@ -3,7 +3,7 @@ import ICPModel
 /// The sites report.html lists: those that did not pass, in a compact form, up to `limit`
 /// (a run of a million rows would otherwise make a page no browser opens; findings.csv has all).
 public struct ReportSites {
-    public static let limit = 20_000
+    public static let limit = 10_000
     /// Characters of the first finding's detail kept per site (the run's files have it whole).
     static let detailLength = 240
 
