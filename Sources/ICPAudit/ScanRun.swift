@@ -11,8 +11,9 @@ public struct ScanConfiguration: Sendable {
     public var outDirectory: String?
     /// An interrupted run directory to continue: written rows are kept, the rest audited.
     public var resumeDirectory: String?
-    /// Earlier runs report.html shows the trend over, the baseline last (`--baseline`).
-    public var trend: [TrendPoint] = []
+    /// An earlier run report.html shows the trend against (`--baseline`); a resumed run keeps
+    /// the one it started with.
+    public var baselineDirectory: String?
     public var concurrency = 200
     /// Event loops (each one thread with a curl multi handle and a c-ares channel).
     public var loops = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
@@ -40,9 +41,14 @@ public enum ScanRun {
         let directory = config.resumeDirectory ?? config.outDirectory ?? "runs/\(Timestamp.compact())"
         let checksum = try InventoryReader.checksum(path: config.inventoryPath)
         var carried: [SiteRecord] = []
+        var baseline = config.baselineDirectory
         if config.resumeDirectory != nil {
-            carried = try Resume.records(in: directory, checksum: checksum)
-        } else {
+            let info = try Resume.info(of: directory, checksum: checksum)
+            carried = Resume.records(in: directory)
+            baseline = baseline ?? info["baseline"] as? String
+        }
+        let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
+        if config.resumeDirectory == nil {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try Resume.describe(directory, config, checksum: checksum)
         }
@@ -77,8 +83,8 @@ public enum ScanRun {
         let finishedAt = Timestamp.now()
         try OutputFile(path: directory + "/summary.json").write(summary.json(startedAt: startedAt, finishedAt: finishedAt, wallSeconds: wall, options: [
             ("inventory", config.inventoryPath), ("concurrency", String(config.concurrency)), ("per_ip", String(config.options.perIP)),
-        ], trend: config.trend))
-        let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites, trend: config.trend,
+        ], trend: trend))
+        let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites, trend: trend,
                                 finishedAt: finishedAt, inventory: config.inventoryPath)
         let reportFile = try OutputFile(path: directory + "/report.html")
         report.write { reportFile.write($0, flush: false) }
@@ -98,13 +104,15 @@ enum Resume {
         j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
         j.key("concurrency"); j.number(config.concurrency)
         j.key("per_ip"); j.number(config.options.perIP)
+        if let baseline = config.baselineDirectory { j.key("baseline"); j.string(baseline) }
         j.key("started_at"); j.string(Timestamp.now())
         j.endObject()
         j.newline()
         try OutputFile(path: directory + "/run.json").write(j.bytes)
     }
 
-    static func records(in directory: String, checksum: String) throws -> [SiteRecord] {
+    /// run.json of a run to resume over the inventory with `checksum`.
+    static func info(of directory: String, checksum: String) throws -> [String: Any] {
         guard let run = FileManager.default.contents(atPath: directory + "/run.json"),
               let info = try? JSONSerialization.jsonObject(with: run) as? [String: Any] else {
             throw InventoryError(description: "\(directory): not a run directory to resume (no readable run.json)")
@@ -112,6 +120,10 @@ enum Resume {
         guard info["inventory_checksum"] as? String == "fnv1a64:" + checksum else {
             throw InventoryError(description: "\(directory): the inventory changed since this run started; start a new run")
         }
+        return info
+    }
+
+    static func records(in directory: String) -> [SiteRecord] {
         let text = (try? String(contentsOfFile: directory + "/findings.jsonl", encoding: .utf8)) ?? ""
         var seen = Set<Int>()
         var records: [SiteRecord] = []

@@ -77,7 +77,7 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Continue an interrupted run directory: rows already written are kept, the rest audited.")
     var resume: String?
 
-    @Option(help: "An earlier run directory: report.html shows the trend against it (and the runs before it).")
+    @Option(help: "An earlier run directory: report.html shows the trend against it (and the runs before it). A resumed run keeps its own.")
     var baseline: String?
 
     @Flag(name: .customLong("allow-private"), help: "Fetch sites that resolve to loopback, private or other non-public addresses.")
@@ -107,15 +107,15 @@ struct Scan: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { Self.fail("\(ranges): cannot read") }
             do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { Self.fail(error.description) }
         }
-        if let baseline {
-            do { config.trend = try TrendPoint.chain(baseline: baseline) } catch { Self.fail("\(error)") }
-        }
+        config.baselineDirectory = baseline
         if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { Self.fail("\(ca): cannot read the CA bundle") }
         let outcome: ScanOutcome
         do {
             outcome = try await ScanRun.run(config)
         } catch let e as InventoryError {
             Self.fail(e.description)
+        } catch let e as OutputError {
+            Self.fail(e.description)  // an unreadable --baseline, an --out that cannot be written
         }
         let verdicts = Verdict.allCases.map { "\($0.rawValue) \(outcome.verdicts[$0] ?? 0)" }.joined(separator: ", ")
         print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")

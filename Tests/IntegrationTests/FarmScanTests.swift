@@ -217,12 +217,16 @@ final class FarmScanTests: XCTestCase {
         let inventory = Farm.dir.appendingPathComponent("bulk-inventory.csv")
         let rows = try String(contentsOf: inventory, encoding: .utf8).split(separator: "\n").count - 1
         let out = Farm.tempDir().appendingPathComponent("run")
+        let baseline = Farm.tempDir().appendingPathComponent("lastnight")
+        try FileManager.default.createDirectory(at: baseline, withIntermediateDirectories: true)
+        try #"{"sites": 3, "verdicts": {"pass": 2, "fail": 1}, "finished_at": "2026-11-23T02:05:00Z"}"#
+            .write(to: baseline.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
         let common = ["--concurrency", "2", "--allow-private"] + Farm.scanOptions
         var written: [Int] = []
         for attempt in 0..<4 {
             let p = Process()
             p.executableURL = Farm.binary
-            p.arguments = ["scan", inventory.path] + (attempt == 0 ? ["--out", out.path] : ["--resume", out.path]) + common
+            p.arguments = ["scan", inventory.path] + (attempt == 0 ? ["--out", out.path, "--baseline", baseline.path] : ["--resume", out.path]) + common
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
@@ -243,6 +247,8 @@ final class FarmScanTests: XCTestCase {
         XCTAssertEqual(String(decoding: csv, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, rows + 1)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
         XCTAssertEqual(summary["sites"] as? Int, rows)
+        let trend = summary["trend"] as? [[String: Any]] ?? []
+        XCTAssertEqual(trend.compactMap { $0["run"] as? String }, ["lastnight"], "the resumed run kept its baseline")
 
         // A changed inventory is refused rather than mixed in.
         let changed = Farm.tempDir().appendingPathComponent("changed.csv")
