@@ -19,6 +19,8 @@ public final class PageScanner {
     private var transcoder: Transcoder?
     private var repair = UTF8Repair()
     private var finished = false
+    /// The start tag `resumeCutTag` last restarted: where it starts and the input then left.
+    private var cutTag = (position: -1, available: 0)
 
     private struct Open {
         /// The element's name packed into 8 bytes (see `ElementKind.pack`), to match its end tag.
@@ -93,6 +95,24 @@ public final class PageScanner {
         // htmlParseChunk takes an Int32 length; chunks from curl are at most CURL_MAX_WRITE_SIZE.
         let base = chunk.baseAddress?.assumingMemoryBound(to: CChar.self)
         _ = htmlParseChunk(parser, base, Int32(chunk.count), terminate ? 1 : 0)
+        resumeCutTag(parser)
+    }
+
+    /// libxml2 2.9.14 resumes its search for a start tag's `>` knowing that it was inside a
+    /// quoted attribute value but not which quote opened it, so it never sees the value close:
+    /// a tag cut by a chunk boundary inside a quoted value swallows the rest of the page, which
+    /// piles up unparsed until the last chunk (memory up to the page's size). Restart that
+    /// search from the tag's start; for the same tag again only once its input has doubled, so
+    /// a huge hostile tag costs linear time.
+    private func resumeCutTag(_ parser: htmlParserCtxtPtr) {
+        // The parser keeps that "inside a value" state in bit 0 of hasPErefs, by its own comment.
+        guard parser.pointee.checkIndex > 0, parser.pointee.hasPErefs & 1 != 0, let input = parser.pointee.input else { return }
+        let position = Int(input.pointee.consumed) + (input.pointee.cur - input.pointee.base)
+        let available = input.pointee.end - input.pointee.cur
+        if position == cutTag.position && available < 2 * cutTag.available { return }
+        cutTag = (position, available)
+        parser.pointee.checkIndex = 0
+        parser.pointee.hasPErefs &= ~1
     }
 
     private func decideCharset() -> CharsetDecision {

@@ -36,6 +36,35 @@ final class PageScannerTests: XCTestCase {
         return s.flatMap { table[$0] ?? Array(String($0).utf8) }
     }
 
+    /// libxml2 2.9.14 loses track of a start tag cut by a chunk boundary inside a quoted
+    /// attribute value and holds the rest of the page unparsed until the last chunk. The
+    /// scanner must keep parsing as the page streams in: text far past many such cuts has been
+    /// seen before the page is finished.
+    func testTagsCutInsideQuotedValuesDoNotStallTheParse() {
+        var page = "<html><head><title>t</title></head><body>"
+        for i in 0..<3000 { page += "<a href=\"/p\(i)\" title='x\(i)'>link \(i)</a> " }
+        page += "<p>MIDDLE</p>"
+        for i in 0..<3000 { page += "<a href=\"/q\(i)\">more \(i)</a> " }
+        page += "</body></html>"
+        let bytes = Array(page.utf8)
+        for chunk in [7, 13, 100, 16384] {
+            let visible = Recorder()
+            let scanner = PageScanner(contentType: "text/html; charset=utf-8", visible: visible, script: nil)
+            bytes.withUnsafeBytes { all in
+                var i = 0
+                while i < all.count {
+                    let n = min(chunk, all.count - i)
+                    scanner.feed(UnsafeRawBufferPointer(rebasing: all[i..<i + n]))
+                    i += n
+                }
+            }
+            XCTAssertTrue(visible.all.contains("MIDDLE"), "chunks of \(chunk): parse stalled before the middle")
+            XCTAssertTrue(visible.all.contains("more 2990"), "chunks of \(chunk): parse stalled")
+            scanner.finish()
+            XCTAssertEqual(visible.runs.filter { $0.0.hasPrefix("link ") }.count, 3000, "chunks of \(chunk)")
+        }
+    }
+
     func testCharsetPrecedenceIsBOMThenHeaderThenMetaThenSniff() {
         let meta = Array("<html><head><meta charset=\"gbk\"><title>t</title></head><body>x</body></html>".utf8)
         XCTAssertEqual(scan(meta).0.charset, CharsetDecision(name: "GB18030", source: .meta))
