@@ -104,7 +104,8 @@ enum Resume {
         j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
         j.key("concurrency"); j.number(config.concurrency)
         j.key("per_ip"); j.number(config.options.perIP)
-        if let baseline = config.baselineDirectory { j.key("baseline"); j.string(baseline) }
+        // Absolute, so a resume from another directory finds it.
+        if let baseline = config.baselineDirectory { j.key("baseline"); j.string(URL(fileURLWithPath: baseline).standardizedFileURL.path) }
         j.key("started_at"); j.string(Timestamp.now())
         j.endObject()
         j.newline()
