@@ -40,6 +40,11 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(shown.count, unreachable.count)
         XCTAssertEqual(shown.first, unreachable.last)
         XCTAssertEqual(shown.last, unreachable.first)
+
+        // Text and code filters together: the sites with ICP_MISSING whose row mentions "script".
+        let (byCode, byCodeConsole) = try Farm.chromium(report.absoluteString + "#code=ICP_MISSING&q=SCRIPT")
+        XCTAssertEqual(byCodeConsole, [])
+        XCTAssertEqual(rows(byCode), ["spa.test"])
     }
 
     /// The harness itself: a page with a console error and an uncaught exception is caught.
