@@ -15,6 +15,11 @@ size_t icp_utf8_valid_prefix(const uint8_t *p, size_t n, int *incomplete) {
             }
         }
         uint8_t b = p[i];
+        /* Most CJK text: a lead byte E1-EC or EE-EF (no range exceptions) and two continuation bytes. */
+        if (b >= 0xE1 && b <= 0xEF && b != 0xED && i + 2 < n && (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         if (b < 0x80) {
             if (b == 0) return i;
             i++;

@@ -43,22 +43,22 @@ struct ElementKind: OptionSet, Sendable {
     static let idKey = key("id")
     static let classKey = key("class")
 
-    private static let known: [UInt64: ElementKind] = {
-        var map: [UInt64: ElementKind] = [:]
+    private static let known: KindTable = {
+        var table = KindTable()
         let blocks: [StaticString] = [
             "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "tbody", "thead", "tfoot", "h1", "h2", "h3",
             "h4", "h5", "h6", "section", "article", "header", "nav", "aside", "dl", "dt", "dd", "hr", "form",
             "pre", "address", "main", "center", "body", "html", "option", "select", "iframe", "img",
         ]
-        for name in blocks { map[key(name)] = .block }
-        for name: StaticString in ["style", "template", "head", "noframes", "object", "svg", "math"] { map[key(name)] = .hidden }
-        map[key("blockquote")] = .block
-        map[key("footer")] = [.block, .footer]
-        map[key("script")] = .script
-        map[key("title")] = .title
-        map[key("a")] = [.anchor, .link]
-        map[key("area")] = .link
-        return map
+        for name in blocks { table.insert(key(name), .block) }
+        for name: StaticString in ["style", "template", "head", "noframes", "object", "svg", "math"] { table.insert(key(name), .hidden) }
+        table.insert(key("blockquote"), .block)
+        table.insert(key("footer"), [.block, .footer])
+        table.insert(key("script"), .script)
+        table.insert(key("title"), .title)
+        table.insert(key("a"), [.anchor, .link])
+        table.insert(key("area"), .link)
+        return table
     }()
 
     static func of(_ key: UInt64, _ name: UnsafePointer<UInt8>) -> ElementKind {
@@ -88,5 +88,31 @@ struct ElementKind: OptionSet, Sendable {
             for k in 0..<w.count where p[k] == 0 || p[k] | 0x20 != w[k] { return false }
             return true
         }
+    }
+}
+
+/// The known element names: open addressing over packed keys, one multiply to find a slot.
+/// A `Dictionary` would hash every element's name with SipHash, a visible cost per element.
+private struct KindTable {
+    private static let slots = 256
+    private var keys = [UInt64](repeating: 0, count: slots)  // 0 is no packed name
+    private var kinds = [ElementKind](repeating: [], count: slots)
+
+    private static func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 56) }
+
+    mutating func insert(_ key: UInt64, _ kind: ElementKind) {
+        var i = Self.slot(key)
+        while keys[i] != 0 && keys[i] != key { i = (i + 1) & (Self.slots - 1) }
+        keys[i] = key
+        kinds[i] = kind
+    }
+
+    subscript(key: UInt64) -> ElementKind? {
+        var i = Self.slot(key)
+        while keys[i] != 0 {
+            if keys[i] == key { return kinds[i] }
+            i = (i + 1) & (Self.slots - 1)
+        }
+        return nil
     }
 }

@@ -129,10 +129,10 @@ public final class PageScanner {
         let decision = decideCharset()
         charset = decision
         var sax = htmlSAXHandler()
-        sax.startElement = { ctx, name, attrs in PageScanner.from(ctx).startElement(name, attrs) }
-        sax.endElement = { ctx, name in PageScanner.from(ctx).endElement(name) }
-        sax.characters = { ctx, ch, len in PageScanner.from(ctx).characters(ch, len) }
-        sax.cdataBlock = { ctx, ch, len in PageScanner.from(ctx).characters(ch, len) }
+        sax.startElement = { ctx, name, attrs in PageScanner.with(ctx) { $0.startElement(name, attrs) } }
+        sax.endElement = { ctx, name in PageScanner.with(ctx) { $0.endElement(name) } }
+        sax.characters = { ctx, ch, len in PageScanner.with(ctx) { $0.characters(ch, len) } }
+        sax.cdataBlock = { ctx, ch, len in PageScanner.with(ctx) { $0.characters(ch, len) } }
         let me = Unmanaged.passUnretained(self).toOpaque()
         if decision.name != "UTF-8" {
             transcoder = Transcoder(from: decision.name)
@@ -152,8 +152,10 @@ public final class PageScanner {
         held = []
     }
 
-    private static func from(_ ctx: UnsafeMutableRawPointer?) -> PageScanner {
-        Unmanaged<PageScanner>.fromOpaque(ctx!).takeUnretainedValue()
+    /// The scanner behind a SAX callback's context, without a retain and release per callback:
+    /// the scanner owns the parser, so it outlives every callback.
+    private static func with(_ ctx: UnsafeMutableRawPointer?, _ body: (PageScanner) -> Void) {
+        Unmanaged<PageScanner>.fromOpaque(ctx!)._withUnsafeGuaranteedRef(body)
     }
 
     // MARK: SAX
