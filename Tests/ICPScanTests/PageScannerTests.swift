@@ -18,16 +18,17 @@ final class PageScannerTests: XCTestCase {
     private func scan(_ bytes: [UInt8], contentType: String? = nil, chunk: Int = 4096) -> (PageScanner, Recorder, Recorder) {
         let visible = Recorder(), script = Recorder()
         let scanner = PageScanner(contentType: contentType, visible: visible, script: script)
-        var i = 0
-        bytes.withUnsafeBytes { all in
-            while i < all.count {
-                let n = min(chunk, all.count - i)
-                scanner.feed(UnsafeRawBufferPointer(rebasing: all[i..<i + n]))
-                i += n
-            }
-        }
+        feed(bytes, to: scanner, chunk: chunk)
         scanner.finish()
         return (scanner, visible, script)
+    }
+
+    private func feed(_ bytes: [UInt8], to scanner: PageScanner, chunk: Int) {
+        bytes.withUnsafeBytes { all in
+            for i in stride(from: 0, to: all.count, by: chunk) {
+                scanner.feed(UnsafeRawBufferPointer(rebasing: all[i..<min(i + chunk, all.count)]))
+            }
+        }
     }
 
     private func gbk(_ s: String) -> [UInt8] {
@@ -50,14 +51,7 @@ final class PageScannerTests: XCTestCase {
         for chunk in [7, 13, 100, 16384] {
             let visible = Recorder()
             let scanner = PageScanner(contentType: "text/html; charset=utf-8", visible: visible, script: nil)
-            bytes.withUnsafeBytes { all in
-                var i = 0
-                while i < all.count {
-                    let n = min(chunk, all.count - i)
-                    scanner.feed(UnsafeRawBufferPointer(rebasing: all[i..<i + n]))
-                    i += n
-                }
-            }
+            feed(bytes, to: scanner, chunk: chunk)
             XCTAssertTrue(visible.all.contains("MIDDLE"), "chunks of \(chunk): parse stalled before the middle")
             XCTAssertTrue(visible.all.contains("more 2990"), "chunks of \(chunk): parse stalled")
             scanner.finish()
