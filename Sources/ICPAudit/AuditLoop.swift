@@ -14,7 +14,7 @@ final class AuditLoop: @unchecked Sendable {
     private let fetcher: Fetcher
 
     init(index: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int) throws {
-        loop = EventLoop(name: "icpaudit-loop-\(index)")
+        loop = EventLoop(name: "icp-loop-\(index)")
         resolver = try Resolver(loop: loop, servers: dnsServers, timeoutMilliseconds: dnsTimeoutMilliseconds, tries: 2)
         fetcher = Fetcher(loop: loop)
         loop.start()

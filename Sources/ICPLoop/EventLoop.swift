@@ -97,6 +97,8 @@ public final class EventLoop: @unchecked Sendable {
 
     private func run() {
         EventLoop.threadLocal.pointee = self
+        // Named so that top -H and perf tell the loops from the pool's threads.
+        icp_set_thread_name(name)
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
