@@ -40,10 +40,11 @@ struct SiteAuditor: Sendable {
         }
         var findings: [Finding] = []
         var hosts: [HostRecord] = []
+        let filed = site.filed  // parsed once for all the site's pages
         for var outcome in outcomes {
             findings += outcome.findings
             if let page = outcome.page {
-                findings += judge(page, site: site, host: outcome.record.host, finalHost: outcome.finalHost ?? outcome.record.host)
+                findings += judge(page, site: site, filed: filed, host: outcome.record.host, finalHost: outcome.finalHost ?? outcome.record.host)
                 describe(page, into: &outcome.record)
             }
             hosts.append(outcome.record)
@@ -56,8 +57,8 @@ struct SiteAuditor: Sendable {
 
     /// SPEC: A→B is evaluated on the final page, against B's row when B is another inventory
     /// site; `REDIRECT_OFFSITE` when B is not in the inventory.
-    private func judge(_ page: PageFacts, site: Site, host: String, finalHost: String) -> [Finding] {
-        if site.owns(finalHost), let filed = site.filed {
+    private func judge(_ page: PageFacts, site: Site, filed: FiledSite?, host: String, finalHost: String) -> [Finding] {
+        if site.owns(finalHost), let filed {
             return PageRules.evaluate(page, against: filed, host: host)
         }
         if let other = index.site(forHost: finalHost)?.filed {

@@ -78,8 +78,7 @@ public struct HTMLReport {
     /// Writes the page in pieces, the table's data one site at a time, so a large run's report
     /// is never held whole in memory.
     public func write(_ emit: ([UInt8]) -> Void) {
-        var h = ""
-        h += """
+        var h = """
         <!DOCTYPE html>
         <html lang="zh-CN"><head><meta charset="utf-8">
         <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
@@ -110,7 +109,6 @@ public struct HTMLReport {
         writeSitesJSON(emit)
         emit(Array("</script>\n<script>\(Self.script)</script>\n</body></html>\n".utf8))
     }
-
 
     private static let columns = [("domain", "Domain"), ("line", "Line"), ("verdict", "Verdict"), ("codes", "Codes"), ("detail", "First finding")]
         .map { (key: $0.0, label: $0.1) }

@@ -65,7 +65,11 @@ extension TrendPoint {
               let verdicts = o["verdicts"] as? [String: Int] else { return nil }
         let byCode = o["sites_by_code"] as? [String: Int] ?? [:]
         self.init(run: run, finishedAt: o["finished_at"] as? String ?? "", sites: sites,
-                  verdicts: Dictionary(uniqueKeysWithValues: verdicts.compactMap { k, v in Verdict(rawValue: k).map { ($0, v) } }),
-                  sitesByCode: Dictionary(uniqueKeysWithValues: byCode.compactMap { k, v in FindingCode(rawValue: k).map { ($0, v) } }))
+                  verdicts: Self.keyed(verdicts), sitesByCode: Self.keyed(byCode))
+    }
+
+    /// Counts by name back to counts by verdict or code; unknown names are dropped.
+    private static func keyed<Key: RawRepresentable & Hashable>(_ counts: [String: Int]) -> [Key: Int] where Key.RawValue == String {
+        Dictionary(uniqueKeysWithValues: counts.compactMap { name, n in Key(rawValue: name).map { ($0, n) } })
     }
 }

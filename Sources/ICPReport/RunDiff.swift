@@ -89,11 +89,16 @@ public struct RunDiff {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The change lists as diff.json and diff.csv name them.
+    private var sections: [(String, [Change])] {
+        [("new", new), ("resolved", resolved), ("still_failing", persisting), ("flapping", flapping)]
+    }
+
     /// diff.json: the same sections, each a list of {domain, code}.
     public var json: [UInt8] {
         var j = JSONBuffer()
         j.beginObject()
-        for (name, changes) in [("new", new), ("resolved", resolved), ("still_failing", persisting), ("flapping", flapping)] {
+        for (name, changes) in sections {
             j.key(name)
             j.beginArray()
             for c in changes {
@@ -115,7 +120,7 @@ public struct RunDiff {
     /// flapping, domain_added, domain_removed), UTF-8 with BOM like findings.csv.
     public var csv: [UInt8] {
         var rows = ["status,domain,code"]
-        for (name, changes) in [("new", new), ("resolved", resolved), ("still_failing", persisting), ("flapping", flapping)] {
+        for (name, changes) in sections {
             rows += changes.map { "\(name),\(CSVEncoder.cell($0.domain)),\($0.code)" }
         }
         rows += addedDomains.map { "domain_added,\(CSVEncoder.cell($0))," }

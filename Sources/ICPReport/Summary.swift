@@ -29,15 +29,9 @@ public struct RunSummary {
         j.beginObject()
         j.key("sites"); j.number(sites)
         j.key("bad_rows"); j.number(badRows)
-        j.key("verdicts"); j.beginObject()
-        for v in Verdict.allCases { j.key(v.rawValue); j.number(verdicts[v] ?? 0) }
-        j.endObject()
-        j.key("codes"); j.beginObject()
-        for c in FindingCode.allCases where findings[c] != nil { j.key(c.rawValue); j.number(findings[c]!) }
-        j.endObject()
-        j.key("sites_by_code"); j.beginObject()
-        for c in FindingCode.allCases where sitesByCode[c] != nil { j.key(c.rawValue); j.number(sitesByCode[c]!) }
-        j.endObject()
+        j.counts("verdicts", verdicts)
+        j.counts("codes", findings)
+        j.counts("sites_by_code", sitesByCode)
         j.key("sites_per_second"); j.number(wallSeconds > 0 ? Double(sites) / wallSeconds : 0)
         j.key("wall_seconds"); j.number(wallSeconds)
         j.key("started_at"); j.string(startedAt)
@@ -49,12 +43,8 @@ public struct RunSummary {
             j.key("run"); j.string(p.run)
             j.key("finished_at"); j.string(p.finishedAt)
             j.key("sites"); j.number(p.sites)
-            j.key("verdicts"); j.beginObject()
-            for v in Verdict.allCases { j.key(v.rawValue); j.number(p.verdicts[v] ?? 0) }
-            j.endObject()
-            j.key("sites_by_code"); j.beginObject()
-            for c in FindingCode.allCases where p.sitesByCode[c] != nil { j.key(c.rawValue); j.number(p.sitesByCode[c]!) }
-            j.endObject()
+            j.counts("verdicts", p.verdicts)
+            j.counts("sites_by_code", p.sitesByCode)
             j.endObject()
         }
         j.endArray()
@@ -64,3 +54,18 @@ public struct RunSummary {
     }
 }
 
+private extension JSONBuffer {
+    /// Every verdict with its count, zeros included.
+    mutating func counts(_ name: String, _ counts: [Verdict: Int]) {
+        key(name); beginObject()
+        for v in Verdict.allCases { key(v.rawValue); number(counts[v] ?? 0) }
+        endObject()
+    }
+
+    /// The codes that occurred, in SPEC's order.
+    mutating func counts(_ name: String, _ counts: [FindingCode: Int]) {
+        key(name); beginObject()
+        for c in FindingCode.allCases { if let n = counts[c] { key(c.rawValue); number(n) } }
+        endObject()
+    }
+}
