@@ -24,40 +24,44 @@ let package = Package(
         .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
 
         .target(name: "ICPModel"),
-        .target(name: "ICPInventory", dependencies: ["ICPModel", "ICPRules", "CPSL", "CIDN2"]),
+        // The number grammar of SPEC, for pages and inventory rows alike.
+        .target(name: "ICPNumbers", dependencies: ["ICPModel"], swiftSettings: hotPath),
+        .target(name: "ICPInventory", dependencies: ["ICPModel", "ICPNumbers", "CPSL", "CIDN2"]),
         .systemLibrary(name: "CSysEvent"),
         .target(name: "ICPLoop", dependencies: ["CSysEvent"]),
         .target(name: "ICPResolve", dependencies: ["ICPLoop", "ICPModel", "CAres"]),
-        .target(name: "ICPFetch", dependencies: ["ICPLoop", "CCurl"]),
+        .target(name: "ICPFetch", dependencies: ["ICPLoop", "ICPModel", "CCurl"]),
         // The per-chunk scan path: its classes are confined to one loop thread, so dynamic
         // exclusivity checks (a thread-local lookup per property access) buy nothing there.
         .target(name: "CUTF8"),
-        .target(name: "ICPScan", dependencies: ["ICPModel", "CXML2", "CUTF8"], swiftSettings: hotPath),
-        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPScan"], swiftSettings: hotPath),
+        .target(name: "ICPScan", dependencies: ["ICPModel", "ICPNumbers", "CXML2", "CUTF8"], swiftSettings: hotPath),
+        // The judge: SPEC's rules over what was observed; pure, no I/O.
+        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers"]),
         .target(name: "ICPReport", dependencies: ["ICPModel"]),
         .target(name: "ICPAudit", dependencies: [
             "ICPModel", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport",
         ]),
         .executableTarget(name: "icpaudit", dependencies: [
-            "ICPAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ICPAudit", "ICPFetch", "ICPInventory", "ICPModel", "ICPNumbers", "ICPReport", "ICPResolve", "ICPRules", "ICPScan",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // libFuzzer targets (scripts/fuzz); built plainly, it replays saved inputs.
-        .executableTarget(name: "icpaudit-fuzz", dependencies: ["ICPRules", "ICPInventory"], path: "Sources/ICPFuzz"),
+        .executableTarget(name: "icpaudit-fuzz", dependencies: ["ICPModel", "ICPScan", "ICPNumbers", "ICPRules", "ICPInventory"], path: "Sources/ICPFuzz"),
 
         // `swift package benchmark` (scripts/bench-scan): the scanner against bare libxml2 SAX.
         .target(name: "BareSAX", dependencies: ["CXML2"], path: "Benchmarks/BareSAX"),
         .executableTarget(
             name: "ScanBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "benchmark"), "BareSAX", "ICPRules", "ICPReport", "ICPModel"],
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "BareSAX", "ICPScan", "ICPRules", "ICPReport", "ICPModel"],
             path: "Benchmarks/ScanBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
 
-        .testTarget(name: "ICPRulesTests", dependencies: ["ICPRules", "ICPScan", "ICPModel"]),
-        .testTarget(name: "ICPScanTests", dependencies: ["ICPScan"]),
-        .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPRules"]),
+        .testTarget(name: "ICPRulesTests", dependencies: ["ICPRules", "ICPNumbers", "ICPScan", "ICPModel"]),
+        .testTarget(name: "ICPScanTests", dependencies: ["ICPScan", "ICPModel"]),
+        .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPNumbers"]),
         .testTarget(name: "ICPReportTests", dependencies: ["ICPReport", "ICPModel"]),
-        .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPModel"]),
+        .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPFetch", "ICPResolve", "ICPLoop", "ICPModel", "ICPRules"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ICPModel"]),
     ]
 )

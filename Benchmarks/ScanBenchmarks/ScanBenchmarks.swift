@@ -3,6 +3,7 @@ import Benchmark
 import ICPModel
 import ICPReport
 import ICPRules
+import ICPScan
 
 /// Throughput is iterations per second. Scan benchmarks come in pairs, `scanner: X` and
 /// `bare libxml2: X` over the same bytes, whose count per iteration is in the name, so that
@@ -56,7 +57,7 @@ let benchmarks: @Sendable () -> Void = {
     // One iteration: one record.
     let record = sampleRecord()
     Benchmark("JSONL writer record") { b in
-        var encoder = JSONLinesEncoder()
+        var encoder = RecordCodec()
         for _ in b.scaledIterations { blackHole(encoder.encode(record).count) }
     }
     Benchmark("CSV writer record") { b in

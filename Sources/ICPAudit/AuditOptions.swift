@@ -1,11 +1,11 @@
+import ICPFetch
 import ICPModel
 
 /// How a scan reaches sites. The port and DNS overrides exist to run against a local farm
 /// and behind split-horizon DNS (SPEC).
 public struct AuditOptions: Sendable {
     public var dnsServers: [String] = []
-    public var httpPort = 80
-    public var httpsPort = 443
+    public var ports = PortMap()
     public var caBundle: String?
     /// Per-host deadline: DNS, every fetch and redirect together.
     public var timeoutSeconds = 15.0
@@ -18,7 +18,8 @@ public struct AuditOptions: Sendable {
     /// Fetches in flight to one server address at most (`--per-ip`).
     public var perIP = 8
     public var maxBodyBytes = 8 << 20
-    public var userAgent = "Mozilla/5.0 (compatible; icpaudit/0.1; ICP filing audit)"
+    /// How the desktop view's requests present themselves.
+    public var profile = FetchProfile.desktop
 
     public init() {}
 }

@@ -6,48 +6,64 @@ import Foundation
 import ICPModel
 import ICPReport
 
-/// Owns a run's output files and counts. Records are handed over with one enqueue each and
-/// encoded and written on the writer's own serial queue, so the pool never waits on a write.
+/// Owns a run directory's output files and counts: findings.jsonl, observations.jsonl,
+/// findings.csv and bad_rows.jsonl as sites finish, then summary.json and report.html. Records
+/// are handed over with one enqueue each and encoded and written on the writer's own serial
+/// queue, so the pool never waits on a write.
 final class RunWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "icpaudit.writer")
-    // Touched only on `queue`.
-    private let jsonl: OutputFile
+    private let directory: String
+    // Touched only on `queue` (and in `init`, before any other thread has the writer).
+    private let findings: OutputFile
+    private let observations: OutputFile
     private let csv: OutputFile
     private let badRows: OutputFile
-    private var encoder = JSONLinesEncoder()
+    private var codec = RecordCodec()
     private var summary = RunSummary()
     private var reportSites = ReportSites()
     private let progress: Progress
 
-    /// - Parameter carried: records kept from an interrupted run (`--resume`). The findings
-    ///   files are rewritten from them (to temporary files, then renamed, so a second kill loses
-    ///   nothing) and the run continues by appending.
-    init(directory: String, progress: Progress, carried: [SiteRecord] = []) throws {
-        let jsonlPath = directory + "/findings.jsonl", csvPath = directory + "/findings.csv"
+    /// A function that hands each carried site (kept from an interrupted run, or judged again)
+    /// to `keep`.
+    typealias Carry = (_ keep: (SiteObservation, SiteRecord) -> Void) throws -> Void
+
+    /// - Parameter carry: sites the files start with. They are written to temporary files that
+    ///   then replace the run's, so a kill while carrying loses nothing; the run continues by
+    ///   appending.
+    init(directory: String, progress: Progress, carry: Carry = { _ in }) throws {
+        self.directory = directory
+        self.progress = progress
+        let paths = ["findings.jsonl", "observations.jsonl", "findings.csv"].map { directory + "/" + $0 }
         do {
-            let jsonlTemp = try OutputFile(path: jsonlPath + ".tmp"), csvTemp = try OutputFile(path: csvPath + ".tmp")
-            csvTemp.write(CSVEncoder.header(), flush: false)
-            for record in carried {
-                jsonlTemp.write(encoder.encode(record), flush: false)
-                csvTemp.write(CSVEncoder.row(record), flush: false)
+            let temps = try paths.map { try OutputFile(path: $0 + ".tmp") }
+            temps[2].write(CSVEncoder.header(), flush: false)
+            var codec = RecordCodec()
+            var summary = RunSummary()
+            var reportSites = ReportSites()
+            try carry { seen, record in
+                temps[0].write(codec.encode(record), flush: false)
+                temps[1].write(codec.encode(seen), flush: false)
+                temps[2].write(CSVEncoder.row(record), flush: false)
                 summary.add(record)
                 reportSites.add(record)
             }
-            jsonlTemp.sync()
-            csvTemp.sync()
+            for t in temps { t.sync() }
+            self.summary = summary
+            self.reportSites = reportSites
         }
-        guard rename(jsonlPath + ".tmp", jsonlPath) == 0, rename(csvPath + ".tmp", csvPath) == 0 else {
-            throw OutputError(description: "\(directory): cannot replace the findings files")
+        for path in paths where rename(path + ".tmp", path) != 0 {
+            throw OutputError(description: "\(path): cannot replace: \(String(cString: strerror(errno)))")
         }
-        jsonl = try OutputFile(path: jsonlPath, append: true)
-        csv = try OutputFile(path: csvPath, append: true)
+        findings = try OutputFile(path: paths[0], append: true)
+        observations = try OutputFile(path: paths[1], append: true)
+        csv = try OutputFile(path: paths[2], append: true)
         badRows = try OutputFile(path: directory + "/bad_rows.jsonl")
-        self.progress = progress
     }
 
-    func write(_ record: SiteRecord) {
+    func write(_ seen: SiteObservation, _ record: SiteRecord) {
         queue.async { [self] in
-            jsonl.write(encoder.encode(record))
+            observations.write(codec.encode(seen))
+            findings.write(codec.encode(record))
             csv.write(CSVEncoder.row(record))
             summary.add(record)
             reportSites.add(record)
@@ -72,12 +88,29 @@ final class RunWriter: @unchecked Sendable {
         }
     }
 
-    /// Waits for every record handed over so far to be written; returns the counts and the
-    /// sites report.html lists.
-    func finish() -> (RunSummary, ReportSites) {
-        queue.sync {
-            progress.finish(summary)
-            return (summary, reportSites)
+    /// What summary.json and report.html say about the run besides its counts.
+    struct Closing {
+        var startedAt: String
+        var wallSeconds: Double
+        var inventory: String
+        var options: [(String, String)]
+        var trend: [TrendPoint]
+    }
+
+    /// Waits for every record handed over so far, then writes summary.json and report.html.
+    func finish(_ closing: Closing) throws -> RunSummary {
+        let (summary, reportSites) = queue.sync { () -> (RunSummary, ReportSites) in
+            progress.finish(self.summary)
+            return (self.summary, self.reportSites)
         }
+        let finishedAt = Timestamp.now()
+        try OutputFile(path: directory + "/summary.json").write(summary.json(
+            startedAt: closing.startedAt, finishedAt: finishedAt, wallSeconds: closing.wallSeconds,
+            options: [("inventory", closing.inventory)] + closing.options, trend: closing.trend))
+        let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites,
+                                trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory)
+        let reportFile = try OutputFile(path: directory + "/report.html")
+        report.write { reportFile.write($0, flush: false) }
+        return summary
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import ICPInventory
 import ICPModel
 import ICPReport
+import ICPRules
 
 public struct ScanConfiguration: Sendable {
     public var inventoryPath: String
@@ -32,7 +33,7 @@ public struct ScanOutcome: Sendable {
 }
 
 /// A whole `scan`: streams the inventory through a bounded pool of site audits and writes each
-/// record as its site finishes.
+/// site's observation and record as it finishes.
 public enum ScanRun {
     public static func run(_ config: ScanConfiguration) async throws -> ScanOutcome {
         let reader = try InventoryReader(path: config.inventoryPath)
@@ -40,28 +41,39 @@ public enum ScanRun {
         let startedAt = Timestamp.now()
         let directory = config.resumeDirectory ?? config.outDirectory ?? "runs/\(Timestamp.compact())"
         let checksum = try InventoryReader.checksum(path: config.inventoryPath)
-        var carried: [SiteRecord] = []
         var baseline = config.baselineDirectory
         if config.resumeDirectory != nil {
-            let info = try Resume.info(of: directory, checksum: checksum)
-            carried = Resume.records(in: directory)
-            baseline = baseline ?? info["baseline"] as? String
+            let info = try RunInfo.read(directory)
+            guard info.checksum == checksum else {
+                throw InventoryError(description: "\(directory): the inventory changed since this run started; start a new run")
+            }
+            baseline = baseline ?? info.baseline
         }
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
         if config.resumeDirectory == nil {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Resume.describe(directory, config, checksum: checksum)
+            try RunInfo(inventory: config.inventoryPath, checksum: checksum, ranges: config.options.ranges,
+                        baseline: baseline, options: config.runOptions).write(directory)
         }
-        let done = Set(carried.map(\.line))
+        let judge = Judge(ranges: config.options.ranges, siteForHost: index.site(forHost:))
+        let started = Date()
+        let progress = Progress(enabled: config.showProgress, started: started)
+        var done = Set<Int>()
+        // Kept sites are judged again from their observations: the one source of truth.
+        let writer = try RunWriter(directory: directory, progress: progress, carry: config.resumeDirectory == nil ? { _ in } : { keep in
+            try JSONLinesFile.read(directory + "/observations.jsonl", decode: RecordCodec.decodeObservation) { seen, _ in
+                guard let row = index.site(forDomain: seen.domain, line: seen.line), row.line == seen.line,
+                      done.insert(seen.line).inserted else { return }
+                keep(seen, judge.judge(seen, row: row))
+            }
+        })
+
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000)
+        defer { loops.shutdown() }
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8)
         let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.options.perIP),
-                                  pool: pool, index: index)
-        let started = Date()
-        let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started),
-                                   carried: carried)
-
-        await withDiscardingTaskGroup { group in
+                                  pool: pool, judge: judge)
+        try await withThrowingDiscardingTaskGroup { group in
             for row in reader {
                 switch row {
                 case .failure(let bad):
@@ -69,70 +81,71 @@ public enum ScanRun {
                 case .success(let site) where !done.contains(site.line):
                     await pool.admit()
                     group.addTask {
-                        writer.write(await auditor.audit(site, checkedAt: Timestamp.now()))
-                        pool.leave()
+                        defer { pool.leave() }
+                        let (seen, record) = try await auditor.audit(site, checkedAt: Timestamp.now())
+                        writer.write(seen, record)
                     }
                 case .success:
                     break  // written before the interruption
                 }
             }
         }
-        let (summary, reportSites) = writer.finish()
-
         let wall = Date().timeIntervalSince(started)
-        let finishedAt = Timestamp.now()
-        try OutputFile(path: directory + "/summary.json").write(summary.json(startedAt: startedAt, finishedAt: finishedAt, wallSeconds: wall, options: [
-            ("inventory", config.inventoryPath), ("concurrency", String(config.concurrency)), ("per_ip", String(config.options.perIP)),
-        ], trend: trend))
-        let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites, trend: trend,
-                                finishedAt: finishedAt, inventory: config.inventoryPath)
-        let reportFile = try OutputFile(path: directory + "/report.html")
-        report.write { reportFile.write($0, flush: false) }
+        let summary = try writer.finish(RunWriter.Closing(startedAt: startedAt, wallSeconds: wall, inventory: config.inventoryPath,
+                                                          options: config.runOptions, trend: trend))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
                            verdicts: summary.verdicts, wallSeconds: wall)
     }
-
 }
 
-/// What `--resume` needs: run.json says which inventory a run is over; findings.jsonl says
-/// which rows are done (its complete lines; a line half-written by a killed run is dropped).
-enum Resume {
-    static func describe(_ directory: String, _ config: ScanConfiguration, checksum: String) throws {
+extension ScanConfiguration {
+    /// The options summary.json and run.json name.
+    var runOptions: [(String, String)] {
+        [("concurrency", String(concurrency)), ("per_ip", String(options.perIP))]
+    }
+}
+
+/// run.json: which inventory a run is over (and its checksum, so `--resume` refuses a changed
+/// one), the provider ranges it was judged with, its baseline.
+struct RunInfo {
+    var inventory: String
+    var checksum: String
+    var ranges: CIDRSet?
+    var baseline: String?
+    var options: [(String, String)] = []
+    var judgedFrom: String?
+
+    func write(_ directory: String) throws {
         var j = JSONBuffer()
         j.beginObject()
-        j.key("inventory"); j.string(config.inventoryPath)
+        j.key("inventory"); j.string(inventory)
         j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
-        j.key("concurrency"); j.number(config.concurrency)
-        j.key("per_ip"); j.number(config.options.perIP)
+        if let ranges { j.key("ranges"); j.strings(ranges.blocks.map(\.description)) }
+        for (k, v) in options { j.key(k); j.string(v) }
         // Absolute, so a resume from another directory finds it.
-        if let baseline = config.baselineDirectory { j.key("baseline"); j.string(URL(fileURLWithPath: baseline).standardizedFileURL.path) }
+        if let baseline { j.key("baseline"); j.string(URL(fileURLWithPath: baseline).standardizedFileURL.path) }
+        if let judgedFrom { j.key("judged_from"); j.string(judgedFrom) }
         j.key("started_at"); j.string(Timestamp.now())
         j.endObject()
         j.newline()
         try OutputFile(path: directory + "/run.json").write(j.bytes)
     }
 
-    /// run.json of a run to resume over the inventory with `checksum`.
-    static func info(of directory: String, checksum: String) throws -> [String: Any] {
-        guard let run = FileManager.default.contents(atPath: directory + "/run.json"),
-              let info = try? JSONSerialization.jsonObject(with: run) as? [String: Any] else {
-            throw InventoryError(description: "\(directory): not a run directory to resume (no readable run.json)")
+    static func read(_ directory: String) throws -> RunInfo {
+        guard let data = FileManager.default.contents(atPath: directory + "/run.json"),
+              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let inventory = o["inventory"] as? String, let checksum = o["inventory_checksum"] as? String else {
+            throw InventoryError(description: "\(directory): not a run directory (no readable run.json)")
         }
-        guard info["inventory_checksum"] as? String == "fnv1a64:" + checksum else {
-            throw InventoryError(description: "\(directory): the inventory changed since this run started; start a new run")
+        var ranges: CIDRSet?
+        if let blocks = o["ranges"] as? [String] {
+            let parsed = blocks.compactMap(CIDR.init)
+            guard parsed.count == blocks.count else { throw InventoryError(description: "\(directory)/run.json: a range is not CIDR") }
+            ranges = CIDRSet(blocks: parsed)
         }
-        return info
-    }
-
-    static func records(in directory: String) -> [SiteRecord] {
-        let text = (try? String(contentsOfFile: directory + "/findings.jsonl", encoding: .utf8)) ?? ""
-        var seen = Set<Int>()
-        var records: [SiteRecord] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            guard let record = SiteRecord(jsonLine: line), seen.insert(record.line).inserted else { continue }
-            records.append(record)
-        }
-        return records
+        return RunInfo(inventory: inventory, checksum: String(checksum.dropFirst("fnv1a64:".count)), ranges: ranges,
+                       baseline: o["baseline"] as? String,
+                       options: ["concurrency", "per_ip"].compactMap { k in (o[k] as? String).map { (k, $0) } })
     }
 }
 

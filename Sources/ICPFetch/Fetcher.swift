@@ -3,31 +3,111 @@ import Glibc
 #endif
 import CCurl
 import ICPLoop
+import ICPModel
 
-/// One HTTP(S) GET, pinned to addresses the caller resolved.
-public struct FetchRequest: Sendable {
-    public var url: String
-    /// CURLOPT_RESOLVE entries, `host:port:addr[,addr…]`: curl connects to these and never resolves.
-    public var resolve: [String]
-    /// CURLOPT_CONNECT_TO entries, `host:port:host:port`: maps default ports to a farm's ports.
-    public var connectTo: [String]
+/// Where requests of one kind of visitor go and how they present themselves.
+public struct FetchProfile: Sendable, Equatable {
+    public var userAgent: String
+    public var headers: [String]
+
+    public init(userAgent: String, headers: [String]) {
+        self.userAgent = userAgent
+        self.headers = headers
+    }
+
+    /// A desktop browser's request headers, under icpaudit's own User-Agent.
+    public static let desktop = FetchProfile(
+        userAgent: "Mozilla/5.0 (compatible; icpaudit/0.1; ICP filing audit)",
+        headers: ["Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Language: zh-CN,zh;q=0.9"])
+}
+
+/// The ports `http://` and `https://` URLs without a port connect to (a farm maps them).
+public struct PortMap: Sendable, Equatable {
+    public var http: Int
+    public var https: Int
+
+    public init(http: Int = 80, https: Int = 443) {
+        self.http = http
+        self.https = https
+    }
+}
+
+/// One HTTP(S) GET, pinned to addresses the caller resolved: curl connects to them and never
+/// resolves a name itself.
+public struct FetchSpec: Sendable, Equatable {
+    public var url: ParsedURL
+    public var addresses: [IPAddress]
+    public var ports: PortMap
+    public var profile: FetchProfile
     public var verifyTLS: Bool
     public var caBundle: String?
     public var timeoutMilliseconds: Int
     public var maxBodyBytes: Int
-    public var userAgent: String
 
-    public init(url: String, resolve: [String], connectTo: [String] = [], verifyTLS: Bool = true, caBundle: String? = nil,
-                timeoutMilliseconds: Int, maxBodyBytes: Int, userAgent: String) {
+    public init(url: ParsedURL, addresses: [IPAddress], ports: PortMap = PortMap(), profile: FetchProfile = .desktop,
+                verifyTLS: Bool = true, caBundle: String? = nil, timeoutMilliseconds: Int, maxBodyBytes: Int) {
         self.url = url
-        self.resolve = resolve
-        self.connectTo = connectTo
+        self.addresses = addresses
+        self.ports = ports
+        self.profile = profile
         self.verifyTLS = verifyTLS
         self.caBundle = caBundle
         self.timeoutMilliseconds = timeoutMilliseconds
         self.maxBodyBytes = maxBodyBytes
-        self.userAgent = userAgent
     }
+
+    /// CURLOPT_RESOLVE, `host:port:addr[,addr…]`: the pinned addresses.
+    var resolveEntry: String {
+        "\(url.host):\(url.port ?? mappedPort):\(addresses.map(\.bracketed).joined(separator: ","))"
+    }
+
+    /// CURLOPT_CONNECT_TO, `host:port:host:port`: the default port mapped to a farm's.
+    var connectToEntries: [String] {
+        let defaultPort = url.scheme == "https" ? 443 : 80
+        guard url.port == nil && mappedPort != defaultPort else { return [] }
+        return ["\(url.host):\(defaultPort):\(url.host):\(mappedPort)"]
+    }
+
+    private var mappedPort: Int { url.scheme == "https" ? ports.https : ports.http }
+}
+
+/// An absolute http(s) URL split into what pinning and port mapping need.
+public struct ParsedURL: Sendable, Equatable {
+    public var scheme: String
+    public var host: String
+    public var port: Int?
+    public var rest: String
+
+    public init(scheme: String, host: String, port: Int? = nil, rest: String = "/") {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.rest = rest
+    }
+
+    /// nil for anything but an absolute http or https URL (curl gives redirects absolute).
+    public init?(_ text: String) {
+        let lower = text.lowercased()
+        let scheme: String
+        if lower.hasPrefix("http://") { scheme = "http" } else if lower.hasPrefix("https://") { scheme = "https" } else { return nil }
+        let afterScheme = text.dropFirst(scheme.count + 3)
+        let end = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
+        var authority = afterScheme[..<end]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var port: Int?
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            guard let p = Int(authority[authority.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+            port = p
+            authority = authority[..<colon]
+        }
+        guard !authority.isEmpty else { return nil }
+        var rest = String(afterScheme[end...])
+        if let hash = rest.firstIndex(of: "#") { rest = String(rest[..<hash]) }
+        if rest.isEmpty || rest.first == "?" { rest = "/" + rest }
+        self.init(scheme: scheme, host: authority.lowercased(), port: port, rest: rest)
+    }
+
+    public var text: String { "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")\(rest)" }
 }
 
 /// Receives the body of a response whose status is 2xx, chunk by chunk, on the loop thread.
@@ -44,9 +124,20 @@ public enum FetchFailure: Sendable, Equatable {
     case timeout(String)
     /// The server broke HTTP: empty reply, reset, bad encoding.
     case protocolError(String)
+    /// icpaudit's own side failed (curl could not take the transfer, the fetcher shut down):
+    /// never the site's fault.
+    case local(String)
 }
 
 public struct FetchResult: Sendable {
+    public init(status: Int = 0, failure: FetchFailure? = nil, redirectURL: String? = nil, bodyBytes: Int = 0, truncated: Bool = false) {
+        self.status = status
+        self.failure = failure
+        self.redirectURL = redirectURL
+        self.bodyBytes = bodyBytes
+        self.truncated = truncated
+    }
+
     public var status: Int = 0
     public var failure: FetchFailure?
     public var redirectURL: String?
@@ -65,14 +156,18 @@ public final class Fetcher: LoopTimerSource {
     public typealias SinkFactory = (_ status: Int, _ contentType: String?) -> BodySink?
 
     private let loop: EventLoop
-    private let multi: UnsafeMutableRawPointer
+    // Loop-confined from here on; nil once shut down.
+    private var multi: UnsafeMutableRawPointer?
     private var timerDeadline: Int?
+    /// Transfers in flight, by easy handle: they live as long as curl has them.
+    private var inFlight: [UnsafeMutableRawPointer: Transfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
 
     public init(loop: EventLoop) {
         self.loop = loop
         _ = Fetcher.globalInit
-        multi = curl_multi_init()
+        let multi = curl_multi_init()
+        self.multi = multi
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = icp_multi_setopt_socket_cb(multi) { _, fd, what, userp, _ in
             Unmanaged<Fetcher>.fromOpaque(userp!).takeUnretainedValue().socketChanged(fd, what)
@@ -91,14 +186,47 @@ public final class Fetcher: LoopTimerSource {
 
     private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
-    public func start(_ request: FetchRequest, sink: @escaping SinkFactory, completion: @escaping Completion) {
-        let easy = idleHandles.popLast() ?? curl_easy_init()!
+    /// Starts a transfer; `completion` is called exactly once, on the loop, also when the
+    /// transfer could not even start.
+    public func start(_ request: FetchSpec, sink: @escaping SinkFactory, completion: @escaping Completion) {
+        loop.assertInEventLoop()
+        guard let multi, let easy = idleHandles.popLast() ?? curl_easy_init() else {
+            completion(FetchResult(failure: .local(self.multi == nil ? "fetcher shut down" : "curl_easy_init failed")))
+            return
+        }
         let transfer = Transfer(easy: easy, request: request, sinkFactory: sink, completion: completion)
         transfer.configure()
-        _ = curl_multi_add_handle(multi, easy)
+        let rc = curl_multi_add_handle(multi, easy)
+        guard rc == CURLM_OK else {
+            transfer.releaseLists()
+            curl_easy_cleanup(easy)
+            completion(FetchResult(failure: .local("curl_multi_add_handle: \(String(cString: curl_multi_strerror(rc)))")))
+            return
+        }
+        inFlight[easy] = transfer
+    }
+
+    /// Ends every transfer in flight (each completes with `.local`) and frees curl's handles.
+    /// Loop thread only; the fetcher completes any later `start` at once with `.local`.
+    public func shutdown() {
+        loop.assertInEventLoop()
+        guard let multi else { return }
+        let ended = inFlight
+        inFlight = [:]
+        for (easy, transfer) in ended {
+            _ = curl_multi_remove_handle(multi, easy)
+            transfer.releaseLists()
+            curl_easy_cleanup(easy)
+        }
+        for easy in idleHandles { curl_easy_cleanup(easy) }
+        idleHandles.removeAll()
+        curl_multi_cleanup(multi)
+        self.multi = nil
+        for transfer in ended.values { transfer.completion(FetchResult(failure: .local("fetcher shut down"))) }
     }
 
     private func socketChanged(_ fd: curl_socket_t, _ what: Int32) {
+        loop.assertInEventLoop()
         if what == CURL_POLL_REMOVE {
             loop.unwatch(fd)
             return
@@ -106,9 +234,10 @@ public final class Fetcher: LoopTimerSource {
         let readable = what == CURL_POLL_IN || what == CURL_POLL_INOUT
         let writable = what == CURL_POLL_OUT || what == CURL_POLL_INOUT
         loop.watch(fd, readable: readable, writable: writable) { [unowned self] r, w in
-            var running: Int32 = 0
+            guard let multi else { return }
+            var stillRunning: Int32 = 0
             let mask = (r ? CURL_CSELECT_IN : 0) | (w ? CURL_CSELECT_OUT : 0)
-            _ = curl_multi_socket_action(multi, fd, Int32(mask), &running)
+            _ = curl_multi_socket_action(multi, fd, Int32(mask), &stillRunning)
             drainCompletions()
         }
     }
@@ -124,19 +253,19 @@ public final class Fetcher: LoopTimerSource {
 
     public func timerFired() {
         timerDeadline = nil
-        var running: Int32 = 0
-        _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+        guard let multi else { return }
+        var stillRunning: Int32 = 0
+        _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &stillRunning)
         drainCompletions()
     }
 
     private func drainCompletions() {
+        guard let multi else { return }
         var left: Int32 = 0
         while let msg = curl_multi_info_read(multi, &left) {
             guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
             let code = icp_msg_result(msg)
-            var priv: UnsafeMutableRawPointer?
-            _ = icp_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &priv)
-            let transfer = Unmanaged<Transfer>.fromOpaque(priv!).takeRetainedValue()
+            guard let transfer = inFlight.removeValue(forKey: easy) else { continue }
             _ = curl_multi_remove_handle(multi, easy)
             let result = transfer.finish(code)
             // Reuse a few handles; past that, free them so a burst does not pin their buffers.
@@ -151,10 +280,10 @@ public final class Fetcher: LoopTimerSource {
     }
 }
 
-/// The state of one transfer, owned by its easy handle (CURLOPT_PRIVATE) while it runs.
+/// The state of one transfer, owned by its fetcher while curl runs it.
 private final class Transfer {
     let easy: UnsafeMutableRawPointer
-    let request: FetchRequest
+    let request: FetchSpec
     let sinkFactory: Fetcher.SinkFactory
     let completion: Fetcher.Completion
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
@@ -165,7 +294,7 @@ private final class Transfer {
     private var bodyBytes = 0
     private var truncated = false
 
-    init(easy: UnsafeMutableRawPointer, request: FetchRequest, sinkFactory: @escaping Fetcher.SinkFactory, completion: @escaping Fetcher.Completion) {
+    init(easy: UnsafeMutableRawPointer, request: FetchSpec, sinkFactory: @escaping Fetcher.SinkFactory, completion: @escaping Fetcher.Completion) {
         self.easy = easy
         self.request = request
         self.sinkFactory = sinkFactory
@@ -173,8 +302,7 @@ private final class Transfer {
     }
 
     func configure() {
-        _ = icp_easy_setopt_ptr(easy, CURLOPT_PRIVATE, Unmanaged.passRetained(self).toOpaque())
-        _ = icp_easy_setopt_str(easy, CURLOPT_URL, request.url)
+        _ = icp_easy_setopt_str(easy, CURLOPT_URL, request.url.text)
         _ = icp_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         _ = icp_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         _ = icp_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -184,13 +312,13 @@ private final class Transfer {
         _ = icp_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
         _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds))
         _ = icp_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(request.timeoutMilliseconds, 10_000)))
-        _ = icp_easy_setopt_str(easy, CURLOPT_USERAGENT, request.userAgent)
+        _ = icp_easy_setopt_str(easy, CURLOPT_USERAGENT, request.profile.userAgent)
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
         if let ca = request.caBundle { _ = icp_easy_setopt_str(easy, CURLOPT_CAINFO, ca) }
-        setList(CURLOPT_RESOLVE, request.resolve)
-        setList(CURLOPT_CONNECT_TO, request.connectTo)
-        setList(CURLOPT_HTTPHEADER, ["Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Language: zh-CN,zh;q=0.9"])
+        setList(CURLOPT_RESOLVE, [request.resolveEntry])
+        setList(CURLOPT_CONNECT_TO, request.connectToEntries)
+        setList(CURLOPT_HTTPHEADER, request.profile.headers)
         _ = icp_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque())
         _ = icp_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, user in
             Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue().write(UnsafeRawBufferPointer(start: data, count: size * count))
@@ -232,8 +360,13 @@ private final class Transfer {
         return chunk.count
     }
 
+    func releaseLists() {
+        for list in lists { curl_slist_free_all(list) }
+        lists = []
+    }
+
     func finish(_ code: CURLcode) -> FetchResult {
-        defer { for list in lists { curl_slist_free_all(list) } }
+        defer { releaseLists() }
         var result = FetchResult()
         var value = 0
         _ = icp_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &value)

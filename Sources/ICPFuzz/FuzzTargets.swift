@@ -2,7 +2,10 @@
 import Glibc
 #endif
 import ICPInventory
+import ICPModel
+import ICPNumbers
 import ICPRules
+import ICPScan
 
 /// Fuzz targets: the scanner (any bytes, any chunking, any declared charset), the number
 /// grammar, and the inventory reader. `ICPFUZZ_TARGET` picks one (scanner by default).

@@ -4,17 +4,18 @@ import Glibc
 import ICPModel
 
 /// Finds the inventory row of a host (for A→B redirects between sites) in memory that does
-/// not grow with the inventory: one pass writes (hash of host, row offset) pairs, sorted in
+/// not grow with the inventory: one pass writes (hash of host, row offset, line) entries, sorted in
 /// bounded runs and merged into a temporary file; a lookup binary-searches that file with
 /// `pread` and reads the row back from the inventory.
 public final class InventoryIndex: @unchecked Sendable {
     private struct Entry: Comparable {
         var hash: UInt64
         var offset: UInt64
+        var line: UInt64
         static func < (a: Entry, b: Entry) -> Bool { (a.hash, a.offset) < (b.hash, b.offset) }
     }
 
-    /// Entries sorted in memory at a time (16 bytes each).
+    /// Entries sorted in memory at a time (24 bytes each).
     static let runLength = 1 << 16
     private static let mergeBuffer = 256
 
@@ -39,7 +40,7 @@ public final class InventoryIndex: @unchecked Sendable {
         while let row = reader.next() {
             guard case .success(let site) = row else { continue }
             for host in Set([site.domain] + site.hosts) {
-                run.append(Entry(hash: Self.hash(host), offset: UInt64(reader.rowOffset)))
+                run.append(Entry(hash: Self.hash(host), offset: UInt64(reader.rowOffset), line: UInt64(site.line)))
                 if run.count == Self.runLength { flush() }
             }
         }
@@ -64,28 +65,40 @@ public final class InventoryIndex: @unchecked Sendable {
         if host.hasPrefix("www.") { candidates.append(String(host.dropFirst(4))) }
         if let reg = Domains.registrableDomain(host), !candidates.contains(reg) { candidates.append(reg) }
         for name in candidates {
-            for offset in offsets(Self.hash(name)) {
-                if let site = reader.site(at: Int(offset)), site.domain == name || site.hosts.contains(name) { return site }
+            for e in entries(Self.hash(name)) {
+                if let site = site(e), site.domain == name || site.hosts.contains(name) { return site }
             }
         }
         return nil
     }
 
-    private func offsets(_ hash: UInt64) -> [UInt64] {
+    /// The row filed for `domain`; of several, the one on `line` when there is one, else the first.
+    public func site(forDomain domain: String, line: Int? = nil) -> Site? {
+        let rows = entries(Self.hash(domain)).compactMap(site).filter { $0.domain == domain }
+        return rows.first { $0.line == line } ?? rows.first
+    }
+
+    private func site(_ e: Entry) -> Site? {
+        guard var site = reader.site(at: Int(e.offset)) else { return nil }
+        site.line = Int(e.line)
+        return site
+    }
+
+    private func entries(_ hash: UInt64) -> [Entry] {
         let fd = fileno(file)
         var lo = 0, hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
             if entry(fd, mid).hash < hash { lo = mid + 1 } else { hi = mid }
         }
-        var out: [UInt64] = []
+        var out: [Entry] = []
         var i = lo
-        while i < count, case let e = entry(fd, i), e.hash == hash { out.append(e.offset); i += 1 }
+        while i < count, case let e = entry(fd, i), e.hash == hash { out.append(e); i += 1 }
         return out
     }
 
     private func entry(_ fd: Int32, _ i: Int) -> Entry {
-        var e = Entry(hash: 0, offset: 0)
+        var e = Entry(hash: 0, offset: 0, line: 0)
         _ = withUnsafeMutableBytes(of: &e) { pread(fd, $0.baseAddress, $0.count, off_t(i * MemoryLayout<Entry>.stride)) }
         return e
     }
@@ -99,7 +112,7 @@ public final class InventoryIndex: @unchecked Sendable {
         }
         func refill(_ c: inout Cursor) {
             let n = min(mergeBuffer, c.end - c.next)
-            c.buffer = [Entry](repeating: Entry(hash: 0, offset: 0), count: n)
+            c.buffer = [Entry](repeating: Entry(hash: 0, offset: 0, line: 0), count: n)
             _ = c.buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(c.next * width)) }
             c.next += n
             c.at = 0

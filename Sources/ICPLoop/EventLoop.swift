@@ -28,6 +28,9 @@ public final class EventLoop: @unchecked Sendable {
     // Loop-thread state.
     private var handlers: [Int32: IOHandler] = [:]
     private var timerSources: [LoopTimerSource] = []
+    /// One-shot jobs by monotonic deadline (few at a time: one per lookup in flight).
+    private var scheduled: [(deadline: Int, job: () -> Void)] = []
+    private var stopping = false
     private var thread: pthread_t?
 
     public let name: String
@@ -43,7 +46,7 @@ public final class EventLoop: @unchecked Sendable {
         epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &ev)
     }
 
-    /// Starts the loop's thread. The loop runs until the process exits.
+    /// Starts the loop's thread. The loop runs until `shutdown()`.
     public func start() {
         let box = Unmanaged.passRetained(self).toOpaque()
         var tid = pthread_t()
@@ -56,7 +59,28 @@ public final class EventLoop: @unchecked Sendable {
         thread = tid
     }
 
+    /// Stops the loop after `beforeExit` has run on it (to release what is attached to it), joins
+    /// its thread and closes its descriptors. Call once, from another thread.
+    public func shutdown(beforeExit: @escaping @Sendable () -> Void = {}) {
+        precondition(!inEventLoop, "\(name): shutdown() from its own thread would join itself")
+        execute { [self] in
+            beforeExit()
+            stopping = true
+        }
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+        close(epollFD)
+        close(wakeFD)
+    }
+
     public var inEventLoop: Bool { EventLoop.currentLoop === self }
+
+    /// Traps in debug builds when called off the loop's thread (swift-nio's
+    /// `preconditionInEventLoop`): loop-confined state says so at each entry point.
+    @inlinable
+    public func assertInEventLoop(file: StaticString = #fileID, line: UInt = #line) {
+        assert(inEventLoop, "\(name): loop-confined state touched off its loop thread", file: file, line: line)
+    }
     private static var currentLoop: EventLoop? { threadLocal.pointee }
     private static let threadLocal = ThreadLocalSlot()
 
@@ -73,6 +97,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Watches `fd`; replaces any earlier interest. Loop thread only.
     public func watch(_ fd: Int32, readable: Bool, writable: Bool, _ handler: @escaping IOHandler) {
+        assertInEventLoop()
         var ev = epoll_event()
         ev.events = (readable ? EPOLLIN.rawValue : 0) | (writable ? EPOLLOUT.rawValue : 0)
         ev.data.fd = fd
@@ -85,14 +110,27 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Stops watching `fd`. Loop thread only.
     public func unwatch(_ fd: Int32) {
+        assertInEventLoop()
         guard handlers.removeValue(forKey: fd) != nil else { return }
         var ev = epoll_event()
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &ev)
     }
 
-    /// Registers a timer source. Loop thread only.
+    /// Registers a timer source; from any thread (a running loop takes it on its own thread).
     public func addTimerSource(_ source: LoopTimerSource) {
+        guard inEventLoop || thread == nil else {
+            let box = UncheckedBox(source)
+            execute { [self] in timerSources.append(box.value) }
+            return
+        }
         timerSources.append(source)
+    }
+
+    /// Runs `job` on the loop once the monotonic clock reaches `deadline` (ms). Loop thread only.
+    public func schedule(at deadline: Int, _ job: @escaping () -> Void) {
+        assertInEventLoop()
+        let i = scheduled.firstIndex { $0.deadline > deadline } ?? scheduled.endIndex
+        scheduled.insert((deadline, job), at: i)
     }
 
     private func run() {
@@ -102,8 +140,8 @@ public final class EventLoop: @unchecked Sendable {
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
-        while true {
-            var timeout = -1
+        while !stopping {
+            var timeout = scheduled.first.map { max(0, $0.deadline - MonotonicClock.milliseconds()) } ?? -1
             for source in timerSources {
                 if let ms = source.millisecondsUntilTimer() { timeout = timeout < 0 ? ms : min(timeout, ms) }
             }
@@ -126,6 +164,11 @@ public final class EventLoop: @unchecked Sendable {
             for source in timerSources where (source.millisecondsUntilTimer() ?? 1) <= 0 {
                 source.timerFired()
             }
+            let now = MonotonicClock.milliseconds()
+            while let first = scheduled.first, first.deadline <= now {
+                scheduled.removeFirst()
+                first.job()
+            }
             wakePending.store(false, ordering: .releasing)
             let jobs = inboxLock.withLock { () -> [() -> Void] in
                 defer { inbox.removeAll(keepingCapacity: true) }
@@ -134,6 +177,12 @@ public final class EventLoop: @unchecked Sendable {
             for job in jobs { job() }
         }
     }
+}
+
+/// Carries a loop-confined object across to its own loop's thread.
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// A per-thread slot holding the loop that runs on the thread.

@@ -48,6 +48,7 @@ public struct JSONBuffer {
     }
     public mutating func bool(_ b: Bool) { separate(); bytes.append(contentsOf: (b ? "true" : "false").utf8) }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
+    public mutating func optional(_ s: String?) { if let s { string(s) } else { null() } }
 
     public mutating func strings(_ list: [String]) {
         beginArray()

@@ -36,60 +36,6 @@ public struct OutputError: Error, CustomStringConvertible {
     public init(description: String) { self.description = description }
 }
 
-/// findings.jsonl: one object per inventory row, as SPEC shows it.
-public struct JSONLinesEncoder {
-    private var json = JSONBuffer()
-    public init() {}
-
-    public mutating func encode(_ r: SiteRecord) -> [UInt8] {
-        json.reset()
-        json.beginObject()
-        json.key("domain"); json.string(r.domain)
-        json.key("line"); json.number(r.line)
-        json.key("verdict"); json.string(r.verdict.rawValue)
-        json.key("checked_at"); json.string(r.checkedAt)
-        json.key("findings"); json.beginArray()
-        for f in r.findings {
-            json.beginObject()
-            json.key("code"); json.string(f.code.rawValue)
-            json.key("host"); json.string(f.host)
-            json.key("severity"); json.string(f.severity.rawValue)
-            json.key("detail"); json.string(f.detail)
-            json.endObject()
-        }
-        json.endArray()
-        json.key("hosts"); json.beginArray()
-        for h in r.hosts { host(h) }
-        json.endArray()
-        json.endObject()
-        json.newline()
-        return json.bytes
-    }
-
-    private mutating func host(_ h: HostRecord) {
-        json.beginObject()
-        json.key("host"); json.string(h.host)
-        json.key("ips"); json.strings(h.ips)
-        json.key("url"); json.string(h.url)
-        json.key("final_url"); if let u = h.finalURL { json.string(u) } else { json.null() }
-        json.key("status"); if let s = h.status { json.number(s) } else { json.null() }
-        if !h.redirects.isEmpty { json.key("redirects"); json.strings(h.redirects) }
-        json.key("title"); if let t = h.title { json.string(t) } else { json.null() }
-        json.key("icp"); json.strings(h.icp)
-        json.key("icp_links"); json.strings(h.icpLinks)
-        json.key("psb"); json.strings(h.psb)
-        if let w = h.foundIn { json.key("found_in"); json.string(w) }
-        if let c = h.charset { json.key("charset"); json.string(c) }
-        if let c = h.charsetSource { json.key("charset_source"); json.string(c) }
-        json.key("bytes"); json.number(h.bytes)
-        if h.truncated { json.key("truncated"); json.bool(true) }
-        json.key("ms"); json.number(h.ms)
-        json.key("opened"); json.bool(h.opened)
-        json.key("attempts"); json.number(h.attempts)
-        json.endObject()
-    }
-}
-
 /// findings.csv: one row per site, UTF-8 with BOM for Excel, RFC 4180 quoting, and cells that
 /// a spreadsheet would run as a formula neutralised.
 public enum CSVEncoder {

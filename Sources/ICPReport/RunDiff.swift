@@ -1,4 +1,5 @@
 import Foundation
+import ICPModel
 
 /// `icpaudit diff RUN… `: per domain and code, what is new, resolved and still failing between the
 /// last two runs, the domains added and removed, and, given more than two runs, the codes that
@@ -54,19 +55,9 @@ public struct RunDiff {
     /// Error and warning codes per domain in a run's findings.jsonl.
     static func codesByDomain(_ run: String) throws -> [String: Set<String>] {
         let path = run.hasSuffix(".jsonl") ? run : run + "/findings.jsonl"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw OutputError(description: "\(path): cannot read a run's findings")
-        }
         var out: [String: Set<String>] = [:]
-        for (i, line) in text.split(separator: "\n").enumerated() {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let domain = object["domain"] as? String else {
-                throw OutputError(description: "\(path):\(i + 1): not a findings record")
-            }
-            let findings = object["findings"] as? [[String: Any]] ?? []
-            out[domain, default: []].formUnion(findings.compactMap { f in
-                (f["severity"] as? String) == "info" ? nil : f["code"] as? String
-            })
+        try JSONLinesFile.read(path, decode: RecordCodec.decodeRecord) { record, _ in
+            out[record.domain, default: []].formUnion(record.findings.filter { $0.severity != .info }.map(\.code.rawValue))
         }
         return out
     }

@@ -17,6 +17,10 @@ public enum ResolveFailure: Error, Sendable, Equatable {
     case noRecord(String)
     /// SERVFAIL, REFUSED, timeout or another resolver failure.
     case failed(String)
+    /// The caller's deadline passed first.
+    case deadline
+    /// icpaudit's own side failed (the resolver shut down, out of memory): never the site's fault.
+    case local(String)
 }
 
 /// A c-ares channel driven by an `EventLoop`: its sockets are watched by the loop's epoll set
@@ -59,10 +63,30 @@ public final class Resolver: LoopTimerSource {
         loop.addTimerSource(self)
     }
 
+    /// Why c-ares would refuse these `HOST[:PORT]` entries, or nil when it takes them: lets a
+    /// bad `--dns-server` be a usage error before anything starts.
+    public static func problem(withServers servers: [String]) -> String? {
+        guard !servers.isEmpty else { return nil }
+        _ = libraryInit
+        var ch: ares_channel?
+        guard ares_init(&ch) == ARES_SUCCESS, let ch else { return "c-ares cannot start" }
+        defer { ares_destroy(ch) }
+        for server in servers {
+            let rc = ares_set_servers_ports_csv(ch, server)
+            if rc != ARES_SUCCESS { return "'\(server)' is not an IP address with an optional port (\(message(rc)))" }
+        }
+        return nil
+    }
+
     private static let libraryInit: Void = { _ = ares_library_init(ARES_LIB_INIT_ALL) }()
 
-    /// Looks up A and AAAA for `host`, following CNAMEs.
+    /// Looks up A and AAAA for `host`, following CNAMEs. `completion` is called exactly once.
     public func resolve(_ host: String, _ completion: @escaping Completion) {
+        loop.assertInEventLoop()
+        guard let channel else {
+            completion(.failure(.local("resolver shut down")))
+            return
+        }
         var hints = ares_addrinfo_hints()
         hints.ai_family = AF_UNSPEC
         hints.ai_flags = ARES_AI_NOSORT
@@ -113,8 +137,18 @@ public final class Resolver: LoopTimerSource {
         return nil
     }
 
+    /// Ends every lookup in flight (each completes with `.local`) and frees the channel and its
+    /// sockets. Loop thread only.
+    public func shutdown() {
+        loop.assertInEventLoop()
+        guard let ch = channel else { return }
+        channel = nil
+        ares_destroy(ch)
+    }
+
     private static func failure(_ status: Int32) -> ResolveFailure {
         switch status {
+        case ARES_EDESTRUCTION, ARES_ECANCELLED, ARES_ENOMEM: return .local(message(status))
         case ARES_ENOTFOUND: return .noRecord("NXDOMAIN")
         case ARES_ENODATA: return .noRecord("no A or AAAA record (NODATA)")
         case ARES_ESERVFAIL: return .failed("SERVFAIL")
@@ -130,17 +164,20 @@ public final class Resolver: LoopTimerSource {
     private func socketState(_ fd: Int32, _ readable: Bool, _ writable: Bool) {
         guard readable || writable else { loop.unwatch(fd); return }
         loop.watch(fd, readable: readable, writable: writable) { [unowned self] r, w in
+            guard let channel else { return }
             ares_process_fd(channel, r ? fd : ARES_SOCKET_BAD, w ? fd : ARES_SOCKET_BAD)
         }
     }
 
     public func millisecondsUntilTimer() -> Int? {
+        guard let channel else { return nil }
         var tv = timeval()
         guard let next = ares_timeout(channel, nil, &tv) else { return nil }
         return Int(next.pointee.tv_sec) * 1000 + (Int(next.pointee.tv_usec) + 999) / 1000
     }
 
     public func timerFired() {
+        guard let channel else { return }
         ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD)
     }
 }

@@ -1,4 +1,5 @@
 import ICPModel
+import ICPNumbers
 
 /// What a page is judged against: the inventory row it belongs to.
 public struct FiledSite: Sendable {
@@ -131,11 +132,6 @@ public enum PageRules {
                                detail: "title uses restricted words \(restricted.joined(separator: "、")) not in the filed service name"))
         }
         return out
-    }
-
-    /// The title as a person reads it: whitespace runs collapsed, trimmed.
-    static func displayTitle(_ raw: String) -> String {
-        raw.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     private static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {

@@ -1,15 +1,5 @@
 import ICPModel
 
-/// Which encoding a page is decoded with, and what decided it (SPEC: BOM, then the HTTP
-/// header, then a `<meta>` declaration, then UTF-8 when the bytes are valid UTF-8, else GB18030).
-public struct CharsetDecision: Sendable, Equatable {
-    public enum Source: String, Sendable { case bom, http, meta, sniff }
-    public var name: String
-    public var source: Source
-    /// Bytes of BOM to drop before parsing.
-    public var bomLength: Int = 0
-}
-
 enum Charset {
     /// Bytes a browser's `<meta>` prescan looks at.
     static let prescanLength = 1024

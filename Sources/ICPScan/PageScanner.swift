@@ -1,3 +1,4 @@
+import ICPModel
 import CXML2
 
 /// A streaming HTML scanner: bytes go in chunk by chunk (from curl's write callback), and

@@ -1,10 +1,14 @@
 import ArgumentParser
 import Foundation
 import ICPAudit
+import ICPFetch
 import ICPInventory
 import ICPModel
+import ICPNumbers
 import ICPReport
+import ICPResolve
 import ICPRules
+import ICPScan
 
 @main
 struct ICPAuditCommand: AsyncParsableCommand {
@@ -12,7 +16,7 @@ struct ICPAuditCommand: AsyncParsableCommand {
         commandName: "icpaudit",
         abstract: "Audit a hosting provider's filed websites for China's ICP filing rules.",
         discussion: "Exit codes: 0 the run finished (whatever it found), 2 bad usage or unreadable input, 1 an internal failure.",
-        subcommands: [Scan.self, Diff.self, Page.self, NoticesCommand.self])
+        subcommands: [Scan.self, JudgeCommand.self, Diff.self, Page.self, NoticesCommand.self])
 
     /// As ArgumentParser's, but bad usage exits 2 (SPEC) instead of 64.
     static func main() async {
@@ -33,11 +37,20 @@ struct ICPAuditCommand: AsyncParsableCommand {
     }
 }
 
-/// Input problems exit 2 (SPEC), with the message that names the file, line and field.
-extension ParsableCommand {
-    static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("icpaudit: \(message)\n".utf8))
-        Foundation.exit(2)
+/// Says what went wrong and gives the exit code SPEC gives it: 2 for bad usage or unreadable
+/// input (the message names the file, line and field), 1 for a failure of icpaudit itself.
+func failure(_ message: String, code: Int32 = 2) -> ExitCode {
+    FileHandle.standardError.write(Data("icpaudit: \(message)\n".utf8))
+    return ExitCode(code)
+}
+
+/// The exit code of an error out of the library: input errors are the user's (2), the rest ours (1).
+func failure(_ error: any Error) -> ExitCode {
+    switch error {
+    case let e as InventoryError: return failure(e.description)
+    case let e as OutputError: return failure(e.description)
+    case let e as CrawlerFailure: return failure("stopped: \(e.description); the run can be continued with --resume", code: 1)
+    default: return failure("\(error)", code: 1)
     }
 }
 
@@ -89,6 +102,7 @@ struct Scan: AsyncParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard (1...65535).contains(httpPort), (1...65535).contains(httpsPort) else { throw ValidationError("ports are 1 to 65535") }
         if resume != nil && out != nil { throw ValidationError("--resume continues its own directory; leave out --out") }
+        if let problem = Resolver.problem(withServers: dnsServers) { throw ValidationError("--dns-server: \(problem)") }
     }
 
     func run() async throws {
@@ -98,28 +112,44 @@ struct Scan: AsyncParsableCommand {
         config.concurrency = concurrency
         config.options.perIP = perIP
         config.options.dnsServers = dnsServers
-        config.options.httpPort = httpPort
-        config.options.httpsPort = httpsPort
+        config.options.ports = PortMap(http: httpPort, https: httpsPort)
         config.options.caBundle = caBundle
         config.options.timeoutSeconds = timeout
         config.options.allowPrivate = allowPrivate
         if let ranges {
-            guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { Self.fail("\(ranges): cannot read") }
-            do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { Self.fail(error.description) }
+            guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { throw failure("\(ranges): cannot read") }
+            do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { throw failure(error.description) }
         }
         config.baselineDirectory = baseline
-        if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { Self.fail("\(ca): cannot read the CA bundle") }
+        if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { throw failure("\(ca): cannot read the CA bundle") }
         let outcome: ScanOutcome
-        do {
-            outcome = try await ScanRun.run(config)
-        } catch let e as InventoryError {
-            Self.fail(e.description)
-        } catch let e as OutputError {
-            Self.fail(e.description)  // an unreadable --baseline, an --out that cannot be written
-        }
-        let verdicts = Verdict.allCases.map { "\($0.rawValue) \(outcome.verdicts[$0] ?? 0)" }.joined(separator: ", ")
-        print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")
-        print("wrote \(outcome.directory)/findings.jsonl, findings.csv, summary.json, report.html")
+        do { outcome = try await ScanRun.run(config) } catch { throw failure(error) }
+        printOutcome(outcome)
+    }
+}
+
+func printOutcome(_ outcome: ScanOutcome) {
+    let verdicts = Verdict.allCases.map { "\($0.rawValue) \(outcome.verdicts[$0] ?? 0)" }.joined(separator: ", ")
+    print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")
+    print("wrote \(outcome.directory)/findings.jsonl, observations.jsonl, findings.csv, summary.json, report.html")
+}
+
+struct JudgeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "judge",
+        abstract: "Judge a run's saved observations again, with no network: after an inventory fix or a rule change.",
+        discussion: "Reads RUN/observations.jsonl and writes findings.jsonl, findings.csv, summary.json and report.html as a scan would. With --inventory, each observed domain is judged against its row there (rows moved to other lines are followed). Without --out, RUN's own findings are replaced.")
+
+    @Argument(help: "A run directory.") var runDirectory: String
+    @Option(help: "The inventory to judge against (default: the run's own, from run.json).") var inventory: String?
+    @Option(help: "Write the judged run here instead of replacing RUN's findings.") var out: String?
+
+    func run() throws {
+        var config = JudgeConfiguration(runDirectory: runDirectory)
+        config.inventoryPath = inventory
+        config.outDirectory = out
+        config.showProgress = isatty(STDERR_FILENO) == 1
+        do { printOutcome(try JudgeRun.run(config)) } catch { throw failure(error) }
     }
 }
 
@@ -137,7 +167,7 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         let diff: RunDiff
-        do { diff = try RunDiff.compare(runs: runs) } catch { Self.fail("\(error)") }
+        do { diff = try RunDiff.compare(runs: runs) } catch { throw failure(error) }
         print(diff.text, terminator: "")
         let newest = runs[runs.count - 1]
         do {
@@ -145,7 +175,7 @@ struct Diff: ParsableCommand {
             try Data(diff.csv).write(to: URL(fileURLWithPath: newest).appendingPathComponent("diff.csv"))
             if let out { try Data(diff.text.utf8).write(to: URL(fileURLWithPath: out)) }
         } catch {
-            Self.fail("cannot write the diff: \(error.localizedDescription)")
+            throw failure("cannot write the diff: \(error.localizedDescription)", code: 1)
         }
     }
 }
@@ -159,18 +189,16 @@ struct NoticesCommand: ParsableCommand {
     @Option(help: "Where to write <domain>.txt files.") var out: String
 
     func run() throws {
-        guard let text = try? String(contentsOfFile: runDirectory + "/findings.jsonl", encoding: .utf8) else {
-            Self.fail("\(runDirectory)/findings.jsonl: cannot read a run's findings")
-        }
-        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch { Self.fail("\(out): \(error.localizedDescription)") }
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch { throw failure("\(out): \(error.localizedDescription)") }
         var written = 0
-        for line in text.split(separator: "\n") {
-            guard let record = SiteRecord(jsonLine: line) else { Self.fail("\(runDirectory)/findings.jsonl: a line is not a findings record") }
-            guard record.verdict != .pass, !record.findings.isEmpty else { continue }
-            let file = URL(fileURLWithPath: out).appendingPathComponent(record.domain + ".txt")
-            do { try Data(Notices.letter(for: record).utf8).write(to: file) } catch { Self.fail("\(file.path): \(error.localizedDescription)") }
-            written += 1
-        }
+        do {
+            try JSONLinesFile.read(runDirectory + "/findings.jsonl", decode: RecordCodec.decodeRecord) { record, _ in
+                guard record.verdict != .pass, !record.findings.isEmpty else { return }
+                let file = URL(fileURLWithPath: out).appendingPathComponent(record.domain + ".txt")
+                do { try Data(Notices.letter(for: record).utf8).write(to: file) } catch { throw OutputError(description: "\(file.path): \(error.localizedDescription)") }
+                written += 1
+            }
+        } catch { throw failure(error) }
         print("wrote \(written) notices to \(out)")
     }
 }
@@ -185,7 +213,7 @@ struct Page: ParsableCommand {
     @Option(name: .customLong("content-type"), help: "The Content-Type the page was served with.") var contentType: String?
 
     func run() throws {
-        guard let page = PageReader.read(file: file, contentType: contentType) else { Self.fail("\(file): cannot read") }
+        guard let page = PageReader.read(file: file, contentType: contentType) else { throw failure("\(file): cannot read") }
         print("title: \(page.title)")
         print("charset: \(page.charset?.name ?? "-") (\(page.charset?.source.rawValue ?? "-"))")
         for n in page.numbers {
@@ -193,7 +221,7 @@ struct Page: ParsableCommand {
         }
         for n in page.scriptNumbers { print("in <script> only: \(n.canonical)") }
         guard let icp else { return }
-        guard let number = RecordNumber.parse(icp) else { Self.fail("--icp: not an ICP record number: '\(icp)'") }
+        guard let number = RecordNumber.parse(icp) else { throw failure("--icp: not an ICP record number: '\(icp)'") }
         let filed = FiledSite(icp: number, psbCode: psb.map(RecordNumber.psbCode) ?? "", serviceName: serviceName ?? "")
         let findings = PageRules.evaluate(page, against: filed, host: file)
         if findings.isEmpty { print("no findings") }

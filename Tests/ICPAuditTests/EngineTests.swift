@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ICPAudit
+import ICPFetch
 import ICPModel
 
 /// The engine in-process (event loops, c-ares, curl multi, pool, writer) against the site farm,
@@ -40,8 +41,7 @@ final class EngineTests: XCTestCase {
         config.concurrency = 60
         config.showProgress = false
         config.options.dnsServers = ["127.0.0.1:15353"]
-        config.options.httpPort = 18080
-        config.options.httpsPort = 18443
+        config.options.ports = PortMap(http: 18080, https: 18443)
         config.options.caBundle = Self.farm.appendingPathComponent("ca/ca.crt").path
         config.options.allowPrivate = true
         config.options.timeoutSeconds = 3

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import XCTest
 import ICPModel
@@ -55,11 +58,121 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(try r[5].get().line, 7)
     }
 
+    private func failures(_ r: [Result<Site, BadRow>]) -> [BadRow] {
+        r.compactMap { if case .failure(let b) = $0 { return b } else { return nil } }
+    }
+
+    private func sites(_ r: [Result<Site, BadRow>]) -> [Site] { r.compactMap { try? $0.get() } }
+
+    func testUnclosedQuoteIsOneBadRowAndSwallowsNothing() throws {
+        let path = write("domain,icp\n\"a.cn,京ICP备1号-1\nb.cn,京ICP备12345678号-1\nc.cn,京ICP备12345679号-1\n", "q.csv")
+        let r = try rows(path)
+        XCTAssertEqual(r.count, 3)
+        let bad = failures(r)
+        XCTAssertEqual(bad.count, 1)
+        XCTAssertEqual(bad.first?.description, "\(path):2: field 'domain': quote never closed")
+        XCTAssertEqual(sites(r).map(\.domain), ["b.cn", "c.cn"])
+        XCTAssertEqual(sites(r).map(\.line), [3, 4])
+        XCTAssertEqual(sites(r).map(\.icp), ["京ICP备12345678号-1", "京ICP备12345679号-1"])
+    }
+
+    func testUnclosedQuoteOnTheLastRow() throws {
+        for end in ["\n", ""] {
+            let r = try rows(write("domain,icp,service_name\na.cn,京ICP备12345678号-1,甲\nb.cn,京ICP备12345679号-1,\"乙" + end, "l.csv"))
+            XCTAssertEqual(r.count, 2, end.debugDescription)
+            XCTAssertEqual(sites(r).map(\.line), [2])
+            XCTAssertEqual(failures(r).map(\.line), [3])
+            XCTAssertEqual(failures(r).map(\.field), ["service_name"])
+        }
+    }
+
+    /// ~100 KB of rows before a quote that would close the unclosed one properly: the 64 KiB
+    /// bound ends the field first, and reading goes back across a block boundary to line 3.
+    func testUnclosedQuoteBeforeMoreThanTheBound() throws {
+        var text = "domain,icp\n\"a.cn,京ICP备12345678号-1\n"
+        for i in 0..<3_000 { text += "s\(10_000 + i).cn,京ICP备\(10_000_000 + i)号-1\n" }
+        text += "z.cn,京ICP备99999999号-1,尾\"\n"
+        let r = try rows(write(text, "bound.csv"))
+        XCTAssertEqual(failures(r).map(\.line), [2])
+        XCTAssertEqual(sites(r).count, 3_001)
+        XCTAssertEqual(sites(r).first?.line, 3)
+        XCTAssertEqual(sites(r).last?.line, 3_003)
+        XCTAssertEqual(sites(r).last?.domain, "z.cn")
+    }
+
+    /// The quote that opens the next row's quoted field must not pass for the closing one.
+    func testUnclosedQuoteInTSVBeforeAQuotedField() throws {
+        let r = try rows(write("domain\ticp\tservice_name\na.cn\t京ICP备12345678号-1\t\"甲\nb.cn\t京ICP备12345679号-1\t\"乙\t丙\"\nc.cn\t京ICP备12345670号-1\t\n", "q.tsv"))
+        XCTAssertEqual(r.count, 3)
+        XCTAssertEqual(failures(r).map(\.line), [2])
+        XCTAssertEqual(failures(r).map(\.field), ["service_name"])
+        XCTAssertEqual(sites(r).map(\.domain), ["b.cn", "c.cn"])
+        XCTAssertEqual(sites(r).map(\.line), [3, 4])
+        XCTAssertEqual(sites(r).first?.serviceName, "乙\t丙")
+    }
+
+    func testMultiLineQuotedFieldThenRows() throws {
+        let r = try rows(write("domain,icp,service_name\r\nm.cn,京ICP备12345678号-1,\"第一行\r\n第二行\r\n第三行\"\r\nb.cn,京ICP备12345679号-1,\"乙, 丙\"\r\nc.cn,京ICP备12345670号-1,\r\n", "m.csv"))
+        XCTAssertEqual(failures(r), [])
+        XCTAssertEqual(sites(r).map(\.domain), ["m.cn", "b.cn", "c.cn"])
+        XCTAssertEqual(sites(r).map(\.line), [2, 5, 6])
+        XCTAssertEqual(sites(r).map(\.serviceName), ["第一行\r\n第二行\r\n第三行", "乙, 丙", ""])
+    }
+
+    func testManyBlankLinesBeforeARow() throws {
+        let blanks = String(repeating: "\n", count: 200_000)
+        let csv = try rows(write("domain,icp\n" + blanks + "a.cn,京ICP备12345678号-1\n", "blank.csv"))
+        XCTAssertEqual(csv.count, 1)
+        XCTAssertEqual(try csv.first?.get().line, 200_002)
+        let row = "{\"domain\":\"a.cn\",\"icp\":\"京ICP备12345678号-1\"}\n"
+        let jsonl = try rows(write(row + blanks + row, "blank.jsonl"))
+        XCTAssertEqual(jsonl.count, 2)
+        XCTAssertEqual(try jsonl.last?.get().line, 200_002)
+    }
+
+    func testSiteAtOffsetAfterBlankLines() throws {
+        let before = "domain,icp\na.cn,京ICP备12345678号-1\n"
+        let reader = try InventoryReader(path: write(before + "\n \n\r\nb.cn,京ICP备12345679号-1\nc.cn,京ICP备12345670号-1\n", "s.csv"))
+        var offsets: [(Int, String)] = []
+        while let row = reader.next() { offsets.append((reader.rowOffset, try row.get().domain)) }
+        XCTAssertEqual(offsets.map(\.1), ["a.cn", "b.cn", "c.cn"])
+        for (offset, domain) in offsets { XCTAssertEqual(reader.site(at: offset)?.domain, domain) }
+        XCTAssertEqual(reader.site(at: before.utf8.count)?.icp, "京ICP备12345679号-1", "from the blank lines on: the row after them")
+    }
+
+    /// A read error is a bad row that ends the stream, never a row cut short or a quiet end.
+    func testReadErrorsAreReported() throws {
+        let dir = FileManager.default.temporaryDirectory.path
+        XCTAssertThrowsError(try InventoryReader(path: dir)) { error in
+            XCTAssertTrue("\(error)".contains("cannot read"), "\(error)")
+        }
+        // 33-byte rows: the first 64 KiB block holds the 11-byte header and 1,985 whole rows.
+        var text = "domain,icp\n"
+        for i in 0..<3_000 { text += "s\(10_000 + i).cn,京ICP备\(10_000_000 + i)号-1\n" }
+        let path = write(text, "big.csv")
+        let reader = try InventoryReader(path: path)
+        // The reader's descriptor now reads a directory: the next block fails with EISDIR.
+        let fd = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init).first {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path
+        })
+        let dirFD = open(dir, O_RDONLY)
+        XCTAssertEqual(dup2(dirFD, fd), fd)
+        close(dirFD)
+        let r = Array(reader)
+        XCTAssertEqual(sites(r).count, 1_985)
+        XCTAssertEqual(sites(r).last?.line, 1_986)
+        XCTAssertEqual(r.count, 1_986)
+        XCTAssertEqual(failures(r).first?.description, "\(path):1987: field '-': cannot read the rest of the file: \(String(cString: strerror(EISDIR)))")
+    }
+
     func testNotAnInventory() {
         XCTAssertThrowsError(try InventoryReader(path: write("name,phone\na,1\n", "d.csv"))) { error in
             XCTAssertTrue("\(error)".contains("d.csv:1: not an inventory"), "\(error)")
         }
         XCTAssertThrowsError(try InventoryReader(path: write("", "e.csv")))
+        XCTAssertThrowsError(try InventoryReader(path: write("domain,\"icp\na.cn,京ICP备12345678号-1\n", "f.csv"))) { error in
+            XCTAssertTrue("\(error)".contains("f.csv:1: not an inventory: a quote in the header is never closed"), "\(error)")
+        }
         XCTAssertThrowsError(try InventoryReader(path: "/nonexistent/inv.csv"))
     }
 

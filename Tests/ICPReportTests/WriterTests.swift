@@ -21,7 +21,7 @@ final class WriterTests: XCTestCase {
         host.title = "示例\"科技\"\n"
         let record = SiteRecord(domain: "example.cn", line: 2, verdict: .fail, checkedAt: "2026-11-23T02:00:00Z",
                                 findings: [Finding(.icpNotLinked, host: "www.example.cn", detail: "d")], hosts: [host])
-        var encoder = JSONLinesEncoder()
+        var encoder = RecordCodec()
         let bytes = encoder.encode(record)
         XCTAssertEqual(bytes.last, 0x0A)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])

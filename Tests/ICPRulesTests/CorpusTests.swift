@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import ICPRules
+@testable import ICPNumbers
+@testable import ICPScan
 
 /// The labelled real-world footers of ../shared/corpus (see its README). Where a label and
 /// SPEC disagree, SPEC wins; those cases are listed in `specOverrides` with the reason.
@@ -99,7 +101,7 @@ final class CorpusTests: XCTestCase {
     func testTitlesAreRead() throws {
         for (id, html, label) in try Self.cases() {
             guard let title = label.title else { continue }
-            XCTAssertEqual(PageReader.read(html).title, PageRules.displayTitle(title), "case \(id)")
+            XCTAssertEqual(PageReader.read(html).title, PageReader.displayTitle(title), "case \(id)")
         }
     }
 

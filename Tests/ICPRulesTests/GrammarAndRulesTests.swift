@@ -1,6 +1,8 @@
 import XCTest
 import ICPModel
 @testable import ICPRules
+@testable import ICPNumbers
+@testable import ICPScan
 
 final class GrammarTests: XCTestCase {
     private func numbers(_ text: String) -> [ShownNumber] {

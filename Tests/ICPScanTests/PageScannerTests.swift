@@ -1,5 +1,6 @@
 import XCTest
 @testable import ICPScan
+import ICPModel
 
 /// Records what a scanner emits, as text with markers for places and boundaries.
 final class Recorder: TextSink {

@@ -367,15 +367,15 @@ final class FarmScanTests: XCTestCase {
         let old = dir.appendingPathComponent("old"), new = dir.appendingPathComponent("new")
         for d in [old, new] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
         try """
-        {"domain":"a.cn","verdict":"fail","findings":[{"code":"ICP_MISSING","host":"a.cn","severity":"error","detail":""}],"hosts":[]}
-        {"domain":"b.cn","verdict":"fail","findings":[{"code":"PSB_MISSING","host":"b.cn","severity":"error","detail":""}],"hosts":[]}
-        {"domain":"gone.cn","verdict":"pass","findings":[],"hosts":[]}
+        {"domain":"a.cn","verdict":"fail","checked_at":"2026-11-23T02:00:00Z","findings":[{"code":"ICP_MISSING","host":"a.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"b.cn","verdict":"fail","checked_at":"2026-11-23T02:00:00Z","findings":[{"code":"PSB_MISSING","host":"b.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"gone.cn","verdict":"pass","checked_at":"2026-11-23T02:00:00Z","findings":[],"hosts":[]}
 
         """.write(to: old.appendingPathComponent("findings.jsonl"), atomically: true, encoding: .utf8)
         try """
-        {"domain":"a.cn","verdict":"fail","findings":[{"code":"ICP_NOT_LINKED","host":"a.cn","severity":"error","detail":""}],"hosts":[]}
-        {"domain":"b.cn","verdict":"fail","findings":[{"code":"PSB_MISSING","host":"b.cn","severity":"error","detail":""}],"hosts":[]}
-        {"domain":"new.cn","verdict":"pass","findings":[],"hosts":[]}
+        {"domain":"a.cn","verdict":"fail","checked_at":"2026-11-23T02:00:00Z","findings":[{"code":"ICP_NOT_LINKED","host":"a.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"b.cn","verdict":"fail","checked_at":"2026-11-23T02:00:00Z","findings":[{"code":"PSB_MISSING","host":"b.cn","severity":"error","detail":""}],"hosts":[]}
+        {"domain":"new.cn","verdict":"pass","checked_at":"2026-11-23T02:00:00Z","findings":[],"hosts":[]}
 
         """.write(to: new.appendingPathComponent("findings.jsonl"), atomically: true, encoding: .utf8)
         let run = try Farm.icpaudit(["diff", old.path, new.path])
@@ -406,7 +406,7 @@ final class FarmScanTests: XCTestCase {
             let run = dir.appendingPathComponent("run\(i)")
             try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
             let findings = on ? "[{\"code\":\"PSB_NOT_LINKED\",\"host\":\"a.cn\",\"severity\":\"error\",\"detail\":\"\"}]" : "[]"
-            try "{\"domain\":\"a.cn\",\"verdict\":\"fail\",\"findings\":\(findings),\"hosts\":[]}\n"
+            try "{\"domain\":\"a.cn\",\"verdict\":\"fail\",\"checked_at\":\"2026-11-23T02:00:00Z\",\"findings\":\(findings),\"hosts\":[]}\n"
                 .write(to: run.appendingPathComponent("findings.jsonl"), atomically: true, encoding: .utf8)
             runs.append(run.path)
         }

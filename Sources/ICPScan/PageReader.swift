@@ -1,20 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ICPScan
-
-/// What the rules need to know about one page, gathered while it streamed through.
-public struct PageFacts: Sendable {
-    public var title: String
-    /// Numbers a browser shows.
-    public var numbers: [ShownNumber]
-    /// Numbers that exist only inside `<script>`.
-    public var scriptNumbers: [ShownNumber]
-    public var shownCharacters: Int
-    public var textLength: Int
-    public var scriptCount: Int
-    public var charset: CharsetDecision?
-}
+import ICPModel
+import ICPNumbers
 
 /// A page scanner wired to the number collectors: feed it bytes, then take the facts.
 public final class PageReader {
@@ -32,10 +20,15 @@ public final class PageReader {
         scanner.finish()
         visible.finish()
         scripts.finish()
-        return PageFacts(title: PageRules.displayTitle(scanner.title), numbers: visible.numbers,
+        return PageFacts(title: Self.displayTitle(scanner.title), numbers: visible.numbers,
                          scriptNumbers: scripts.numbers, shownCharacters: visible.shownCharacters,
                          textLength: visible.textLength, scriptCount: scanner.scriptCount,
                          charset: scanner.charset)
+    }
+
+    /// The title as a person reads it: whitespace runs collapsed, trimmed.
+    public static func displayTitle(_ raw: String) -> String {
+        raw.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     /// Streams a saved page from disk in the chunks curl would hand over; nil if unreadable.

@@ -2,12 +2,12 @@
 /// become one separator (runs collapse), full-width ASCII folds to ASCII, dash variants fold to
 /// `-`. Separators are kept (not removed) so that the grammar can tell `号-1 2023` from
 /// `号-12023`; the grammar skips them where SPEC allows whitespace.
-enum Normalizer {
-    static let separator: UInt8 = 0x20
+public enum Normalizer {
+    public static let separator: UInt8 = 0x20
 
     /// Appends the normalised form of `bytes` to `out`; `lastWasSeparator` carries across calls.
     /// Returns the number of characters appended that are not separators.
-    static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8], lastWasSeparator: inout Bool) -> Int {
+    public static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8], lastWasSeparator: inout Bool) -> Int {
         let n = bytes.count
         var shown = 0
         var i = 0
@@ -81,7 +81,7 @@ enum Normalizer {
 
     /// Normalises a whole string (inventory values, titles), ASCII letters in upper case so
     /// that comparisons ignore case.
-    static func normalize(_ s: String, keepSeparators: Bool = false) -> [UInt8] {
+    public static func normalize(_ s: String, keepSeparators: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
         var last = true

@@ -1,4 +1,5 @@
-import ICPScan
+import ICPModel
+import ICPNumbers
 
 /// Finds filing numbers in page text as it streams in. Text is normalised into a window that
 /// is matched and compacted as it fills, so memory stays bounded whatever the page's length;

@@ -1,38 +1,4 @@
-public enum NumberKind: String, Sendable {
-    /// An ICP备 record number; site level when it carries a `-N` suffix.
-    case record
-    /// A telecom licence (ICP证, B1/B2): shown on pages, never a site's filed record number.
-    case licence
-    /// A public-security (公安) filing number.
-    case psb
-}
-
-/// A filing number as it appears on a page.
-public struct ShownNumber: Sendable, Equatable {
-    public var kind: NumberKind
-    /// The normalised text (separators dropped), e.g. `京ICP备12345678号-1`.
-    public var text: String
-    /// Province abbreviation with the alternative forms folded (川→蜀, 贵→黔, 云→滇, 甘→陇).
-    public var province: String
-    public var digits: String
-    /// The site-level suffix N of `…号-N`, for records.
-    public var suffix: String?
-    /// `href` of the enclosing anchor, when any part of the number sits inside an `<a href>`.
-    public var href: String?
-    public var inFooter: Bool
-    /// Byte offset in the page's normalised text, to tell whether it sits in the last part.
-    public var offset: Int
-
-    public var isLinked: Bool { href != nil }
-
-    /// The canonical record form, `京ICP备12345678号-1`.
-    public var canonical: String {
-        switch kind {
-        case .record: return province + "ICP备" + digits + "号" + (suffix.map { "-" + $0 } ?? "")
-        case .licence, .psb: return text
-        }
-    }
-}
+import ICPModel
 
 /// A filed ICP record number, parsed from the inventory.
 public struct RecordNumber: Sendable, Equatable, CustomStringConvertible {
@@ -63,13 +29,13 @@ public struct RecordNumber: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The number grammar of SPEC over normalised UTF-8 (see `Normalizer`).
-enum NumberGrammar {
-    typealias Bytes = UnsafeBufferPointer<UInt8>
+public enum NumberGrammar {
+    public typealias Bytes = UnsafeBufferPointer<UInt8>
 
-    struct Match {
-        var number: ShownNumber
-        var start: Int
-        var end: Int
+    public struct Match {
+        public var number: ShownNumber
+        public var start: Int
+        public var end: Int
     }
 
     static let provinces: [UInt32: String] = {
@@ -90,7 +56,7 @@ enum NumberGrammar {
 
     /// Every number in `b` starting before `limit`, left to right, not overlapping; returns where
     /// scanning stopped (the end of the last match, or `limit`).
-    static func scan(_ b: Bytes, upTo limit: Int, _ found: (Match) -> Void) -> Int {
+    public static func scan(_ b: Bytes, upTo limit: Int, _ found: (Match) -> Void) -> Int {
         let triggerBits = Self.triggerBits  // hoisted out of the per-byte loop
         var i = 0
         while i < limit {

@@ -1,0 +1,62 @@
+import Foundation
+import ICPInventory
+import ICPModel
+import ICPReport
+import ICPRules
+
+public struct JudgeConfiguration: Sendable {
+    /// The run whose observations.jsonl is judged.
+    public var runDirectory: String
+    /// The inventory to judge against (default: the run's own).
+    public var inventoryPath: String?
+    /// Where the judged run goes (default: the run itself, its findings replaced).
+    public var outDirectory: String?
+    public var showProgress = false
+
+    public init(runDirectory: String) { self.runDirectory = runDirectory }
+}
+
+/// `icpaudit judge`: applies the rules again to a run's saved observations, with no network:
+/// the same findings when nothing changed; with a corrected inventory, the rows that changed.
+public enum JudgeRun {
+    public static func run(_ config: JudgeConfiguration) throws -> ScanOutcome {
+        let source = config.runDirectory
+        let info = try RunInfo.read(source)
+        let inventoryPath = config.inventoryPath ?? info.inventory
+        let index = try InventoryIndex(inventory: inventoryPath)
+        let reader = try InventoryReader(path: inventoryPath)
+        let directory = config.outDirectory ?? source
+        let observationsPath = source + "/observations.jsonl"
+        guard FileManager.default.isReadableFile(atPath: observationsPath) else {
+            throw InventoryError(description: "\(observationsPath): cannot read (runs before observations.jsonl cannot be judged again)")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let trend = try info.baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
+        let judge = Judge(ranges: info.ranges, siteForHost: index.site(forHost:))
+        let started = Date()
+        var unmatched: [String] = []
+        let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started)) { keep in
+            try JSONLinesFile.read(observationsPath, decode: RecordCodec.decodeObservation) { seen, _ in
+                guard let row = index.site(forDomain: seen.domain, line: seen.line) else {
+                    unmatched.append(seen.domain)
+                    return
+                }
+                var moved = seen
+                moved.line = row.line  // a corrected inventory may have moved the row
+                keep(moved, judge.judge(moved, row: row))
+            }
+        }
+        for case .failure(let bad) in reader { writer.skip(bad) }
+        if !unmatched.isEmpty {
+            let shown = unmatched.prefix(5).joined(separator: ", ") + (unmatched.count > 5 ? " and \(unmatched.count - 5) more" : "")
+            FileHandle.standardError.write(Data("icpaudit: note: \(unmatched.count) observed domains have no row in \(inventoryPath) and were left out: \(shown)\n".utf8))
+        }
+        try RunInfo(inventory: inventoryPath, checksum: try InventoryReader.checksum(path: inventoryPath), ranges: info.ranges,
+                    baseline: info.baseline, options: info.options, judgedFrom: URL(fileURLWithPath: source).standardizedFileURL.path)
+            .write(directory)
+        let wall = Date().timeIntervalSince(started)
+        let summary = try writer.finish(RunWriter.Closing(startedAt: Timestamp.now(), wallSeconds: wall, inventory: inventoryPath,
+                                                          options: info.options + [("judged_from", source)], trend: trend))
+        return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows, verdicts: summary.verdicts, wallSeconds: wall)
+    }
+}

@@ -1,0 +1,140 @@
+/// What was seen of a site, before any rule was applied (observations.jsonl): the judge turns it
+/// into findings, at scan time and again later with `icpaudit judge`.
+public struct SiteObservation: Sendable, Equatable {
+    public var domain: String
+    public var line: Int
+    public var checkedAt: String
+    public var hosts: [HostObservation]
+
+    public init(domain: String, line: Int, checkedAt: String, hosts: [HostObservation]) {
+        self.domain = domain
+        self.line = line
+        self.checkedAt = checkedAt
+        self.hosts = hosts
+    }
+}
+
+/// Which page a person gets (SPEC "What a person sees").
+public enum View: String, Sendable, CaseIterable {
+    case desktop, mobile
+}
+
+/// One host in one view: its DNS answer, every step taken towards its home page, and the page.
+public struct HostObservation: Sendable, Equatable {
+    public var host: String
+    public var view: View
+    public var dns: DNSAnswer
+    /// In order; the last one ends the observation (a page, or why there is none).
+    public var hops: [Hop]
+    public var page: PageFacts?
+    /// How many times the host was tried (retries after a failure to open).
+    public var attempts: Int
+    public var ms: Int
+
+    public init(host: String, view: View = .desktop, dns: DNSAnswer, hops: [Hop] = [], page: PageFacts? = nil,
+                attempts: Int = 1, ms: Int = 0) {
+        self.host = host
+        self.view = view
+        self.dns = dns
+        self.hops = hops
+        self.page = page
+        self.attempts = attempts
+        self.ms = ms
+    }
+
+    /// The hop whose answer was read to its end: the page's, or a final non-2xx answer.
+    public var answered: Hop? {
+        guard let last = hops.last, last.status != nil, last.failure == nil || last.failure?.kind == .tooLarge else { return nil }
+        return last
+    }
+}
+
+public struct DNSAnswer: Sendable, Equatable {
+    /// A and AAAA addresses, in the order the server gave them.
+    public var addresses: [IPAddress]
+    public var cnames: [String]
+    public var failure: AccessFailure?
+
+    public init(addresses: [IPAddress] = [], cnames: [String] = [], failure: AccessFailure? = nil) {
+        self.addresses = addresses
+        self.cnames = cnames
+        self.failure = failure
+    }
+}
+
+public enum HopKind: String, Sendable, CaseIterable {
+    case http
+    case metaRefresh = "meta-refresh"
+    case script
+    case frame
+}
+
+/// One step towards a home page: a request made, or one that was not made and why.
+public struct Hop: Sendable, Equatable {
+    public var url: String
+    public var kind: HopKind
+    /// The addresses the request was pinned to (or that kept it from being made).
+    public var addresses: [IPAddress]
+    /// False for the retry that reads a page whose certificate did not verify.
+    public var verified: Bool
+    public var status: Int?
+    /// The `Location` of a 3xx answer, as sent.
+    public var location: String?
+    public var failure: AccessFailure?
+    public var bytes: Int
+    public var ms: Int
+
+    public init(url: String, kind: HopKind = .http, addresses: [IPAddress] = [], verified: Bool = true,
+                status: Int? = nil, location: String? = nil, failure: AccessFailure? = nil, bytes: Int = 0, ms: Int = 0) {
+        self.url = url
+        self.kind = kind
+        self.addresses = addresses
+        self.verified = verified
+        self.status = status
+        self.location = location
+        self.failure = failure
+        self.bytes = bytes
+        self.ms = ms
+    }
+
+    /// A 3xx answer whose target was taken as the next hop.
+    public var redirected: Bool { failure == nil && location != nil && (300..<400).contains(status ?? 0) }
+}
+
+/// Why a step did not get a usable answer, with what was said about it (a resolver's or
+/// curl's message, the URL not followed).
+public struct AccessFailure: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// NXDOMAIN or NODATA.
+        case dnsNoRecord = "dns_no_record"
+        /// SERVFAIL, REFUSED, the server's timeout.
+        case dnsFailed = "dns_failed"
+        /// Resolves to a loopback, private or other non-public address: not requested.
+        case privateAddress = "private_address"
+        case connect
+        /// The certificate did not verify.
+        case certificate
+        /// The TLS handshake failed.
+        case tls
+        /// The answer did not complete within the host's time.
+        case timeout
+        /// The host's time ran out before this step could start.
+        case deadline
+        /// The server broke HTTP: empty reply, reset, bad encoding.
+        case protocolError = "protocol"
+        /// A redirect to something other than http(s); `detail` is the target.
+        case badRedirect = "bad_redirect"
+        /// One redirect past the limit; `detail` is the target not followed.
+        case redirectLimit = "redirect_limit"
+        /// The body passed the cap (an endless body, a decompression bomb): its end was never read.
+        case tooLarge = "too_large"
+    }
+
+    public var kind: Kind
+    public var detail: String
+
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+}

@@ -1,0 +1,288 @@
+import Foundation
+import ICPModel
+
+/// The one codec of a run's JSON Lines records: what `scan` writes is what `--resume`, `diff`,
+/// `notices`, `judge`, `merge` and the report read back, field for field. Encoding is written
+/// by hand into a reused buffer (the hot path, in SPEC's field order); decoding goes through
+/// Foundation's parser (readers are not on the hot path).
+public struct RecordCodec {
+    private var json = JSONBuffer()
+    public init() {}
+
+    // MARK: findings.jsonl
+
+    public mutating func encode(_ r: SiteRecord) -> [UInt8] {
+        json.reset()
+        json.beginObject()
+        json.key("domain"); json.string(r.domain)
+        json.key("line"); json.number(r.line)
+        json.key("verdict"); json.string(r.verdict.rawValue)
+        json.key("checked_at"); json.string(r.checkedAt)
+        json.key("findings"); json.beginArray()
+        for f in r.findings {
+            json.beginObject()
+            json.key("code"); json.string(f.code.rawValue)
+            json.key("host"); json.string(f.host)
+            json.key("severity"); json.string(f.severity.rawValue)
+            json.key("detail"); json.string(f.detail)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("hosts"); json.beginArray()
+        for h in r.hosts { host(h) }
+        json.endArray()
+        json.endObject()
+        json.newline()
+        return json.bytes
+    }
+
+    private mutating func host(_ h: HostRecord) {
+        json.beginObject()
+        json.key("host"); json.string(h.host)
+        json.key("ips"); json.strings(h.ips)
+        json.key("url"); json.string(h.url)
+        json.key("final_url"); json.optional(h.finalURL)
+        json.key("status"); if let s = h.status { json.number(s) } else { json.null() }
+        if !h.redirects.isEmpty { json.key("redirects"); json.strings(h.redirects) }
+        json.key("title"); json.optional(h.title)
+        json.key("icp"); json.strings(h.icp)
+        json.key("icp_links"); json.strings(h.icpLinks)
+        json.key("psb"); json.strings(h.psb)
+        if let w = h.foundIn { json.key("found_in"); json.string(w) }
+        if let c = h.charset { json.key("charset"); json.string(c) }
+        if let c = h.charsetSource { json.key("charset_source"); json.string(c) }
+        json.key("bytes"); json.number(h.bytes)
+        if h.truncated { json.key("truncated"); json.bool(true) }
+        json.key("ms"); json.number(h.ms)
+        json.key("opened"); json.bool(h.opened)
+        json.key("attempts"); json.number(h.attempts)
+        json.endObject()
+    }
+
+    public static func decodeRecord(_ line: Data) throws(RecordError) -> SiteRecord {
+        let o = try object(line)
+        var findings: [Finding] = []
+        for f in try o.objects("findings") {
+            findings.append(Finding(try f.enumValue("code", FindingCode.self), host: try f.string("host"),
+                                    detail: try f.string("detail"), severity: try f.enumValue("severity", Severity.self)))
+        }
+        var hosts: [HostRecord] = []
+        for h in try o.objects("hosts") {
+            var r = HostRecord(host: try h.string("host"))
+            r.ips = h.strings("ips")
+            r.url = h.optionalString("url") ?? ""
+            r.finalURL = h.optionalString("final_url")
+            r.status = h.optionalInt("status")
+            r.redirects = h.strings("redirects")
+            r.title = h.optionalString("title")
+            r.icp = h.strings("icp")
+            r.icpLinks = h.strings("icp_links")
+            r.psb = h.strings("psb")
+            r.foundIn = h.optionalString("found_in")
+            r.charset = h.optionalString("charset")
+            r.charsetSource = h.optionalString("charset_source")
+            r.bytes = h.optionalInt("bytes") ?? 0
+            r.truncated = h.bool("truncated")
+            r.ms = h.optionalInt("ms") ?? 0
+            r.opened = h.bool("opened")
+            r.attempts = h.optionalInt("attempts") ?? 1
+            hosts.append(r)
+        }
+        return SiteRecord(domain: try o.string("domain"), line: o.optionalInt("line") ?? 0, verdict: try o.enumValue("verdict", Verdict.self),
+                          checkedAt: try o.string("checked_at"), findings: findings, hosts: hosts)
+    }
+
+    // MARK: observations.jsonl
+
+    public mutating func encode(_ s: SiteObservation) -> [UInt8] {
+        json.reset()
+        json.beginObject()
+        json.key("domain"); json.string(s.domain)
+        json.key("line"); json.number(s.line)
+        json.key("checked_at"); json.string(s.checkedAt)
+        json.key("hosts"); json.beginArray()
+        for h in s.hosts { hostObservation(h) }
+        json.endArray()
+        json.endObject()
+        json.newline()
+        return json.bytes
+    }
+
+    private mutating func hostObservation(_ h: HostObservation) {
+        json.beginObject()
+        json.key("host"); json.string(h.host)
+        json.key("view"); json.string(h.view.rawValue)
+        json.key("dns"); json.beginObject()
+        json.key("addresses"); json.strings(h.dns.addresses.map(\.description))
+        if !h.dns.cnames.isEmpty { json.key("cnames"); json.strings(h.dns.cnames) }
+        if let f = h.dns.failure { failure(f) }
+        json.endObject()
+        json.key("hops"); json.beginArray()
+        for hop in h.hops {
+            json.beginObject()
+            json.key("url"); json.string(hop.url)
+            json.key("kind"); json.string(hop.kind.rawValue)
+            json.key("addresses"); json.strings(hop.addresses.map(\.description))
+            if !hop.verified { json.key("verified"); json.bool(false) }
+            json.key("status"); if let s = hop.status { json.number(s) } else { json.null() }
+            if let l = hop.location { json.key("location"); json.string(l) }
+            if let f = hop.failure { failure(f) }
+            json.key("bytes"); json.number(hop.bytes)
+            json.key("ms"); json.number(hop.ms)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("page")
+        if let p = h.page { page(p) } else { json.null() }
+        json.key("attempts"); json.number(h.attempts)
+        json.key("ms"); json.number(h.ms)
+        json.endObject()
+    }
+
+    private mutating func failure(_ f: AccessFailure) {
+        json.key("failure"); json.beginObject()
+        json.key("kind"); json.string(f.kind.rawValue)
+        json.key("detail"); json.string(f.detail)
+        json.endObject()
+    }
+
+    private mutating func page(_ p: PageFacts) {
+        json.beginObject()
+        json.key("title"); json.string(p.title)
+        json.key("numbers"); numbers(p.numbers)
+        json.key("script_numbers"); numbers(p.scriptNumbers)
+        json.key("shown_characters"); json.number(p.shownCharacters)
+        json.key("text_length"); json.number(p.textLength)
+        json.key("scripts"); json.number(p.scriptCount)
+        if let c = p.charset {
+            json.key("charset"); json.string(c.name)
+            json.key("charset_source"); json.string(c.source.rawValue)
+        }
+        json.endObject()
+    }
+
+    private mutating func numbers(_ list: [ShownNumber]) {
+        json.beginArray()
+        for n in list {
+            json.beginObject()
+            json.key("kind"); json.string(n.kind.rawValue)
+            json.key("text"); json.string(n.text)
+            json.key("province"); json.string(n.province)
+            json.key("digits"); json.string(n.digits)
+            if let s = n.suffix { json.key("suffix"); json.string(s) }
+            if let h = n.href { json.key("href"); json.string(h) }
+            json.key("in_footer"); json.bool(n.inFooter)
+            json.key("offset"); json.number(n.offset)
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    public static func decodeObservation(_ line: Data) throws(RecordError) -> SiteObservation {
+        let o = try object(line)
+        var hosts: [HostObservation] = []
+        for h in try o.objects("hosts") {
+            let d = try h.object("dns")
+            let dns = DNSAnswer(addresses: try addresses(d.strings("addresses")), cnames: d.strings("cnames"),
+                                failure: try d.optionalObject("failure").map(failure))
+            var hops: [Hop] = []
+            for hop in try h.objects("hops") {
+                hops.append(Hop(url: try hop.string("url"), kind: try hop.enumValue("kind", HopKind.self),
+                                addresses: try addresses(hop.strings("addresses")), verified: hop.optionalBool("verified") ?? true,
+                                status: hop.optionalInt("status"), location: hop.optionalString("location"),
+                                failure: try hop.optionalObject("failure").map(failure),
+                                bytes: hop.optionalInt("bytes") ?? 0, ms: hop.optionalInt("ms") ?? 0))
+            }
+            hosts.append(HostObservation(host: try h.string("host"), view: try h.enumValue("view", View.self), dns: dns, hops: hops,
+                                         page: try h.optionalObject("page").map(page),
+                                         attempts: h.optionalInt("attempts") ?? 1, ms: h.optionalInt("ms") ?? 0))
+        }
+        return SiteObservation(domain: try o.string("domain"), line: try o.int("line"), checkedAt: try o.string("checked_at"), hosts: hosts)
+    }
+
+    private static func failure(_ f: JSONObject) throws(RecordError) -> AccessFailure {
+        AccessFailure(try f.enumValue("kind", AccessFailure.Kind.self), try f.string("detail"))
+    }
+
+    private static func page(_ p: JSONObject) throws(RecordError) -> PageFacts {
+        var charset: CharsetDecision?
+        if let name = p.optionalString("charset") {
+            charset = CharsetDecision(name: name, source: try p.enumValue("charset_source", CharsetDecision.Source.self))
+        }
+        return PageFacts(title: try p.string("title"), numbers: try numbers(p.objects("numbers")),
+                         scriptNumbers: try numbers(p.objects("script_numbers")), shownCharacters: try p.int("shown_characters"),
+                         textLength: try p.int("text_length"), scriptCount: try p.int("scripts"), charset: charset)
+    }
+
+    private static func numbers(_ list: [JSONObject]) throws(RecordError) -> [ShownNumber] {
+        var out: [ShownNumber] = []
+        for n in list {
+            out.append(ShownNumber(kind: try n.enumValue("kind", NumberKind.self), text: try n.string("text"),
+                                   province: try n.string("province"), digits: try n.string("digits"),
+                                   suffix: n.optionalString("suffix"), href: n.optionalString("href"),
+                                   inFooter: n.bool("in_footer"), offset: try n.int("offset")))
+        }
+        return out
+    }
+
+    private static func addresses(_ list: [String]) throws(RecordError) -> [IPAddress] {
+        var out: [IPAddress] = []
+        for text in list {
+            guard let ip = IPAddress(text) else { throw RecordError(description: "'\(text)' is not an IP address") }
+            out.append(ip)
+        }
+        return out
+    }
+
+    private static func object(_ line: Data) throws(RecordError) -> JSONObject {
+        guard let o = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+            throw RecordError(description: "not a JSON object")
+        }
+        return JSONObject(o)
+    }
+}
+
+/// A line that is not the record it should be; says which field is wrong.
+public struct RecordError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Typed access to a decoded JSON object, each failure naming its field.
+struct JSONObject {
+    let o: [String: Any]
+    init(_ o: [String: Any]) { self.o = o }
+
+    func string(_ k: String) throws(RecordError) -> String {
+        guard let v = o[k] as? String else { throw missing(k, "a string") }
+        return v
+    }
+    func int(_ k: String) throws(RecordError) -> Int {
+        guard let v = o[k] as? Int else { throw missing(k, "a number") }
+        return v
+    }
+    func enumValue<T: RawRepresentable>(_ k: String, _: T.Type) throws(RecordError) -> T where T.RawValue == String {
+        guard let v = (o[k] as? String).flatMap(T.init(rawValue:)) else { throw missing(k, "one of the known values") }
+        return v
+    }
+    func object(_ k: String) throws(RecordError) -> JSONObject {
+        guard let v = o[k] as? [String: Any] else { throw missing(k, "an object") }
+        return JSONObject(v)
+    }
+    func optionalObject(_ k: String) throws(RecordError) -> JSONObject? {
+        if o[k] == nil || o[k] is NSNull { return nil }
+        return try object(k)
+    }
+    func objects(_ k: String) throws(RecordError) -> [JSONObject] {
+        guard let list = o[k] as? [[String: Any]] else { throw missing(k, "a list of objects") }
+        return list.map(JSONObject.init)
+    }
+    func optionalString(_ k: String) -> String? { o[k] as? String }
+    func optionalInt(_ k: String) -> Int? { o[k] as? Int }
+    func optionalBool(_ k: String) -> Bool? { o[k] as? Bool }
+    func bool(_ k: String) -> Bool { o[k] as? Bool ?? false }
+    func strings(_ k: String) -> [String] { o[k] as? [String] ?? [] }
+
+    private func missing(_ k: String, _ what: String) -> RecordError {
+        RecordError(description: "field '\(k)' is not \(what)")
+    }
+}

@@ -1,0 +1,166 @@
+import ICPModel
+import ICPNumbers
+
+extension Site {
+    /// The row's filed numbers and name, as the page rules compare them; nil when its ICP number
+    /// does not parse (the inventory reader has already refused such a row).
+    public var filed: FiledSite? {
+        RecordNumber.parse(icp).map { FiledSite(icp: $0, psbCode: psb.isEmpty ? "" : RecordNumber.psbCode(psb), serviceName: serviceName) }
+    }
+
+    /// True when `host` belongs to this site: one of its hosts, or under its domain.
+    public func owns(_ host: String) -> Bool {
+        hosts.contains(host) || host == domain || host.hasSuffix("." + domain)
+    }
+}
+
+/// SPEC's rules over what was observed: a pure function from a site's observations and its
+/// inventory row to findings and a verdict. It reads no file and makes no request, so
+/// `icpaudit judge` gives the same findings from a saved run as the scan did.
+public struct Judge: Sendable {
+    /// The provider's ranges (`IP_NOT_PROVIDER`); nil: not checked.
+    public var ranges: CIDRSet?
+    /// The inventory row of another site a page redirected to, by host.
+    public var siteForHost: @Sendable (String) -> Site?
+
+    public init(ranges: CIDRSet?, siteForHost: @escaping @Sendable (String) -> Site?) {
+        self.ranges = ranges
+        self.siteForHost = siteForHost
+    }
+
+    public func judge(_ seen: SiteObservation, row: Site) -> SiteRecord {
+        let filed = row.filed  // parsed once for all the site's pages
+        var findings: [Finding] = []
+        var hosts: [HostRecord] = []
+        for host in seen.hosts {
+            findings += AccessRules.findings(host, filedIPs: row.ips, ranges: ranges)
+            if let page = host.page {
+                findings += pageFindings(page, row: row, filed: filed, host: host)
+            }
+            hosts.append(Self.record(host))
+        }
+        let opened = hosts.filter(\.opened).count
+        return SiteRecord(domain: seen.domain, line: seen.line,
+                          verdict: Verdict.of(findings: findings, hostsOpened: opened, hostCount: hosts.count),
+                          checkedAt: seen.checkedAt, findings: findings, hosts: hosts)
+    }
+
+    /// SPEC: A→B is evaluated on the final page, against B's row when B is another inventory
+    /// site; `REDIRECT_OFFSITE` when B is not in the inventory.
+    private func pageFindings(_ page: PageFacts, row: Site, filed: FiledSite?, host: HostObservation) -> [Finding] {
+        let finalHost = host.answered.flatMap { Link($0.url)?.host } ?? host.host
+        if row.owns(finalHost), let filed {
+            return PageRules.evaluate(page, against: filed, host: host.host)
+        }
+        if let other = siteForHost(finalHost)?.filed {
+            return PageRules.evaluate(page, against: other, host: host.host)
+        }
+        return [Finding(.redirectOffsite, host: host.host, detail: "redirects to \(finalHost), which is not in the inventory")]
+    }
+
+    /// The host's line in findings.jsonl: where it led and what its page showed.
+    static func record(_ seen: HostObservation) -> HostRecord {
+        var r = HostRecord(host: seen.host)
+        r.ips = seen.dns.addresses.map(\.description)
+        r.url = "http://\(seen.host)/"
+        r.status = seen.hops.last(where: { $0.failure.map { !$0.kind.isBeforeRequest } ?? true })?.status
+        r.redirects = zip(seen.hops, seen.hops.dropFirst()).filter { $0.0.redirected }.map(\.1.url)
+        if let answered = seen.answered {
+            r.finalURL = answered.url
+            r.bytes = answered.bytes
+            r.truncated = answered.failure?.kind == .tooLarge
+        }
+        r.attempts = seen.attempts
+        r.ms = seen.ms
+        if let page = seen.page {
+            r.opened = true
+            r.title = page.title
+            let icp = page.numbers.filter { $0.kind != .psb }
+            r.icp = PageRules.unique(icp.map(\.canonical))
+            r.icpLinks = PageRules.unique(icp.compactMap(\.href))
+            r.psb = PageRules.unique(page.numbers.filter { $0.kind == .psb }.map(\.text))
+            if let first = icp.first(where: { $0.kind == .record }) ?? icp.first { r.foundIn = PageRules.placement(of: first, in: page) }
+            r.charset = page.charset?.name
+            r.charsetSource = page.charset?.source.rawValue
+        }
+        return r
+    }
+}
+
+/// The access and address rules: DNS_*, IP_*, CONNECT_FAILED, TLS_FAILED, HTTP_ERROR, TIMEOUT.
+/// Only the step that ended a host's observation is a failure of the host; an earlier failed
+/// step was a fallback that was tried (https after http, an unverified read after a bad
+/// certificate, which still warns).
+enum AccessRules {
+    static func findings(_ seen: HostObservation, filedIPs: [IPAddress], ranges: CIDRSet?) -> [Finding] {
+        let host = seen.host
+        if let failure = seen.dns.failure {
+            switch failure.kind {
+            case .dnsNoRecord: return [Finding(.dnsNoRecord, host: host, detail: "\(host): \(failure.detail)")]
+            case .deadline: return [Finding(.timeout, host: host, detail: "\(host): \(failure.detail) (DNS lookup)")]
+            default: return [Finding(.dnsError, host: host, detail: "\(host): \(failure.detail)")]
+            }
+        }
+        var out = addressFindings(host, seen.dns.addresses, filedIPs, ranges)
+        for (i, hop) in seen.hops.enumerated() {
+            guard let failure = hop.failure else { continue }
+            let isLast = i == seen.hops.count - 1
+            if !isLast {
+                if failure.kind == .certificate {
+                    out.append(Finding(.tlsFailed, host: host, detail: "\(hop.url): \(failure.detail); page read without verification", severity: .warn))
+                }
+                continue
+            }
+            out.append(ending(failure, hop: hop, isStart: i == 0, host: host, redirectsFollowed: seen.hops.filter(\.redirected).count))
+        }
+        if seen.page == nil, let answered = seen.answered, answered.failure == nil {
+            out.append(Finding(.httpError, host: host, detail: "\(answered.url) answered HTTP \(answered.status ?? 0)"))
+        }
+        return out
+    }
+
+    private static func ending(_ failure: AccessFailure, hop: Hop, isStart: Bool, host: String, redirectsFollowed: Int) -> Finding {
+        switch failure.kind {
+        case .connect: return Finding(.connectFailed, host: host, detail: "\(hop.url): \(failure.detail)")
+        case .certificate, .tls: return Finding(.tlsFailed, host: host, detail: "\(hop.url): \(failure.detail)")
+        case .timeout: return Finding(.timeout, host: host, detail: "\(hop.url): \(failure.detail)")
+        case .deadline: return Finding(.timeout, host: host, detail: failure.detail)
+        case .protocolError, .tooLarge: return Finding(.httpError, host: host, detail: "\(hop.url): \(failure.detail)")
+        case .dnsNoRecord, .dnsFailed:
+            let target = Link(hop.url)?.host ?? hop.url
+            return Finding(.httpError, host: host, detail: "redirect to \(hop.url): \(target) does not resolve (\(failure.detail))")
+        case .privateAddress:
+            let target = Link(hop.url)?.host ?? hop.url
+            let blocked = "\(target) resolves to non-public \(hop.addresses.filter(\.isNonPublic).map(\.description).joined(separator: ", ")): not fetched"
+            return Finding(.ipPrivate, host: host, detail: isStart ? blocked : "redirect to \(hop.url): \(blocked)")
+        case .badRedirect:
+            return Finding(.httpError, host: host, detail: "\(hop.url) redirects to \(failure.detail): only http and https are followed")
+        case .redirectLimit:
+            return Finding(.httpError, host: host, detail: "more than \(redirectsFollowed) redirects (last \(failure.detail))")
+        }
+    }
+
+    private static func addressFindings(_ host: String, _ ips: [IPAddress], _ filed: [IPAddress], _ ranges: CIDRSet?) -> [Finding] {
+        var findings: [Finding] = []
+        if let ranges, !ips.contains(where: ranges.contains) {
+            findings.append(Finding(.ipNotProvider, host: host,
+                                    detail: "\(ips.map(\.description).joined(separator: ", ")) outside the provider's ranges"))
+        }
+        let unfiled = ips.filter { !filed.contains($0) }
+        if !filed.isEmpty && !unfiled.isEmpty {
+            findings.append(Finding(.ipNotFiled, host: host,
+                                    detail: "\(unfiled.map(\.description).joined(separator: ", ")) not among filed \(filed.map(\.description).joined(separator: ", "))"))
+        }
+        return findings
+    }
+}
+
+extension AccessFailure.Kind {
+    /// Steps that ended before a request was sent.
+    var isBeforeRequest: Bool {
+        switch self {
+        case .dnsNoRecord, .dnsFailed, .privateAddress, .deadline: return true
+        default: return false
+        }
+    }
+}
