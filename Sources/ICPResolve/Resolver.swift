@@ -58,7 +58,10 @@ public final class Resolver: LoopTimerSource {
         if !servers.isEmpty {
             let csv = servers.joined(separator: ",")
             let rc = ares_set_servers_ports_csv(ch, csv)
-            guard rc == ARES_SUCCESS else { throw ResolveFailure.failed("bad --dns-server '\(csv)': \(Resolver.message(rc))") }
+            guard rc == ARES_SUCCESS else {
+                ares_destroy(ch)
+                throw ResolveFailure.failed("bad --dns-server '\(csv)': \(Resolver.message(rc))")
+            }
         }
         loop.addTimerSource(self)
     }
