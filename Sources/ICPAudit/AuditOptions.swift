@@ -17,6 +17,9 @@ public struct AuditOptions: Sendable {
     public var retryBackoffMilliseconds = 200
     /// Fetches in flight to one server address at most (`--per-ip`).
     public var perIP = 8
+    /// Lookups in flight at most (`--dns-concurrency`): a burst of thousands is queued here, not
+    /// dropped by a resolver's socket, and the wait is not charged to the host.
+    public var dnsConcurrency = 100
     public var maxBodyBytes = 8 << 20
     /// How the desktop view's requests present themselves.
     public var profile = FetchProfile.desktop

@@ -11,6 +11,8 @@ struct HostObserver: Sendable {
     let options: AuditOptions
     let transport: any Transport
     let gate: PerIPGate
+    /// Lookups in flight across the run (`--dns-concurrency`); nil: unbounded.
+    var dnsGate: KeyedGate<Int>? = nil
 
     /// Observes `host`, trying again after a failure that may pass (see `mayPassOnRetry`) with
     /// a doubling backoff, all within the one `--timeout` deadline, DNS included. Time spent
@@ -47,7 +49,7 @@ struct HostObserver: Sendable {
     }
 
     private func attempt(_ host: String, view: View, ticket: SiteTicket, deadline: inout Int) async throws(CrawlerFailure) -> HostObservation {
-        switch try await resolve(host, deadline: deadline) {
+        switch try await resolve(host, deadline: &deadline) {
         case .success(let answer):
             var seen = HostObservation(host: host, view: view, dns: DNSAnswer(addresses: answer.addresses, cnames: answer.cnames))
             try await follow(ParsedURL(scheme: "http", host: host), answer.addresses, ticket: ticket, deadline: &deadline, into: &seen)
@@ -66,10 +68,13 @@ struct HostObserver: Sendable {
         }
     }
 
-    /// A lookup; icpaudit's own failures are retried after a pause until the deadline.
-    private func resolve(_ host: String, deadline: Int) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
+    /// A lookup; icpaudit's own failures are retried after a pause until the deadline. Time
+    /// waiting for a slot of `--dns-concurrency` is icpaudit's, not the host's: the deadline moves.
+    private func resolve(_ host: String, deadline: inout Int) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
         while true {
+            deadline += await dnsGate?.acquire(0, for: nil) ?? 0
             let answer = await transport.resolve(host, deadline: deadline)
+            dnsGate?.release(0)
             guard case .failure(.local(let why)) = answer else { return answer }
             try await pauseAfterLocalFailure("resolving \(host): \(why)", deadline: deadline)
         }
@@ -108,7 +113,7 @@ struct HostObserver: Sendable {
             if let known = ipsByHost[url.host] {
                 ips = known
             } else {
-                switch try await resolve(url.host, deadline: deadline) {
+                switch try await resolve(url.host, deadline: &deadline) {
                 case .success(let answer): ips = answer.addresses
                 case .failure(let failure):
                     seen.hops.append(Hop(url: url.text, failure: dnsFailure(failure)))

@@ -86,51 +86,74 @@ final class SiteTicket: @unchecked Sendable {
 }
 
 /// `--per-ip`: at most `limit` fetches in flight to one server address across all loops, so a
-/// shared host is never flooded; others wait in arrival order. Connections are not kept past
-/// their fetch (see `Fetcher`), so fetches in flight are connections open.
-final class PerIPGate: @unchecked Sendable {
+/// shared host is never flooded. Connections are not kept past their fetch (see `Fetcher`), so
+/// fetches in flight are connections open.
+typealias PerIPGate = KeyedGate<IPAddress>
+
+/// At most `limit` holders per key at once; others wait in arrival order.
+final class KeyedGate<Key: Hashable & Sendable>: @unchecked Sendable {
     private let limit: Int
     private let lock = PthreadMutex()
     // Guarded by `lock`.
-    private var inFlight: [IPAddress: Int] = [:]
-    private var waiting: [IPAddress: [CheckedContinuation<Void, Never>]] = [:]
+    private var inFlight: [Key: Int] = [:]
+    private var waiting: [Key: FIFO<CheckedContinuation<Void, Never>>] = [:]
 
     init(limit: Int) { self.limit = limit }
 
-    /// Waits for a permit for `ip` and returns how many milliseconds that took; `ticket`'s site
-    /// is told while this host waits.
-    func acquire(_ ip: IPAddress, for ticket: SiteTicket) async -> Int {
+    /// Waits for a permit for `key` and returns how many milliseconds that took; `ticket`'s site,
+    /// if any, is told while this host waits (it may lend its pool slot meanwhile).
+    func acquire(_ key: Key, for ticket: SiteTicket?) async -> Int {
         let started = MonotonicClock.milliseconds()
         var waited = false
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             waited = lock.withLock {
-                guard inFlight[ip, default: 0] >= limit else {
-                    inFlight[ip, default: 0] += 1
+                guard inFlight[key, default: 0] >= limit else {
+                    inFlight[key, default: 0] += 1
                     return false
                 }
-                waiting[ip, default: []].append(continuation)
-                ticket.startWaiting()  // under the lock, so it always precedes stopWaiting
+                waiting[key, default: FIFO()].append(continuation)
+                ticket?.startWaiting()  // under the lock, so it always precedes stopWaiting
                 return true
             }
             if !waited { continuation.resume() }
         }
         guard waited else { return 0 }
-        ticket.stopWaiting()
+        ticket?.stopWaiting()
         return MonotonicClock.milliseconds() - started
     }
 
-    /// Hands the permit to the next waiter for `ip`, if any.
-    func release(_ ip: IPAddress) {
+    /// Hands the permit to the next waiter for `key`, if any.
+    func release(_ key: Key) {
         let next: CheckedContinuation<Void, Never>? = lock.withLock {
-            if let first = waiting[ip]?.first {
-                waiting[ip]!.removeFirst()
-                if waiting[ip]!.isEmpty { waiting[ip] = nil }
+            if let first = waiting[key]?.popFirst() {
+                if waiting[key]!.isEmpty { waiting[key] = nil }
                 return first  // the permit passes on: the in-flight count stays
             }
-            let n = inFlight[ip, default: 1] - 1
-            inFlight[ip] = n == 0 ? nil : n
+            let n = inFlight[key, default: 1] - 1
+            inFlight[key] = n == 0 ? nil : n
             return nil
         }
         next?.resume()
+    }
+}
+
+/// A queue with O(1) pops: thousands may wait on one key (the DNS gate).
+struct FIFO<Element> {
+    private var items: [Element] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+
+    mutating func append(_ item: Element) { items.append(item) }
+
+    mutating func popFirst() -> Element? {
+        guard head < items.count else { return nil }
+        let item = items[head]
+        head += 1
+        if head * 2 >= items.count && head >= 64 {  // reclaim the consumed front now and then
+            items.removeFirst(head)
+            head = 0
+        }
+        return item
     }
 }

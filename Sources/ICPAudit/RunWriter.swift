@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import Foundation
+import ICPLoop
 import ICPModel
 import ICPReport
 
@@ -22,6 +23,9 @@ final class RunWriter: @unchecked Sendable {
     private var summary = RunSummary()
     private var reportSites = ReportSites()
     private let progress: Progress
+    /// The first output failure; once set, nothing more is written. Guarded by `failureLock`.
+    private var firstFailure: WriteFailure?
+    private let failureLock = PthreadMutex()
 
     /// A function that hands each carried site (kept from an interrupted run, or judged again)
     /// to `keep`.
@@ -47,7 +51,10 @@ final class RunWriter: @unchecked Sendable {
                 summary.add(record)
                 reportSites.add(record)
             }
-            for t in temps { t.sync() }
+            for t in temps {
+                t.sync()
+                try t.check()
+            }
             self.summary = summary
             self.reportSites = reportSites
         }
@@ -60,15 +67,28 @@ final class RunWriter: @unchecked Sendable {
         badRows = try OutputFile(path: directory + "/bad_rows.jsonl")
     }
 
+    /// A site's observation and record. The observation goes first: `--resume` keeps a site
+    /// by it, so a site whose record was cut off is audited again, never half kept.
     func write(_ seen: SiteObservation, _ record: SiteRecord) {
         queue.async { [self] in
+            guard failure == nil else { return }
             observations.write(codec.encode(seen))
             findings.write(codec.encode(record))
             csv.write(CSVEncoder.row(record))
+            if noteFailure(of: [observations, findings, csv]) { return }
             summary.add(record)
             reportSites.add(record)
             progress.update(summary)
         }
+    }
+
+    /// The first output failure (a full disk, say): the run stops on it with exit code 1.
+    var failure: WriteFailure? { failureLock.withLock { firstFailure } }
+
+    private func noteFailure(of files: [OutputFile]) -> Bool {
+        guard let failed = files.lazy.compactMap(\.failure).first else { return false }
+        failureLock.withLock { if firstFailure == nil { firstFailure = failed } }
+        return true
     }
 
     /// A bad row: said on stderr with its file, line and field, and listed in bad_rows.jsonl.
@@ -85,6 +105,7 @@ final class RunWriter: @unchecked Sendable {
             j.endObject()
             j.newline()
             badRows.write(j.bytes)
+            _ = noteFailure(of: [badRows])
         }
     }
 
@@ -98,19 +119,23 @@ final class RunWriter: @unchecked Sendable {
     }
 
     /// Waits for every record handed over so far, then writes summary.json and report.html.
+    /// Throws the first output failure instead.
     func finish(_ closing: Closing) throws -> RunSummary {
         let (summary, reportSites) = queue.sync { () -> (RunSummary, ReportSites) in
             progress.finish(self.summary)
             return (self.summary, self.reportSites)
         }
+        if let failure { throw failure }
         let finishedAt = Timestamp.now()
-        try OutputFile(path: directory + "/summary.json").write(summary.json(
+        try OutputFile.write(summary.json(
             startedAt: closing.startedAt, finishedAt: finishedAt, wallSeconds: closing.wallSeconds,
-            options: [("inventory", closing.inventory)] + closing.options, trend: closing.trend))
+            options: [("inventory", closing.inventory)] + closing.options, trend: closing.trend), to: directory + "/summary.json")
         let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites,
                                 trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory)
         let reportFile = try OutputFile(path: directory + "/report.html")
         report.write { reportFile.write($0, flush: false) }
+        reportFile.sync()
+        try reportFile.check()
         return summary
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import ICPInventory
+import ICPLoop
 import ICPModel
 import ICPReport
 import ICPRules
@@ -35,7 +36,9 @@ public struct ScanOutcome: Sendable {
 /// A whole `scan`: streams the inventory through a bounded pool of site audits and writes each
 /// site's observation and record as it finishes.
 public enum ScanRun {
-    public static func run(_ config: ScanConfiguration) async throws -> ScanOutcome {
+    public static func run(_ requested: ScanConfiguration) async throws -> ScanOutcome {
+        var config = requested
+        config.concurrency = fitToDescriptors(config)
         let reader = try InventoryReader(path: config.inventoryPath)
         let index = try InventoryIndex(inventory: config.inventoryPath)
         let startedAt = Timestamp.now()
@@ -72,7 +75,7 @@ public enum ScanRun {
         defer { loops.shutdown() }
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8)
         let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.options.perIP),
-                                  pool: pool, judge: judge)
+                                  dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: judge)
         try await withThrowingDiscardingTaskGroup { group in
             for row in reader {
                 switch row {
@@ -80,6 +83,10 @@ public enum ScanRun {
                     writer.skip(bad)
                 case .success(let site) where !done.contains(site.line):
                     await pool.admit()
+                    if let failure = writer.failure {
+                        pool.leave()
+                        throw failure  // the sites in flight finish; nothing more is started
+                    }
                     group.addTask {
                         defer { pool.leave() }
                         let (seen, record) = try await auditor.audit(site, checkedAt: Timestamp.now())
@@ -98,10 +105,29 @@ public enum ScanRun {
     }
 }
 
+extension ScanRun {
+    /// Descriptors each working site may hold at once: one connection per host (two hosts).
+    static let descriptorsPerSite = 2
+    /// Descriptors kept for the rest: output files, the loops' epoll and event fds, c-ares sockets.
+    static let descriptorReserve = 64
+
+    /// Raises the soft descriptor limit to the hard one and lowers `--concurrency`, with one
+    /// warning, when the sites it admits could run out of descriptors (which would otherwise end
+    /// as false CONNECT_FAILED and DNS_ERROR findings).
+    static func fitToDescriptors(_ config: ScanConfiguration) -> Int {
+        let limit = Descriptors.raiseSoftLimit()
+        let spare = limit - Descriptors.openNow() - descriptorReserve - config.loops * 8
+        let fits = max(1, spare / descriptorsPerSite)
+        guard config.concurrency > fits else { return config.concurrency }
+        FileHandle.standardError.write(Data("icpaudit: warning: --concurrency \(config.concurrency) lowered to \(fits) to stay within the file-descriptor limit (ulimit -n \(limit)); raise the hard limit to audit more sites at once\n".utf8))
+        return fits
+    }
+}
+
 extension ScanConfiguration {
     /// The options summary.json and run.json name.
     var runOptions: [(String, String)] {
-        [("concurrency", String(concurrency)), ("per_ip", String(options.perIP))]
+        [("concurrency", String(concurrency)), ("per_ip", String(options.perIP)), ("dns_concurrency", String(options.dnsConcurrency))]
     }
 }
 
@@ -128,7 +154,7 @@ struct RunInfo {
         j.key("started_at"); j.string(Timestamp.now())
         j.endObject()
         j.newline()
-        try OutputFile(path: directory + "/run.json").write(j.bytes)
+        try OutputFile.write(j.bytes, to: directory + "/run.json")
     }
 
     static func read(_ directory: String) throws -> RunInfo {
@@ -145,7 +171,7 @@ struct RunInfo {
         }
         return RunInfo(inventory: inventory, checksum: String(checksum.dropFirst("fnv1a64:".count)), ranges: ranges,
                        baseline: o["baseline"] as? String,
-                       options: ["concurrency", "per_ip"].compactMap { k in (o[k] as? String).map { (k, $0) } })
+                       options: ["concurrency", "per_ip", "dns_concurrency"].compactMap { k in (o[k] as? String).map { (k, $0) } })
     }
 }
 

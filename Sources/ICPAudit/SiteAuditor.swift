@@ -6,11 +6,12 @@ struct SiteAuditor: Sendable {
     let options: AuditOptions
     let loops: LoopGroup
     let gate: PerIPGate
+    let dnsGate: KeyedGate<Int>
     let pool: SitePool
     let judge: Judge
 
     func audit(_ site: Site, checkedAt: String) async throws(CrawlerFailure) -> (SiteObservation, SiteRecord) {
-        let observer = HostObserver(options: options, transport: loops.next(), gate: gate)
+        let observer = HostObserver(options: options, transport: loops.next(), gate: gate, dnsGate: dnsGate)
         let ticket = SiteTicket(pool: pool, hosts: site.hosts.count)
         let outcomes = await withTaskGroup(of: (Int, Result<HostObservation, CrawlerFailure>).self) { group in
             for (i, host) in site.hosts.enumerated() {

@@ -382,10 +382,17 @@ private final class Transfer {
         result.bodyBytes = bodyBytes
         result.truncated = truncated
         if code != CURLE_OK && !(code == CURLE_WRITE_ERROR && truncated) {
-            result.failure = Transfer.classify(code, String(cString: curl_easy_strerror(code)))
+            var osErrno = 0
+            _ = icp_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno)
+            result.failure = Transfer.ownLimits.contains(Int32(osErrno))
+                ? .local("\(String(cString: curl_easy_strerror(code))): \(String(cString: strerror(Int32(osErrno))))")
+                : Transfer.classify(code, String(cString: curl_easy_strerror(code)))
         }
         return result
     }
+
+    /// Errors of this machine, not of the site: out of descriptors, buffers or local ports.
+    static let ownLimits: Set<Int32> = [EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL]
 
     static func classify(_ code: CURLcode, _ message: String) -> FetchFailure {
         switch code {

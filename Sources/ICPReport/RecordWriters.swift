@@ -4,10 +4,15 @@ import Glibc
 import ICPModel
 
 /// An append-only output file, flushed after every record so a crash loses at most the sites
-/// still in flight.
+/// still in flight. Every write and flush is checked: the first failure (ENOSPC, EIO, EFBIG) is
+/// kept, later writes are dropped, and `check()` throws it, so a full disk stops the run instead
+/// of leaving it short with no word; what was written before stays whole lines.
 public final class OutputFile {
     public let path: String
     private let file: UnsafeMutablePointer<FILE>
+    public private(set) var failure: WriteFailure?
+    /// Bytes known to be in the file, for appends: where a failed write is cut back to.
+    private var committed = 0
 
     public init(path: String, append: Bool = false) throws(OutputError) {
         guard let f = fopen(path, append ? "ab" : "wb") else {
@@ -15,23 +20,55 @@ public final class OutputFile {
         }
         self.path = path
         file = f
+        if append, fseeko(f, 0, SEEK_END) == 0 { committed = Int(ftello(f)) }
     }
 
     deinit { fclose(file) }
 
+    /// Writes `bytes` whole to a new file at `path`, on disk when this returns.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let file = try OutputFile(path: path)
+        file.write(bytes, flush: false)
+        file.sync()
+        try file.check()
+    }
+
     public func write(_ bytes: [UInt8], flush: Bool = true) {
-        bytes.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, file) }
-        if flush { fflush(file) }
+        guard failure == nil else { return }
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        if written != bytes.count || (flush && fflush(file) != 0) {
+            fail("write")
+            // Cut a record written in part, so the file ends with whole lines.
+            if flush { _ = ftruncate(fileno(file), off_t(committed)) }
+            return
+        }
+        if flush { committed += bytes.count }
     }
 
     /// Flushes and fsyncs: the bytes are on disk before, say, a rename makes them the real file.
     public func sync() {
-        fflush(file)
-        fsync(fileno(file))
+        guard failure == nil else { return }
+        if fflush(file) != 0 || fsync(fileno(file)) != 0 { fail("sync") }
+    }
+
+    /// Throws the first failure of a write or sync to this file.
+    public func check() throws(WriteFailure) {
+        if let failure { throw failure }
+    }
+
+    private func fail(_ what: String) {
+        failure = WriteFailure(description: "\(path): \(what) failed: \(String(cString: strerror(errno)))")
     }
 }
 
+/// A file that cannot be opened or read as asked (exit code 2: the user's to fix).
 public struct OutputError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// A write or flush that failed (a full disk, an I/O error): icpaudit's failure, exit code 1.
+public struct WriteFailure: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }
 }

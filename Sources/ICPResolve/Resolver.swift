@@ -157,7 +157,10 @@ public final class Resolver: LoopTimerSource {
         case ARES_ESERVFAIL: return .failed("SERVFAIL")
         case ARES_EREFUSED: return .failed("REFUSED")
         case ARES_ETIMEOUT: return .failed("DNS timeout")
-        case ARES_ECONNREFUSED: return .failed("DNS server refused the query or could not be reached")
+        case ARES_ECONNREFUSED:
+            // c-ares says this too when it could not open a socket: out of descriptors is ours.
+            if let own = Descriptors.exhausted() { return .local(own) }
+            return .failed("DNS server refused the query or could not be reached")
         default: return .failed(message(status))
         }
     }

@@ -20,6 +20,9 @@ struct ICPAuditCommand: AsyncParsableCommand {
 
     /// As ArgumentParser's, but bad usage exits 2 (SPEC) instead of 64.
     static func main() async {
+        // A file-size limit (RLIMIT_FSIZE) then fails the write with EFBIG, which the run
+        // reports, instead of killing the process mid-record.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -50,6 +53,7 @@ func failure(_ error: any Error) -> ExitCode {
     case let e as InventoryError: return failure(e.description)
     case let e as OutputError: return failure(e.description)
     case let e as CrawlerFailure: return failure("stopped: \(e.description); the run can be continued with --resume", code: 1)
+    case let e as WriteFailure: return failure("stopped: \(e.description); what was written is kept: free the space, then continue with --resume", code: 1)
     default: return failure("\(error)", code: 1)
     }
 }
@@ -71,6 +75,9 @@ struct Scan: AsyncParsableCommand {
 
     @Option(name: .customLong("per-ip"), help: "Fetches in flight to one server address at most, so a shared host is never flooded.")
     var perIP = 8
+
+    @Option(name: .customLong("dns-concurrency"), help: "DNS lookups in flight at most; more wait in icpaudit's queue (not counted against --timeout).")
+    var dnsConcurrency = 100
 
     @Option(name: .customLong("dns-server"), help: "DNS server HOST[:PORT]; repeat for several (default: the system's).")
     var dnsServers: [String] = []
@@ -99,6 +106,7 @@ struct Scan: AsyncParsableCommand {
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
+        guard dnsConcurrency >= 1 else { throw ValidationError("--dns-concurrency must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard (1...65535).contains(httpPort), (1...65535).contains(httpsPort) else { throw ValidationError("ports are 1 to 65535") }
         if resume != nil && out != nil { throw ValidationError("--resume continues its own directory; leave out --out") }
@@ -111,6 +119,7 @@ struct Scan: AsyncParsableCommand {
         config.resumeDirectory = resume
         config.concurrency = concurrency
         config.options.perIP = perIP
+        config.options.dnsConcurrency = dnsConcurrency
         config.options.dnsServers = dnsServers
         config.options.ports = PortMap(http: httpPort, https: httpsPort)
         config.options.caBundle = caBundle
