@@ -38,16 +38,17 @@ final class AuditLoop: Transport, @unchecked Sendable {
     func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure> {
         await withCheckedContinuation { continuation in
             let once = ResumeOnce(continuation)
-            loop.execute { [self] in
+            let taken = loop.execute { [self] in
                 resolver.resolve(host) { once.resume($0) }
                 loop.schedule(at: deadline) { once.resume(.failure(.deadline)) }
             }
+            if !taken { continuation.resume(returning: .failure(.local("event loop shut down"))) }
         }
     }
 
     func fetch(_ spec: FetchSpec) async -> (FetchResult, PageFacts?) {
         await withCheckedContinuation { continuation in
-            loop.execute { [self] in
+            let taken = loop.execute { [self] in
                 var reader: PageReader?
                 fetcher.start(spec, sink: { status, contentType in
                     guard (200..<300).contains(status) else { return nil }
@@ -58,6 +59,7 @@ final class AuditLoop: Transport, @unchecked Sendable {
                     continuation.resume(returning: (result, reader?.finish()))
                 })
             }
+            if !taken { continuation.resume(returning: (FetchResult(failure: .local("event loop shut down")), nil)) }
         }
     }
 

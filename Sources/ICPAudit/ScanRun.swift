@@ -144,11 +144,11 @@ struct RunInfo {
     func write(_ directory: String) throws {
         var j = JSONBuffer()
         j.beginObject()
-        j.key("inventory"); j.string(inventory)
+        // Absolute, so `judge` and a resume from another directory find the run's own.
+        j.key("inventory"); j.string(URL(fileURLWithPath: inventory).standardizedFileURL.path)
         j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
         if let ranges { j.key("ranges"); j.strings(ranges.blocks.map(\.description)) }
         for (k, v) in options { j.key(k); j.string(v) }
-        // Absolute, so a resume from another directory finds it.
         if let baseline { j.key("baseline"); j.string(URL(fileURLWithPath: baseline).standardizedFileURL.path) }
         if let judgedFrom { j.key("judged_from"); j.string(judgedFrom) }
         j.key("started_at"); j.string(Timestamp.now())

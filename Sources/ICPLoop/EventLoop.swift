@@ -23,6 +23,8 @@ public final class EventLoop: @unchecked Sendable {
     // (Mutex parks on raw futex calls it cannot see), so scripts/sanitize checks this hand-over.
     private let inboxLock = PthreadMutex()
     private var inbox: [() -> Void] = []
+    /// Set by `shutdown()`; guarded by `inboxLock`. No job is taken after it.
+    private var closed = false
     private let wakePending = Atomic<Bool>(false)
 
     // Loop-thread state.
@@ -63,11 +65,17 @@ public final class EventLoop: @unchecked Sendable {
     /// its thread and closes its descriptors. Call once, from another thread.
     public func shutdown(beforeExit: @escaping @Sendable () -> Void = {}) {
         precondition(!inEventLoop, "\(name): shutdown() from its own thread would join itself")
-        execute { [self] in
+        let stop: @Sendable () -> Void = { [self] in
+            inboxLock.withLock { closed = true }
             beforeExit()
             stopping = true
         }
-        if let thread { pthread_join(thread, nil) }
+        if thread == nil {
+            inboxLock.withLock { closed = true }
+        } else {
+            execute(stop)
+            pthread_join(thread!, nil)
+        }
         thread = nil
         close(epollFD)
         close(wakeFD)
@@ -84,13 +92,21 @@ public final class EventLoop: @unchecked Sendable {
     private static var currentLoop: EventLoop? { threadLocal.pointee }
     private static let threadLocal = ThreadLocalSlot()
 
-    /// Runs `job` on the loop thread.
-    public func execute(_ job: @escaping @Sendable () -> Void) {
-        inboxLock.withLock { inbox.append(job) }
+    /// Runs `job` on the loop thread. Returns false, and drops the job, once the loop has been
+    /// shut down: the caller must then finish what the job would have (resume its waiter).
+    @discardableResult
+    public func execute(_ job: @escaping @Sendable () -> Void) -> Bool {
+        let accepted = inboxLock.withLock {
+            guard !closed else { return false }
+            inbox.append(job)
+            return true
+        }
+        guard accepted else { return false }
         if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
             _ = write(wakeFD, &one, 8)
         }
+        return true
     }
 
     // MARK: Loop-thread API
@@ -176,6 +192,13 @@ public final class EventLoop: @unchecked Sendable {
             }
             for job in jobs { job() }
         }
+        // Jobs handed over before the stop but after the last turn: they run against what
+        // `beforeExit` shut down, which ends them with a failure rather than a hang.
+        let late = inboxLock.withLock { () -> [() -> Void] in
+            defer { inbox.removeAll() }
+            return inbox
+        }
+        for job in late { job() }
     }
 }
 

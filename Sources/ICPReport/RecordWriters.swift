@@ -4,26 +4,32 @@ import Glibc
 import ICPModel
 
 /// An append-only output file, flushed after every record so a crash loses at most the sites
-/// still in flight. Every write and flush is checked: the first failure (ENOSPC, EIO, EFBIG) is
-/// kept, later writes are dropped, and `check()` throws it, so a full disk stops the run instead
-/// of leaving it short with no word; what was written before stays whole lines.
+/// still in flight. Every write is checked: the first failure (ENOSPC, EIO, EFBIG) is kept, the
+/// record written in part is cut off so the file ends with whole lines, later writes are dropped,
+/// and `check()` throws it, so a full disk stops the run instead of leaving it short with no word.
 public final class OutputFile {
     public let path: String
-    private let file: UnsafeMutablePointer<FILE>
+    private let fd: Int32
+    /// Bytes written with `flush: false`, not yet handed to the kernel.
+    private var pending: [UInt8] = []
+    /// Bytes known to be whole in the file: where a failed write is cut back to.
+    private var committed: off_t = 0
     public private(set) var failure: WriteFailure?
-    /// Bytes known to be in the file, for appends: where a failed write is cut back to.
-    private var committed = 0
 
     public init(path: String, append: Bool = false) throws(OutputError) {
-        guard let f = fopen(path, append ? "ab" : "wb") else {
+        let f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
+        guard f >= 0 else {
             throw OutputError(description: "\(path): cannot write: \(String(cString: strerror(errno)))")
         }
         self.path = path
-        file = f
-        if append, fseeko(f, 0, SEEK_END) == 0 { committed = Int(ftello(f)) }
+        fd = f
+        if append { committed = max(0, lseek(f, 0, SEEK_END)) }
     }
 
-    deinit { fclose(file) }
+    deinit {
+        drain()
+        close(fd)
+    }
 
     /// Writes `bytes` whole to a new file at `path`, on disk when this returns.
     public static func write(_ bytes: [UInt8], to path: String) throws {
@@ -33,27 +39,41 @@ public final class OutputFile {
         try file.check()
     }
 
+    /// `flush: false` gathers small writes (a report written in pieces) into larger ones.
     public func write(_ bytes: [UInt8], flush: Bool = true) {
         guard failure == nil else { return }
-        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        if written != bytes.count || (flush && fflush(file) != 0) {
-            fail("write")
-            // Cut a record written in part, so the file ends with whole lines.
-            if flush { _ = ftruncate(fileno(file), off_t(committed)) }
-            return
-        }
-        if flush { committed += bytes.count }
+        pending.append(contentsOf: bytes)
+        if flush || pending.count >= 1 << 16 { drain() }
     }
 
-    /// Flushes and fsyncs: the bytes are on disk before, say, a rename makes them the real file.
+    /// Writes what is pending and fsyncs: the bytes are on disk before, say, a rename makes them
+    /// the real file.
     public func sync() {
-        guard failure == nil else { return }
-        if fflush(file) != 0 || fsync(fileno(file)) != 0 { fail("sync") }
+        drain()
+        if failure == nil && fsync(fd) != 0 { fail("sync") }
     }
 
     /// Throws the first failure of a write or sync to this file.
     public func check() throws(WriteFailure) {
         if let failure { throw failure }
+    }
+
+    private func drain() {
+        guard failure == nil, !pending.isEmpty else { return }
+        var done = 0
+        while done < pending.count {
+            let n = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                fail("write")
+                _ = ftruncate(fd, committed)
+                pending = []
+                return
+            }
+            done += n
+        }
+        committed += off_t(done)
+        pending.removeAll(keepingCapacity: true)
     }
 
     private func fail(_ what: String) {

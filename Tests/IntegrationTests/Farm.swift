@@ -107,4 +107,23 @@ enum Farm {
         }
         return out
     }
+
+    /// Checks that every expected domain has exactly one record with exactly the expected codes.
+    static func assertExact(_ records: [[String: Any]], _ expected: [String: Farm.Expected], file: StaticString = #filePath, line: UInt = #line) {
+        var seen: [String: Int] = [:]
+        for r in records {
+            let domain = r["domain"] as? String ?? "?"
+            seen[domain, default: 0] += 1
+            guard let e = expected[domain] else { XCTFail("unexpected record for \(domain)", file: file, line: line); continue }
+            XCTAssertEqual(r["verdict"] as? String, e.verdict, "\(domain) verdict", file: file, line: line)
+            let findings = r["findings"] as? [[String: Any]] ?? []
+            for host in e.hosts {
+                let codes = findings.filter { $0["host"] as? String == host }.compactMap { $0["code"] as? String }.sorted()
+                XCTAssertEqual(codes, e.findings[host] ?? [], "\(domain): findings on \(host)", file: file, line: line)
+            }
+            let hosts = (r["hosts"] as? [[String: Any]] ?? []).compactMap { $0["host"] as? String }
+            XCTAssertEqual(hosts.sorted(), e.hosts.sorted(), "\(domain): hosts audited", file: file, line: line)
+        }
+        for domain in expected.keys { XCTAssertEqual(seen[domain], 1, "\(domain): records", file: file, line: line) }
+    }
 }

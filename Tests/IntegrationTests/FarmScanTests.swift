@@ -11,31 +11,12 @@ final class FarmScanTests: XCTestCase {
         return (out, run)
     }
 
-    /// Checks that every expected domain has exactly one record with exactly the expected codes.
-    private func assertExact(_ records: [[String: Any]], _ expected: [String: Farm.Expected], file: StaticString = #filePath, line: UInt = #line) {
-        var seen: [String: Int] = [:]
-        for r in records {
-            let domain = r["domain"] as? String ?? "?"
-            seen[domain, default: 0] += 1
-            guard let e = expected[domain] else { XCTFail("unexpected record for \(domain)", file: file, line: line); continue }
-            XCTAssertEqual(r["verdict"] as? String, e.verdict, "\(domain) verdict", file: file, line: line)
-            let findings = r["findings"] as? [[String: Any]] ?? []
-            for host in e.hosts {
-                let codes = findings.filter { $0["host"] as? String == host }.compactMap { $0["code"] as? String }.sorted()
-                XCTAssertEqual(codes, e.findings[host] ?? [], "\(domain): findings on \(host)", file: file, line: line)
-            }
-            let hosts = (r["hosts"] as? [[String: Any]] ?? []).compactMap { $0["host"] as? String }
-            XCTAssertEqual(hosts.sorted(), e.hosts.sorted(), "\(domain): hosts audited", file: file, line: line)
-        }
-        for domain in expected.keys { XCTAssertEqual(seen[domain], 1, "\(domain): records", file: file, line: line) }
-    }
-
     func testEveryScenarioGivesItsExactFindings() throws {
         let (out, run) = try scan(Farm.dir.appendingPathComponent("inventory.csv"))
         XCTAssertEqual(run.status, 0, run.stderr)
         let records = try Farm.records(out)
         let expected = try Farm.expected("scenario")
-        assertExact(records, expected)
+        Farm.assertExact(records, expected)
 
         // Every SPEC code but IP_PRIVATE (its own test) is raised by some scenario.
         let raised = Set(records.flatMap { ($0["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } })
@@ -110,7 +91,7 @@ final class FarmScanTests: XCTestCase {
         let expected = try Farm.expected("bulk")
         XCTAssertGreaterThanOrEqual(expected.count, 12)
         XCTAssertEqual(records.count, expected.count)
-        assertExact(records, expected)
+        Farm.assertExact(records, expected)
     }
 
     /// 200 hostile sites at once: bounded memory, and exactly one record per inventory row.

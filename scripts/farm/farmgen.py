@@ -6,6 +6,8 @@ derived from icpaudit's output).
 Everything listens on loopback only: DNS 127.0.0.1:DNS_PORT, HTTP :HTTP_PORT, HTTPS :HTTPS_PORT.
 """
 import argparse
+import math
+import random
 import gzip
 import json
 import os
@@ -195,6 +197,8 @@ def main():
     ap.add_argument("--farm", required=True)
     ap.add_argument("--bulk", type=int, default=0, help="extra generated sites b00001.test…")
     ap.add_argument("--delay-ms", type=int, default=0, help="server-side delay per bulk response")
+    ap.add_argument("--delay-spread", default="", metavar="MIN-MAX",
+                    help="per-site delays in ms instead, log-uniform from MIN to MAX (most sites quick, a long tail slow)")
     args = ap.parse_args()
     farm = os.path.abspath(args.farm)
     www = os.path.join(farm, "www")
@@ -259,7 +263,7 @@ def main():
                 bulk_inventory.append(f"{d},京ICP备2{i:05d}号-1,批量站点")
                 expected.append(dict(set="bulk", domain=d, verdict=verdict, hosts=[d, f"www.{d}"],
                                      findings={h: sorted(codes) for h in (d, f"www.{d}")}))
-        servers.append(bulk_block(farm, kind_map, args.delay_ms))
+        servers.append(bulk_block(farm, kind_map, args.delay_ms, spread_delays(args.delay_spread, args.bulk)))
     write(os.path.join(farm, "bulk-inventory.csv"), "\n".join(bulk_inventory) + "\n")
 
     write(os.path.join(farm, "hosts"), "\n".join(hosts_lines) + "\n")
@@ -312,12 +316,27 @@ def server_block(d, s, farm):
             f"server {{ {' '.join(listen_https)} server_name {names}; {cert} {body} }}\n")
 
 
-def bulk_block(farm, kind_map, delay_ms):
-    # The delay holds each home page back server-side (echo module), then serves it. Page size
-    # follows the site number's last digit.
+def spread_delays(spread, sites):
+    """Per-site delays in seconds, log-uniform over MIN-MAX ms, the same on every run (seeded)."""
+    if not spread:
+        return None
+    low, high = (float(x) for x in spread.split("-"))
+    rng = random.Random(4)
+    return {i: math.exp(rng.uniform(math.log(low), math.log(high))) / 1000 for i in range(1, sites + 1)}
+
+
+def bulk_block(farm, kind_map, delay_ms, delays=None):
+    # The delay holds each home page back server-side (echo module), then serves it: one for
+    # every site, or each site its own (`delays`, by site number). Page size follows the site
+    # number's last digit.
     page = "/$bulk_kind-$bulk_size.html"
-    home = f"echo_sleep {delay_ms / 1000:.3f}; echo_exec {page};" if delay_ms else f"rewrite ^ {page} last;"
+    if delays:
+        home = f"echo_sleep $bulk_delay; echo_exec {page};"
+    else:
+        home = f"echo_sleep {delay_ms / 1000:.3f}; echo_exec {page};" if delay_ms else f"rewrite ^ {page} last;"
+    delay_map = ("map $num $bulk_delay {\n    default 0;\n" + "\n".join(f"    {i:05d} {d:.3f};" for i, d in delays.items()) + "\n}\n") if delays else ""
     return (
+        delay_map +
         "map $host $bulk_kind {\n    hostnames;\n    default ok;\n" + "\n".join(kind_map) + "\n}\n"
         "map $num $bulk_size { ~[0-3]$ s; ~[4-6]$ m; default l; }\n"
         f"server {{ {' '.join(f'listen {ip}:{HTTP_PORT};' for ip in [WEB] + BULK_IPS)} server_name ~^(www\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
