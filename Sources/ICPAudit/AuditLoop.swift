@@ -14,36 +14,24 @@ protocol Transport: Sendable {
     func fetch(_ spec: FetchSpec) async -> (FetchResult, PageFacts?)
 }
 
-/// One event loop with its c-ares channel and curl multi handle. Async callers hop onto the
-/// loop with one `execute` per lookup or fetch and get the result back through a continuation;
-/// page bytes are scanned on the loop thread as they arrive and never cross threads.
+/// One event loop with its curl multi handle. Async callers hop onto the loop with one
+/// `execute` per fetch and get the result back through a continuation; page bytes are scanned on
+/// the loop thread as they arrive and never cross threads. Lookups go to the group's DNS loop.
 final class AuditLoop: Transport, @unchecked Sendable {
     let loop: EventLoop
     // Touched only on `loop`'s thread.
-    private let resolver: Resolver
     private let fetcher: Fetcher
+    private let dns: DNSLoop
 
-    init(index: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int) throws {
+    init(index: Int, dns: DNSLoop) {
         loop = EventLoop(name: "icp-loop-\(index)")
-        do {
-            resolver = try Resolver(loop: loop, servers: dnsServers, timeoutMilliseconds: dnsTimeoutMilliseconds, tries: 2)
-        } catch {
-            loop.shutdown()  // not started: only its descriptors to close
-            throw error
-        }
         fetcher = Fetcher(loop: loop)
+        self.dns = dns
         loop.start()
     }
 
     func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure> {
-        await withCheckedContinuation { continuation in
-            let once = ResumeOnce(continuation)
-            let taken = loop.execute { [self] in
-                resolver.resolve(host) { once.resume($0) }
-                loop.schedule(at: deadline) { once.resume(.failure(.deadline)) }
-            }
-            if !taken { continuation.resume(returning: .failure(.local("event loop shut down"))) }
-        }
+        await dns.resolve(host, deadline: deadline)
     }
 
     func fetch(_ spec: FetchSpec) async -> (FetchResult, PageFacts?) {
@@ -63,13 +51,46 @@ final class AuditLoop: Transport, @unchecked Sendable {
         }
     }
 
-    /// Ends what is in flight (each waiter gets a `.local` failure), frees c-ares and curl,
-    /// and joins the loop's thread.
+    /// Ends the fetches in flight (each waiter gets a `.local` failure), frees curl, and joins
+    /// the loop's thread.
     func shutdown() {
-        loop.shutdown { [self] in
-            fetcher.shutdown()
-            resolver.shutdown()
+        loop.shutdown { [self] in fetcher.shutdown() }
+    }
+}
+
+/// The c-ares channel on a loop of its own: a lookup's answer is read as soon as it comes,
+/// never behind a turn of the fetch loops spent scanning large bodies (a reply left unread for a
+/// c-ares timeout becomes a retry, and then a false DNS_ERROR).
+final class DNSLoop: @unchecked Sendable {
+    let loop: EventLoop
+    // Touched only on `loop`'s thread.
+    private let resolver: Resolver
+
+    init(servers: [String], timeoutMilliseconds: Int) throws {
+        loop = EventLoop(name: "icp-dns")
+        do {
+            resolver = try Resolver(loop: loop, servers: servers, timeoutMilliseconds: timeoutMilliseconds, tries: 2)
+        } catch {
+            loop.shutdown()  // not started: only its descriptors to close
+            throw error
         }
+        loop.start()
+    }
+
+    func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure> {
+        await withCheckedContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            let taken = loop.execute { [self] in
+                resolver.resolve(host) { once.resume($0) }
+                loop.schedule(at: deadline) { once.resume(.failure(.deadline)) }
+            }
+            if !taken { continuation.resume(returning: .failure(.local("event loop shut down"))) }
+        }
+    }
+
+    /// Ends the lookups in flight (`.local`), frees the channel, joins the thread.
+    func shutdown() {
+        loop.shutdown { [self] in resolver.shutdown() }
     }
 }
 
@@ -91,28 +112,27 @@ private final class ReaderSink: BodySink {
     func body(_ chunk: UnsafeRawBufferPointer) { reader.feed(chunk) }
 }
 
-/// Loops shared round-robin by the sites of a run; `shutdown()` releases them all.
+/// Fetch loops shared round-robin by the sites of a run, and their DNS loop; `shutdown()`
+/// releases them all.
 final class LoopGroup: @unchecked Sendable {
     private let loops: [AuditLoop]
+    private let dns: DNSLoop
     private let counter = Counter()
 
     init(count: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int) throws {
-        var started: [AuditLoop] = []
-        do {
-            for i in 0..<max(1, count) {
-                started.append(try AuditLoop(index: i, dnsServers: dnsServers, dnsTimeoutMilliseconds: dnsTimeoutMilliseconds))
-            }
-        } catch {
-            for loop in started { loop.shutdown() }
-            throw error
-        }
-        loops = started
+        let dns = try DNSLoop(servers: dnsServers, timeoutMilliseconds: dnsTimeoutMilliseconds)
+        self.dns = dns
+        loops = (0..<max(1, count)).map { AuditLoop(index: $0, dns: dns) }
     }
 
     func next() -> AuditLoop { loops[counter.next() % loops.count] }
 
+    /// The most any fetch loop lags (ms): how long a ready answer may wait to be read.
+    var lagMilliseconds: Int { loops.map(\.loop.lagMilliseconds).max() ?? 0 }
+
     func shutdown() {
         for loop in loops { loop.shutdown() }
+        dns.shutdown()
     }
 }
 

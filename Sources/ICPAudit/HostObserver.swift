@@ -16,7 +16,8 @@ struct HostObserver: Sendable {
 
     /// Observes `host`, trying again after a failure that may pass (see `mayPassOnRetry`) with
     /// a doubling backoff, all within the one `--timeout` deadline, DNS included. Time spent
-    /// waiting for a busy server address (`--per-ip`) does not count against it.
+    /// waiting for a busy server address (`--per-ip`), for a slot of `--dns-concurrency`, or for
+    /// a loop busy with other work does not count against it.
     /// Throws only when icpaudit itself could not make a request for the whole of the host's
     /// time (`CrawlerFailure`): that is never the site's finding.
     func observe(_ host: String, view: View = .desktop, ticket: SiteTicket) async throws(CrawlerFailure) -> HostObservation {
@@ -140,6 +141,7 @@ struct HostObserver: Sendable {
             }
             gate.release(server)
             let (result, page) = answer
+            deadline += result.loopBusyMilliseconds  // icpaudit's own CPU time is not the site's
             var hop = Hop(url: url.text, addresses: ips, verified: verify, status: result.status == 0 ? nil : result.status,
                           bytes: result.bodyBytes, ms: result.milliseconds)
             if let failure = result.failure {

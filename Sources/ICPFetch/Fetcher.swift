@@ -146,6 +146,9 @@ public struct FetchResult: Sendable {
     public var bodyBytes = 0
     public var truncated = false
     public var milliseconds = 0
+    /// How long the loop was busy with work (this transfer's body, other transfers) while this
+    /// transfer ran: icpaudit's time, not the site's.
+    public var loopBusyMilliseconds = 0
 }
 
 /// A curl multi handle driven by an `EventLoop`: curl's sockets join the loop's epoll set and
@@ -196,6 +199,8 @@ public final class Fetcher: LoopTimerSource {
         }
         let transfer = Transfer(easy: easy, request: request, sinkFactory: sink, completion: completion)
         transfer.configure()
+        transfer.startedAt = MonotonicClock.nanoseconds()
+        transfer.busyAtStart = loop.busyNanoseconds
         let rc = curl_multi_add_handle(multi, easy)
         guard rc == CURLM_OK else {
             transfer.releaseLists()
@@ -204,7 +209,27 @@ public final class Fetcher: LoopTimerSource {
             return
         }
         inFlight[easy] = transfer
+        checkTime(easy, transfer, at: MonotonicClock.milliseconds() + request.timeoutMilliseconds)
     }
+
+    /// The request's timeout counts only time the loop was free to read the site's answer:
+    /// time spent scanning bodies (its own or others') is icpaudit's, so the deadline moves by
+    /// it. curl's own timeout (`hardTimeoutFactor` × the request's) bounds the wall time.
+    private func checkTime(_ easy: UnsafeMutableRawPointer, _ transfer: Transfer, at time: Int) {
+        loop.schedule(at: time) { [self] in
+            guard inFlight[easy] === transfer else { return }
+            let used = transfer.siteMilliseconds(busyNow: loop.busyNanoseconds)
+            let left = transfer.request.timeoutMilliseconds - used
+            if left > 0 {
+                checkTime(easy, transfer, at: MonotonicClock.milliseconds() + left)
+            } else {
+                end(easy, transfer, code: CURLE_OPERATION_TIMEDOUT)
+            }
+        }
+    }
+
+    /// How far a transfer's wall time may run past its timeout while the loop is busy.
+    static let hardTimeoutFactor = 3
 
     /// Ends every transfer in flight (each completes with `.local`) and frees curl's handles.
     /// Loop thread only; the fetcher completes any later `start` at once with `.local`.
@@ -265,18 +290,25 @@ public final class Fetcher: LoopTimerSource {
         while let msg = curl_multi_info_read(multi, &left) {
             guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
             let code = icp_msg_result(msg)
-            guard let transfer = inFlight.removeValue(forKey: easy) else { continue }
-            _ = curl_multi_remove_handle(multi, easy)
-            let result = transfer.finish(code)
-            // Reuse a few handles; past that, free them so a burst does not pin their buffers.
-            if idleHandles.count < Fetcher.idleHandleLimit {
-                curl_easy_reset(easy)
-                idleHandles.append(easy)
-            } else {
-                curl_easy_cleanup(easy)
-            }
-            transfer.completion(result)
+            guard let transfer = inFlight[easy] else { continue }
+            end(easy, transfer, code: code)
         }
+    }
+
+    private func end(_ easy: UnsafeMutableRawPointer, _ transfer: Transfer, code: CURLcode) {
+        guard let multi else { return }
+        inFlight[easy] = nil
+        _ = curl_multi_remove_handle(multi, easy)
+        var result = transfer.finish(code)
+        result.loopBusyMilliseconds = (loop.busyNanoseconds - transfer.busyAtStart) / 1_000_000
+        // Reuse a few handles; past that, free them so a burst does not pin their buffers.
+        if idleHandles.count < Fetcher.idleHandleLimit {
+            curl_easy_reset(easy)
+            idleHandles.append(easy)
+        } else {
+            curl_easy_cleanup(easy)
+        }
+        transfer.completion(result)
     }
 }
 
@@ -293,6 +325,14 @@ private final class Transfer {
     private var contentType: String?
     private var bodyBytes = 0
     private var truncated = false
+    /// When it started, and the loop's busy time then (ns).
+    var startedAt = 0
+    var busyAtStart = 0
+
+    /// Milliseconds the site has had: the wall time since the start less the loop's busy time.
+    func siteMilliseconds(busyNow: Int) -> Int {
+        (MonotonicClock.nanoseconds() - startedAt - (busyNow - busyAtStart)) / 1_000_000
+    }
 
     init(easy: UnsafeMutableRawPointer, request: FetchSpec, sinkFactory: @escaping Fetcher.SinkFactory, completion: @escaping Fetcher.Completion) {
         self.easy = easy
@@ -310,8 +350,8 @@ private final class Transfer {
         // with its fetch also makes fetches in flight the connections a server sees (--per-ip).
         _ = icp_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
         _ = icp_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
-        _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds))
-        _ = icp_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(request.timeoutMilliseconds, 10_000)))
+        // The request's own timeout is the fetcher's (`checkTime`); curl's bounds the wall time.
+        _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds * Fetcher.hardTimeoutFactor))
         _ = icp_easy_setopt_str(easy, CURLOPT_USERAGENT, request.profile.userAgent)
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)

@@ -34,6 +34,9 @@ public final class EventLoop: @unchecked Sendable {
     private var scheduled: [(deadline: Int, job: () -> Void)] = []
     private var stopping = false
     private var thread: pthread_t?
+    /// How long the loop's turns take (ms, a moving average): events that became ready during
+    /// a turn wait about that long to be handled. Written by the loop, read by anyone.
+    private let turnMilliseconds = Atomic<Int>(0)
 
     public let name: String
 
@@ -142,6 +145,15 @@ public final class EventLoop: @unchecked Sendable {
         timerSources.append(source)
     }
 
+    /// Time the loop has spent working (not waiting in epoll), up to now. Loop thread only: what
+    /// a transfer is not charged for, as it was icpaudit's own CPU, not the site, that took it.
+    public var busyNanoseconds: Int { busyBefore + (turnStartedAt > 0 ? MonotonicClock.nanoseconds() - turnStartedAt : 0) }
+    private var busyBefore = 0
+    private var turnStartedAt = 0
+
+    /// The loop's lag: the moving average of its turns' length, in ms. From any thread.
+    public var lagMilliseconds: Int { turnMilliseconds.load(ordering: .relaxed) }
+
     /// Runs `job` on the loop once the monotonic clock reaches `deadline` (ms). Loop thread only.
     public func schedule(at deadline: Int, _ job: @escaping () -> Void) {
         assertInEventLoop()
@@ -156,12 +168,14 @@ public final class EventLoop: @unchecked Sendable {
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
+        var average = 0.0
         while !stopping {
             var timeout = scheduled.first.map { max(0, $0.deadline - MonotonicClock.milliseconds()) } ?? -1
             for source in timerSources {
                 if let ms = source.millisecondsUntilTimer() { timeout = timeout < 0 ? ms : min(timeout, ms) }
             }
             let n = epoll_wait(epollFD, events, Int32(capacity), Int32(clamping: timeout))
+            turnStartedAt = MonotonicClock.nanoseconds()
             if n > 0 {
                 for i in 0..<Int(n) {
                     let ev = events[i]
@@ -191,6 +205,12 @@ public final class EventLoop: @unchecked Sendable {
                 return inbox
             }
             for job in jobs { job() }
+            let turnLength = MonotonicClock.nanoseconds() - turnStartedAt
+            busyBefore += turnLength
+            turnStartedAt = 0
+            // A wait that ended with nothing ready means the loop was idle: no lag.
+            average = n == 0 && timeout != 0 ? 0 : average + (Double(turnLength) / 1e6 - average) / 8
+            turnMilliseconds.store(Int(average.rounded()), ordering: .relaxed)
         }
         // Jobs handed over before the stop but after the last turn: they run against what
         // `beforeExit` shut down, which ends them with a failure rather than a hang.
