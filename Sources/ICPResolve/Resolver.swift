@@ -10,6 +10,8 @@ public struct Resolution: Sendable, Equatable {
     public var addresses: [IPAddress]
     /// The CNAME chain, first alias first.
     public var cnames: [String]
+
+    public init(addresses: [IPAddress], cnames: [String] = []) { self.addresses = addresses; self.cnames = cnames }
 }
 
 public enum ResolveFailure: Error, Sendable, Equatable {
