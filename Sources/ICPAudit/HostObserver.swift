@@ -43,7 +43,7 @@ struct HostObserver: Sendable {
         if let failure = seen.dns.failure { return failure.kind == .dnsFailed }
         guard seen.page == nil, let last = seen.hops.last else { return false }
         switch last.failure?.kind {
-        case .connect?, .timeout?, .deadline?: return true
+        case .connect?, .timeout?, .deadline?, .dnsFailed?: return true
         case nil: return (last.status ?? 0) >= 500
         default: return false
         }
@@ -69,31 +69,45 @@ struct HostObserver: Sendable {
         }
     }
 
-    /// A lookup; icpaudit's own failures are retried after a pause until the deadline. Time
-    /// waiting for a slot of `--dns-concurrency` is icpaudit's, not the host's: the deadline moves.
+    /// A lookup. Time waiting for a slot of `--dns-concurrency` is icpaudit's, not the host's:
+    /// the deadline moves by it.
     private func resolve(_ host: String, deadline: inout Int) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
-        while true {
-            deadline += await dnsGate?.acquire(0, for: nil) ?? 0
-            let answer = await transport.resolve(host, deadline: deadline)
-            dnsGate?.release(0)
-            guard case .failure(.local(let why)) = answer else { return answer }
-            try await pauseAfterLocalFailure("resolving \(host): \(why)", deadline: deadline)
+        deadline += await dnsGate?.acquire(0, for: nil) ?? 0
+        defer { dnsGate?.release(0) }
+        return try await retryingLocalFailures("resolving \(host)", deadline: &deadline) { by in
+            await transport.resolve(host, deadline: by)
+        } isLocal: {
+            if case .failure(.local(let why)) = $0 { return why }
+            return nil
         }
     }
 
-    /// A fetch; icpaudit's own failures are retried after a pause until the deadline.
-    private func fetch(_ spec: () -> FetchSpec, deadline: Int) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
-        while true {
-            let s = spec()
-            let answer = await transport.fetch(s)
-            guard case .local(let why)? = answer.0.failure else { return answer }
-            try await pauseAfterLocalFailure("fetching \(s.url.text): \(why)", deadline: deadline)
+    /// A fetch, its timeout what is left of the deadline.
+    private func fetch(_ spec: (Int) -> FetchSpec, deadline: inout Int) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
+        return try await retryingLocalFailures("fetching \(spec(deadline).url.text)", deadline: &deadline) { by in
+            await transport.fetch(spec(by))
+        } isLocal: {
+            if case .local(let why)? = $0.0.failure { return why }
+            return nil
         }
     }
 
-    private func pauseAfterLocalFailure(_ what: String, deadline: Int) async throws(CrawlerFailure) {
-        guard MonotonicClock.milliseconds() + Self.localRetryMilliseconds < deadline else { throw CrawlerFailure(description: what) }
-        try? await Task.sleep(nanoseconds: UInt64(Self.localRetryMilliseconds) * 1_000_000)
+    /// Makes `call` (given the deadline as it stands) again, after a pause, while it fails on icpaudit's side (out of descriptors,
+    /// say). The time that takes is icpaudit's: the deadline moves by it. Failing for as long as
+    /// a whole `--timeout` stops the run (`CrawlerFailure`) rather than blame the site.
+    private func retryingLocalFailures<T>(_ what: String, deadline: inout Int, _ call: (_ deadline: Int) async -> T,
+                                          isLocal: (T) -> String?) async throws(CrawlerFailure) -> T {
+        var lost = 0
+        while true {
+            let began = MonotonicClock.milliseconds()
+            let answer = await call(deadline)
+            guard let why = isLocal(answer) else { return answer }
+            try? await Task.sleep(nanoseconds: UInt64(Self.localRetryMilliseconds) * 1_000_000)
+            let spent = MonotonicClock.milliseconds() - began
+            lost += spent
+            deadline += spent
+            guard lost < Int(options.timeoutSeconds * 1000) else { throw CrawlerFailure(description: "\(what): \(why)") }
+        }
     }
 
     static let localRetryMilliseconds = 50
@@ -130,18 +144,21 @@ struct HostObserver: Sendable {
             deadline += await gate.acquire(server, for: ticket)
             let answer: (FetchResult, PageFacts?)
             do {
-                answer = try await fetch({
+                answer = try await fetch({ deadline in
                     FetchSpec(url: url, addresses: ips, ports: options.ports, profile: options.profile, verifyTLS: verify,
                               caBundle: options.caBundle, timeoutMilliseconds: deadline - MonotonicClock.milliseconds(),
                               maxBodyBytes: options.maxBodyBytes)
-                }, deadline: deadline)
+                }, deadline: &deadline)
             } catch {
                 gate.release(server)
                 throw error
             }
             gate.release(server)
             let (result, page) = answer
-            deadline += result.loopBusyMilliseconds  // icpaudit's own CPU time is not the site's
+            // icpaudit's own CPU time is not the site's: the loop busy with other work, and the
+            // wait for a thread to take the answer up.
+            deadline += result.loopBusyMilliseconds
+            if result.completedAt > 0 { deadline += max(0, MonotonicClock.milliseconds() - result.completedAt) }
             var hop = Hop(url: url.text, addresses: ips, verified: verify, status: result.status == 0 ? nil : result.status,
                           bytes: result.bodyBytes, ms: result.milliseconds)
             if let failure = result.failure {

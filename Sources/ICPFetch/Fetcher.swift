@@ -149,6 +149,8 @@ public struct FetchResult: Sendable {
     /// How long the loop was busy with work (this transfer's body, other transfers) while this
     /// transfer ran: icpaudit's time, not the site's.
     public var loopBusyMilliseconds = 0
+    /// When the loop had the answer (monotonic ms; 0: not known).
+    public var completedAt = 0
 }
 
 /// A curl multi handle driven by an `EventLoop`: curl's sockets join the loop's epoll set and
@@ -216,8 +218,8 @@ public final class Fetcher: LoopTimerSource {
     /// time spent scanning bodies (its own or others') is icpaudit's, so the deadline moves by
     /// it. curl's own timeout (`hardTimeoutFactor` × the request's) bounds the wall time.
     private func checkTime(_ easy: UnsafeMutableRawPointer, _ transfer: Transfer, at time: Int) {
-        loop.schedule(at: time) { [self] in
-            guard inFlight[easy] === transfer else { return }
+        loop.schedule(at: time) { [self, weak transfer] in
+            guard let transfer, inFlight[easy] === transfer else { return }
             let used = transfer.siteMilliseconds(busyNow: loop.busyNanoseconds)
             let left = transfer.request.timeoutMilliseconds - used
             if left > 0 {
@@ -301,6 +303,7 @@ public final class Fetcher: LoopTimerSource {
         _ = curl_multi_remove_handle(multi, easy)
         var result = transfer.finish(code)
         result.loopBusyMilliseconds = (loop.busyNanoseconds - transfer.busyAtStart) / 1_000_000
+        result.completedAt = MonotonicClock.milliseconds()
         // Reuse a few handles; past that, free them so a burst does not pin their buffers.
         if idleHandles.count < Fetcher.idleHandleLimit {
             curl_easy_reset(easy)
@@ -438,7 +441,8 @@ private final class Transfer {
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST: return .connect(message)
         case CURLE_OPERATION_TIMEDOUT: return .timeout(message)
-        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR: return .certificate(message)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR: return .certificate(message)
+        case CURLE_SSL_CACERT_BADFILE: return .local(message)  // --ca-bundle is icpaudit's set-up, not the site's
         case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_USE_SSL_FAILED: return .tls(message)
         default: return .protocolError(message)
         }
