@@ -82,6 +82,12 @@ public final class EventLoop: @unchecked Sendable {
         thread = nil
         close(epollFD)
         close(wakeFD)
+        // The thread is gone (joined): its state is ours now. What is attached to the loop holds
+        // the loop (a fetcher's timer source, a scheduled job's closure); let go of it all.
+        handlers.removeAll()
+        timerSources.removeAll()
+        scheduled.removeAll()
+        inboxLock.withLock { inbox.removeAll() }
     }
 
     public var inEventLoop: Bool { EventLoop.currentLoop === self }
