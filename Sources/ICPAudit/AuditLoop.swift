@@ -127,9 +127,6 @@ final class LoopGroup: @unchecked Sendable {
 
     func next() -> AuditLoop { loops[counter.next() % loops.count] }
 
-    /// The most any fetch loop lags (ms): how long a ready answer may wait to be read.
-    var lagMilliseconds: Int { loops.map(\.loop.lagMilliseconds).max() ?? 0 }
-
     func shutdown() {
         for loop in loops { loop.shutdown() }
         dns.shutdown()

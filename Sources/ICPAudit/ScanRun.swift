@@ -83,7 +83,6 @@ public enum ScanRun {
                     writer.skip(bad)
                 case .success(let site) where !done.contains(site.line):
                     await pool.admit()
-                    await Self.paceWhileLoopsLag(loops)
                     if let failure = writer.failure {
                         pool.leave()
                         throw failure  // the sites in flight finish; nothing more is started
@@ -107,20 +106,6 @@ public enum ScanRun {
 }
 
 extension ScanRun {
-    /// Loop lag (ms) above which new sites wait before they start: answers already in are
-    /// read first, so a host's deadline does not run out while its reply sits unread.
-    static let admissionLagMilliseconds = 40
-    /// The longest a new site waits for the loops: pacing, never a stall.
-    static let admissionWaitMilliseconds = 250
-
-    static func paceWhileLoopsLag(_ loops: LoopGroup) async {
-        var waited = 0
-        while loops.lagMilliseconds > admissionLagMilliseconds && waited < admissionWaitMilliseconds {
-            try? await Task.sleep(nanoseconds: 5_000_000)
-            waited += 5
-        }
-    }
-
     /// Descriptors each working site may hold at once: one connection per host (two hosts).
     static let descriptorsPerSite = 2
     /// Descriptors kept for the rest: output files, the loops' epoll and event fds, c-ares sockets.

@@ -30,13 +30,13 @@ public final class EventLoop: @unchecked Sendable {
     // Loop-thread state.
     private var handlers: [Int32: IOHandler] = [:]
     private var timerSources: [LoopTimerSource] = []
-    /// One-shot jobs by monotonic deadline (few at a time: one per lookup in flight).
+    /// One-shot jobs by monotonic deadline, from `scheduledHead` on (one per transfer or lookup
+    /// in flight; most arrive in deadline order, so they are inserted from the back).
     private var scheduled: [(deadline: Int, job: () -> Void)] = []
+    private var scheduledHead = 0
     private var stopping = false
     private var thread: pthread_t?
-    /// How long the loop's turns take (ms, a moving average): events that became ready during
-    /// a turn wait about that long to be handled. Written by the loop, read by anyone.
-    private let turnMilliseconds = Atomic<Int>(0)
+
 
     public let name: String
 
@@ -87,6 +87,7 @@ public final class EventLoop: @unchecked Sendable {
         handlers.removeAll()
         timerSources.removeAll()
         scheduled.removeAll()
+        scheduledHead = 0
         inboxLock.withLock { inbox.removeAll() }
     }
 
@@ -157,13 +158,11 @@ public final class EventLoop: @unchecked Sendable {
     private var busyBefore = 0
     private var turnStartedAt = 0
 
-    /// The loop's lag: the moving average of its turns' length, in ms. From any thread.
-    public var lagMilliseconds: Int { turnMilliseconds.load(ordering: .relaxed) }
-
     /// Runs `job` on the loop once the monotonic clock reaches `deadline` (ms). Loop thread only.
     public func schedule(at deadline: Int, _ job: @escaping () -> Void) {
         assertInEventLoop()
-        let i = scheduled.firstIndex { $0.deadline > deadline } ?? scheduled.endIndex
+        var i = scheduled.endIndex
+        while i > scheduledHead && scheduled[i - 1].deadline > deadline { i -= 1 }
         scheduled.insert((deadline, job), at: i)
     }
 
@@ -174,9 +173,8 @@ public final class EventLoop: @unchecked Sendable {
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
-        var average = 0.0
         while !stopping {
-            var timeout = scheduled.first.map { max(0, $0.deadline - MonotonicClock.milliseconds()) } ?? -1
+            var timeout = scheduledHead < scheduled.count ? max(0, scheduled[scheduledHead].deadline - MonotonicClock.milliseconds()) : -1
             for source in timerSources {
                 if let ms = source.millisecondsUntilTimer() { timeout = timeout < 0 ? ms : min(timeout, ms) }
             }
@@ -201,9 +199,15 @@ public final class EventLoop: @unchecked Sendable {
                 source.timerFired()
             }
             let now = MonotonicClock.milliseconds()
-            while let first = scheduled.first, first.deadline <= now {
-                scheduled.removeFirst()
-                first.job()
+            while scheduledHead < scheduled.count, scheduled[scheduledHead].deadline <= now {
+                let job = scheduled[scheduledHead].job
+                scheduled[scheduledHead].job = {}  // let go of what the job holds
+                scheduledHead += 1
+                job()
+            }
+            if scheduledHead >= 256 && scheduledHead * 2 >= scheduled.count {  // reclaim the front
+                scheduled.removeFirst(scheduledHead)
+                scheduledHead = 0
             }
             wakePending.store(false, ordering: .releasing)
             let jobs = inboxLock.withLock { () -> [() -> Void] in
@@ -211,12 +215,8 @@ public final class EventLoop: @unchecked Sendable {
                 return inbox
             }
             for job in jobs { job() }
-            let turnLength = MonotonicClock.nanoseconds() - turnStartedAt
-            busyBefore += turnLength
+            busyBefore += MonotonicClock.nanoseconds() - turnStartedAt
             turnStartedAt = 0
-            // A wait that ended with nothing ready means the loop was idle: no lag.
-            average = n == 0 && timeout != 0 ? 0 : average + (Double(turnLength) / 1e6 - average) / 8
-            turnMilliseconds.store(Int(average.rounded()), ordering: .relaxed)
         }
         // Jobs handed over before the stop but after the last turn: they run against what
         // `beforeExit` shut down, which ends them with a failure rather than a hang.
