@@ -164,6 +164,8 @@ public final class Fetcher: LoopTimerSource {
     // Loop-confined from here on; nil once shut down.
     private var multi: UnsafeMutableRawPointer?
     private var timerDeadline: Int?
+    /// Numbers the transfers, so a deadline check knows its own from a reused easy handle's.
+    private var transfersStarted = 0
     /// Transfers in flight, by easy handle: they live as long as curl has them.
     private var inFlight: [UnsafeMutableRawPointer: Transfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
@@ -200,6 +202,8 @@ public final class Fetcher: LoopTimerSource {
             return
         }
         let transfer = Transfer(easy: easy, request: request, sinkFactory: sink, completion: completion)
+        transfersStarted += 1
+        transfer.serial = transfersStarted
         transfer.configure()
         transfer.startedAt = MonotonicClock.nanoseconds()
         transfer.busyAtStart = loop.busyNanoseconds
@@ -218,8 +222,11 @@ public final class Fetcher: LoopTimerSource {
     /// time spent scanning bodies (its own or others') is icpaudit's, so the deadline moves by
     /// it. curl's own timeout (`hardTimeoutFactor` × the request's) bounds the wall time.
     private func checkTime(_ easy: UnsafeMutableRawPointer, _ transfer: Transfer, at time: Int) {
-        loop.schedule(at: time) { [self, weak transfer] in
-            guard let transfer, inFlight[easy] === transfer else { return }
+        // The job holds the transfer's number, not the transfer: a finished transfer is freed at
+        // once, not when its check comes due.
+        let serial = transfer.serial
+        loop.schedule(at: time) { [self] in
+            guard let transfer = inFlight[easy], transfer.serial == serial else { return }
             let used = transfer.siteMilliseconds(busyNow: loop.busyNanoseconds)
             let left = transfer.request.timeoutMilliseconds - used
             if left > 0 {
@@ -328,6 +335,7 @@ private final class Transfer {
     private var contentType: String?
     private var bodyBytes = 0
     private var truncated = false
+    var serial = 0
     /// When it started, and the loop's busy time then (ns).
     var startedAt = 0
     var busyAtStart = 0
