@@ -95,7 +95,7 @@ struct HostObserver: Sendable {
     /// Makes `call` (given the deadline as it stands) again, after a pause, while it fails on icpaudit's side (out of descriptors,
     /// say). The time that takes is icpaudit's: the deadline moves by it. Failing for as long as
     /// a whole `--timeout` stops the run (`CrawlerFailure`) rather than blame the site.
-    private func retryingLocalFailures<T>(_ what: String, deadline: inout Int, _ call: (_ deadline: Int) async -> T,
+    private func retryingLocalFailures<T>(_ what: @autoclosure () -> String, deadline: inout Int, _ call: (_ deadline: Int) async -> T,
                                           isLocal: (T) -> String?) async throws(CrawlerFailure) -> T {
         var lost = 0
         while true {
@@ -106,7 +106,7 @@ struct HostObserver: Sendable {
             let spent = MonotonicClock.milliseconds() - began
             lost += spent
             deadline += spent
-            guard lost < Int(options.timeoutSeconds * 1000) else { throw CrawlerFailure(description: "\(what): \(why)") }
+            guard lost < Int(options.timeoutSeconds * 1000) else { throw CrawlerFailure(description: "\(what()): \(why)") }
         }
     }
 
