@@ -83,8 +83,8 @@ struct HostObserver: Sendable {
     }
 
     /// A fetch, its timeout what is left of the deadline.
-    private func fetch(_ spec: (Int) -> FetchSpec, deadline: inout Int) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
-        return try await retryingLocalFailures("fetching \(spec(deadline).url.text)", deadline: &deadline) { by in
+    private func fetch(_ url: ParsedURL, _ spec: (Int) -> FetchSpec, deadline: inout Int) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
+        return try await retryingLocalFailures("fetching \(url.text)", deadline: &deadline) { by in
             await transport.fetch(spec(by))
         } isLocal: {
             if case .local(let why)? = $0.0.failure { return why }
@@ -144,7 +144,7 @@ struct HostObserver: Sendable {
             deadline += await gate.acquire(server, for: ticket)
             let answer: (FetchResult, PageFacts?)
             do {
-                answer = try await fetch({ deadline in
+                answer = try await fetch(url, { deadline in
                     FetchSpec(url: url, addresses: ips, ports: options.ports, profile: options.profile, verifyTLS: verify,
                               caBundle: options.caBundle, timeoutMilliseconds: deadline - MonotonicClock.milliseconds(),
                               maxBodyBytes: options.maxBodyBytes)
