@@ -27,6 +27,7 @@ public enum FindingCode: String, Sendable, CaseIterable {
     case psbNotLinked = "PSB_NOT_LINKED"
     case titleMismatch = "TITLE_MISMATCH"
     case titleRestricted = "TITLE_RESTRICTED"
+    case pagePlaceholder = "PAGE_PLACEHOLDER"
     case pageScriptRendered = "PAGE_SCRIPT_RENDERED"
     case redirectOffsite = "REDIRECT_OFFSITE"
 
@@ -51,12 +52,15 @@ public enum FindingCode: String, Sendable, CaseIterable {
 public struct Finding: Sendable, Equatable {
     public var code: FindingCode
     public var host: String
+    /// The view the finding was seen in; written as `"view":"mobile"`, omitted for the desktop.
+    public var view: View
     public var severity: Severity
     public var detail: String
 
-    public init(_ code: FindingCode, host: String, detail: String, severity: Severity? = nil) {
+    public init(_ code: FindingCode, host: String, view: View = .desktop, detail: String, severity: Severity? = nil) {
         self.code = code
         self.host = host
+        self.view = view
         self.severity = severity ?? code.severity
         self.detail = detail
     }

@@ -23,6 +23,7 @@ public struct RecordCodec {
             json.beginObject()
             json.key("code"); json.string(f.code.rawValue)
             json.key("host"); json.string(f.host)
+            if f.view != .desktop { json.key("view"); json.string(f.view.rawValue) }
             json.key("severity"); json.string(f.severity.rawValue)
             json.key("detail"); json.string(f.detail)
             json.endObject()
@@ -64,6 +65,7 @@ public struct RecordCodec {
         var findings: [Finding] = []
         for f in try o.objects("findings") {
             findings.append(Finding(try f.enumValue("code", FindingCode.self), host: try f.string("host"),
+                                    view: try f.optionalEnumValue("view", View.self) ?? .desktop,
                                     detail: try f.string("detail"), severity: try f.enumValue("severity", Severity.self)))
         }
         var hosts: [HostRecord] = []
@@ -263,6 +265,10 @@ struct JSONObject {
     func enumValue<T: RawRepresentable>(_ k: String, _: T.Type) throws(RecordError) -> T where T.RawValue == String {
         guard let v = (o[k] as? String).flatMap(T.init(rawValue:)) else { throw missing(k, "one of the known values") }
         return v
+    }
+    func optionalEnumValue<T: RawRepresentable>(_ k: String, _ type: T.Type) throws(RecordError) -> T? where T.RawValue == String {
+        if o[k] == nil || o[k] is NSNull { return nil }
+        return try enumValue(k, type)
     }
     func object(_ k: String) throws(RecordError) -> JSONObject {
         guard let v = o[k] as? [String: Any] else { throw missing(k, "an object") }

@@ -33,10 +33,12 @@ public struct Judge: Sendable {
         var findings: [Finding] = []
         var hosts: [HostRecord] = []
         for host in seen.hosts {
-            findings += AccessRules.findings(host, filedIPs: row.ips, ranges: ranges)
+            var hostFindings = AccessRules.findings(host, filedIPs: row.ips, ranges: ranges)
             if let page = host.page {
-                findings += pageFindings(page, row: row, filed: filed, host: host)
+                hostFindings += pageFindings(page, row: row, filed: filed, host: host)
             }
+            for i in hostFindings.indices { hostFindings[i].view = host.view }
+            findings += hostFindings
             hosts.append(Self.record(host))
         }
         let opened = hosts.filter(\.opened).count
