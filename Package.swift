@@ -36,10 +36,11 @@ let package = Package(
         .target(name: "CUTF8"),
         .target(name: "ICPScan", dependencies: ["ICPModel", "ICPNumbers", "CXML2", "CUTF8"], swiftSettings: hotPath),
         // The judge: SPEC's rules over what was observed; pure, no I/O.
-        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers"]),
+        // placeholders.tsv: the signatures of default and placeholder pages (PAGE_PLACEHOLDER), as data.
+        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers"], resources: [.embedInCode("placeholders.tsv")]),
         .target(name: "ICPReport", dependencies: ["ICPModel"]),
         .target(name: "ICPAudit", dependencies: [
-            "ICPModel", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport",
+            "ICPModel", "ICPNumbers", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport",
         ]),
         .executableTarget(name: "icpaudit", dependencies: [
             "ICPAudit", "ICPFetch", "ICPInventory", "ICPModel", "ICPNumbers", "ICPReport", "ICPResolve", "ICPRules", "ICPScan",

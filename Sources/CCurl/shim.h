@@ -19,6 +19,11 @@ static inline CURLMcode icp_multi_setopt_timer_cb(CURLM *m, int (*cb)(CURLM *, l
     return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, cb);
 }
 
+/// The value of response header `name` of the last request (the first if repeated), or NULL.
+static inline const char *icp_easy_header_value(CURL *h, const char *name) {
+    struct curl_header *header;
+    return curl_easy_header(h, name, 0, CURLH_HEADER, -1, &header) == CURLHE_OK ? header->value : NULL;
+}
 static inline CURLcode icp_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode icp_easy_getinfo_str(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode icp_easy_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }

@@ -10,8 +10,9 @@ import Synchronization
 protocol Transport: Sendable {
     /// A and AAAA for `host`; `.deadline` once the monotonic clock passes `deadline` (ms).
     func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure>
-    /// One GET; a 2xx body is scanned as it streams in and comes back as the page's facts.
-    func fetch(_ spec: FetchSpec) async -> (FetchResult, PageFacts?)
+    /// One GET; a 2xx body is scanned as it streams in and comes back as the page's facts, its
+    /// numbers with `digits` among them kept however many the page lists.
+    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> (FetchResult, PageFacts?)
 }
 
 /// One event loop with its curl multi handle. Async callers hop onto the loop with one
@@ -34,16 +35,20 @@ final class AuditLoop: Transport, @unchecked Sendable {
         await dns.resolve(host, deadline: deadline)
     }
 
-    func fetch(_ spec: FetchSpec) async -> (FetchResult, PageFacts?) {
+    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> (FetchResult, PageFacts?) {
         await withCheckedContinuation { continuation in
             let taken = loop.execute { [self] in
                 var reader: PageReader?
                 fetcher.start(spec, sink: { status, contentType in
                     guard (200..<300).contains(status) else { return nil }
-                    let r = PageReader(contentType: contentType)
+                    let r = PageReader(contentType: contentType, keepDigits: digits)
                     reader = r
                     return ReaderSink(r)
                 }, completion: { result in
+                    // A 2xx with no body at all is an empty page (curl never called the sink).
+                    if reader == nil, result.failure == nil, !spec.headersOnly, (200..<300).contains(result.status) {
+                        reader = PageReader(contentType: result.contentType)
+                    }
                     continuation.resume(returning: (result, reader?.finish()))
                 })
             }

@@ -21,8 +21,21 @@ public struct AuditOptions: Sendable {
     /// dropped by a resolver's socket, and the wait is not charged to the host.
     public var dnsConcurrency = 100
     public var maxBodyBytes = 8 << 20
-    /// How the desktop view's requests present themselves.
+    /// How each view's requests present themselves.
     public var profile = FetchProfile.desktop
+    public var mobileProfile = FetchProfile.mobile
+    /// When the mobile view is audited (`--mobile`).
+    public var mobile = MobileMode.auto
+    /// Frames of one page fetched at most.
+    public var maxFrames = 4
 
     public init() {}
+
+    func profile(for view: View) -> FetchProfile { view == .mobile ? mobileProfile : profile }
+}
+
+/// `--mobile`: `auto` audits the mobile view where the site signals one (SPEC "What a person
+/// sees"), `always` for every host, `never` not at all.
+public enum MobileMode: String, Sendable, CaseIterable {
+    case auto, always, never
 }

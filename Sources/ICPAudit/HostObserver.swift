@@ -1,18 +1,22 @@
 import ICPFetch
+import ICPInventory
 import ICPLoop
 import ICPModel
 import ICPResolve
 
 /// Observes one host as a regulator's crawler would and records what it saw, judging nothing:
 /// resolve, open `http://host/` (falling back to https when http cannot connect, and to an
-/// unverified read when the certificate does not verify), follow redirects itself so every hop
-/// is resolved, pinned and checked for non-public addresses here, and scan the final page.
+/// unverified read when the certificate does not verify), follow redirects itself (HTTP ones,
+/// meta refreshes and script redirects, as a browser does) so every hop is resolved, pinned and
+/// checked for non-public addresses here, scan the final page and fetch the frames it shows.
 struct HostObserver: Sendable {
     let options: AuditOptions
     let transport: any Transport
     let gate: PerIPGate
     /// Lookups in flight across the run (`--dns-concurrency`); nil: unbounded.
     var dnsGate: KeyedGate<Int>? = nil
+    /// Digit codes of the site's filed numbers: kept however many numbers a page lists.
+    var keepDigits: Set<String> = []
 
     /// Observes `host`, trying again after a failure that may pass (see `mayPassOnRetry`) with
     /// a doubling backoff, all within the one `--timeout` deadline, DNS included. Time spent
@@ -37,6 +41,35 @@ struct HostObserver: Sendable {
         return seen
     }
 
+    /// Requests the desktop view's first answered URL again as a phone browser, reading only
+    /// the status and headers (SPEC "What a person sees"), on its own `--timeout`. nil when the
+    /// desktop view got no answer to compare with.
+    func probeMobile(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> Hop? {
+        guard let answered = desktop.chain.first(where: { $0.status != nil }), let url = ParsedURL(answered.url),
+              !answered.addresses.isEmpty else { return nil }
+        var deadline = MonotonicClock.milliseconds() + Int(options.timeoutSeconds * 1000)
+        let (result, _) = try await fetch(url, answered.addresses, profile: options.mobileProfile, verify: answered.verified,
+                                          headersOnly: true, ticket: ticket, deadline: &deadline)
+        var probe = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
+                        status: result.status == 0 ? nil : result.status, location: result.redirectURL, ms: result.milliseconds)
+        probe.vary = result.vary
+        probe.failure = result.failure.map(accessFailure)
+        return probe
+    }
+
+    /// Why the mobile view must be audited in full (`--mobile auto`): the desktop page announces
+    /// a mobile variant, or the phone got another answer (status, `Location`) or the answer
+    /// varies by User-Agent. nil: the phone sees the desktop page.
+    static func mobileViewReason(_ desktop: HostObservation) -> String? {
+        if let signal = desktop.page?.mobileSignals.first { return signal }
+        guard let probe = desktop.mobileProbe, probe.failure == nil,
+              let answered = desktop.chain.first(where: { $0.status != nil }) else { return nil }
+        if probe.status != answered.status { return "a phone gets HTTP \(probe.status ?? 0), the desktop \(answered.status ?? 0)" }
+        if probe.location != answered.location { return "a phone is sent to \(probe.location ?? "no redirect")" }
+        if let vary = answered.vary ?? probe.vary, vary.lowercased().contains("user-agent") { return "Vary: \(vary)" }
+        return nil
+    }
+
     /// A failed lookup, a refused or timed-out connection, or a 5xx may be gone a moment later;
     /// a missing record, a certificate or a 4xx will not be.
     static func mayPassOnRetry(_ seen: HostObservation) -> Bool {
@@ -53,11 +86,38 @@ struct HostObserver: Sendable {
         switch try await resolve(host, deadline: &deadline) {
         case .success(let answer):
             var seen = HostObservation(host: host, view: view, dns: DNSAnswer(addresses: answer.addresses, cnames: answer.cnames))
-            try await follow(ParsedURL(scheme: "http", host: host), answer.addresses, ticket: ticket, deadline: &deadline, into: &seen)
+            var walk = Walk(profile: options.profile(for: view), ipsByHost: [host: answer.addresses])
+            let start = ParsedURL(scheme: "http", host: host)
+            seen.page = try await follow(start, kind: .http, &walk, ticket: ticket, deadline: &deadline, into: &seen.hops)
+            if let page = seen.page, !page.frames.isEmpty, let base = seen.chain.last.flatMap({ ParsedURL($0.url) }) {
+                seen.page = try await withFrames(page, of: base, &walk, ticket: ticket, deadline: &deadline, into: &seen.hops)
+            }
             return seen
         case .failure(let failure):
             return HostObservation(host: host, view: view, dns: DNSAnswer(failure: dnsFailure(failure)))
         }
+    }
+
+    /// What one host's requests share: how they present themselves, and the names resolved.
+    private struct Walk {
+        var profile: FetchProfile
+        var ipsByHost: [String: [IPAddress]]
+    }
+
+    /// The page with the content of the frames it shows (SPEC: a frameset, or one full-page
+    /// iframe): frames of the page's registrable domain, fetched like any hop under the
+    /// same deadline, up to `maxFrames`.
+    private func withFrames(_ page: PageFacts, of base: ParsedURL, _ walk: inout Walk, ticket: SiteTicket, deadline: inout Int,
+                            into hops: inout [Hop]) async throws(CrawlerFailure) -> PageFacts {
+        var shown = page
+        let site = Domains.registrableDomain(base.host) ?? base.host
+        for src in page.frames.prefix(options.maxFrames) {
+            guard let url = base.resolving(src), (Domains.registrableDomain(url.host) ?? url.host) == site else { continue }
+            if let frame = try await follow(url, kind: .frame, &walk, ticket: ticket, deadline: &deadline, into: &hops) {
+                shown.include(frame: frame)
+            }
+        }
+        return shown
     }
 
     private func dnsFailure(_ failure: ResolveFailure) -> AccessFailure {
@@ -82,16 +142,6 @@ struct HostObserver: Sendable {
         }
     }
 
-    /// A fetch, its timeout what is left of the deadline.
-    private func fetch(_ url: ParsedURL, _ spec: (Int) -> FetchSpec, deadline: inout Int) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
-        return try await retryingLocalFailures("fetching \(url.text)", deadline: &deadline) { by in
-            await transport.fetch(spec(by))
-        } isLocal: {
-            if case .local(let why)? = $0.0.failure { return why }
-            return nil
-        }
-    }
-
     /// Makes `call` (given the deadline as it stands) again, after a pause, while it fails on icpaudit's side (out of descriptors,
     /// say). The time that takes is icpaudit's: the deadline moves by it. Failing for as long as
     /// a whole `--timeout` stops the run (`CrawlerFailure`) rather than blame the site.
@@ -112,96 +162,111 @@ struct HostObserver: Sendable {
 
     static let localRetryMilliseconds = 50
 
-    /// Requests `start` and follows where it leads, one hop per request (or per request not made).
-    private func follow(_ start: ParsedURL, _ startIPs: [IPAddress], ticket: SiteTicket, deadline: inout Int,
-                        into seen: inout HostObservation) async throws(CrawlerFailure) {
+    /// Requests `start` and follows where it leads, one hop per request (or per request not
+    /// made): HTTP redirects, meta refreshes and script redirects, up to `maxRedirects` in all.
+    /// Returns the page it ends on, if it ends on one. `kind` is the first hop's (`http` for a
+    /// home page, `frame` for a frame).
+    private func follow(_ start: ParsedURL, kind: HopKind, _ walk: inout Walk, ticket: SiteTicket, deadline: inout Int,
+                        into hops: inout [Hop]) async throws(CrawlerFailure) -> PageFacts? {
         var url = start
-        var ipsByHost = [start.host: startIPs]
+        var hopKind = kind
         var verify = true
         var redirects = 0
+        let first = hops.count
         while true {
             guard deadline > MonotonicClock.milliseconds() else {
-                seen.hops.append(Hop(url: url.text, failure: AccessFailure(.deadline, "no answer within \(options.timeoutSeconds)s")))
-                return
+                hops.append(Hop(url: url.text, kind: hopKind, failure: AccessFailure(.deadline, "no answer within \(options.timeoutSeconds)s")))
+                return nil
             }
             let ips: [IPAddress]
-            if let known = ipsByHost[url.host] {
+            if let known = walk.ipsByHost[url.host] {
                 ips = known
             } else {
                 switch try await resolve(url.host, deadline: &deadline) {
                 case .success(let answer): ips = answer.addresses
                 case .failure(let failure):
-                    seen.hops.append(Hop(url: url.text, failure: dnsFailure(failure)))
-                    return
+                    hops.append(Hop(url: url.text, kind: hopKind, failure: dnsFailure(failure)))
+                    return nil
                 }
-                ipsByHost[url.host] = ips
+                walk.ipsByHost[url.host] = ips
             }
             if !options.allowPrivate, ips.contains(where: \.isNonPublic) {
-                seen.hops.append(Hop(url: url.text, addresses: ips, failure: AccessFailure(.privateAddress, "not fetched")))
-                return
+                hops.append(Hop(url: url.text, kind: hopKind, addresses: ips, failure: AccessFailure(.privateAddress, "not fetched")))
+                return nil
             }
-            let server = ips[0]  // curl connects to the first address it is given
-            deadline += await gate.acquire(server, for: ticket)
-            let answer: (FetchResult, PageFacts?)
-            do {
-                answer = try await fetch(url, { deadline in
-                    FetchSpec(url: url, addresses: ips, ports: options.ports, profile: options.profile, verifyTLS: verify,
-                              caBundle: options.caBundle, timeoutMilliseconds: deadline - MonotonicClock.milliseconds(),
-                              maxBodyBytes: options.maxBodyBytes)
-                }, deadline: &deadline)
-            } catch {
-                gate.release(server)
-                throw error
-            }
-            gate.release(server)
-            let (result, page) = answer
-            // icpaudit's own CPU time is not the site's: the loop busy with other work, and the
-            // wait for a thread to take the answer up.
-            deadline += result.loopBusyMilliseconds
-            if result.completedAt > 0 { deadline += max(0, MonotonicClock.milliseconds() - result.completedAt) }
-            var hop = Hop(url: url.text, addresses: ips, verified: verify, status: result.status == 0 ? nil : result.status,
+            let (result, page) = try await fetch(url, ips, profile: walk.profile, verify: verify, ticket: ticket, deadline: &deadline)
+            var hop = Hop(url: url.text, kind: hopKind, addresses: ips, verified: verify, status: result.status == 0 ? nil : result.status,
                           bytes: result.bodyBytes, ms: result.milliseconds)
+            hop.vary = result.vary
             if let failure = result.failure {
                 hop.failure = accessFailure(failure)
-                seen.hops.append(hop)
+                hops.append(hop)
                 switch failure {
                 case .certificate where verify:
                     verify = false  // read the page anyway; the judge warns
                     continue
-                case .connect where seen.hops.count == 1 && url.scheme == "http":
+                case .connect where hops.count == first + 1 && url.scheme == "http" && kind == .http:
                     url = ParsedURL(scheme: "https", host: start.host)
                     continue
                 default:
-                    return
+                    return nil
                 }
             }
+            // Where the answer sends the browser: a 3xx Location, or a page that only sends it on.
+            var target: (location: String, next: ParsedURL?, kind: HopKind)?
             if (300..<400).contains(result.status), let location = result.redirectURL {
-                hop.location = location
-                guard let next = ParsedURL(location) else {
-                    hop.failure = AccessFailure(.badRedirect, location)
-                    seen.hops.append(hop)
-                    return
+                target = (location, ParsedURL(location), .http)
+            } else if (200..<300).contains(result.status), !result.truncated, let redirect = page?.redirect {
+                target = (redirect.url, url.resolving(redirect.url), redirect.kind)
+            }
+            if let target {
+                hop.location = target.location
+                guard let next = target.next else {
+                    hop.failure = AccessFailure(.badRedirect, target.location)
+                    hops.append(hop)
+                    return nil
                 }
                 redirects += 1
                 guard redirects <= options.maxRedirects else {
                     hop.failure = AccessFailure(.redirectLimit, next.text)
-                    seen.hops.append(hop)
-                    return
+                    hops.append(hop)
+                    return nil
                 }
-                seen.hops.append(hop)
+                hops.append(hop)
                 url = next
+                hopKind = target.kind
                 continue
             }
-            if (200..<300).contains(result.status) {
-                if result.truncated {
-                    hop.failure = AccessFailure(.tooLarge, "body larger than \(options.maxBodyBytes >> 20) MB (decoded); stopped reading")
-                } else {
-                    seen.page = page
-                }
+            hops.append(hop)
+            guard (200..<300).contains(result.status) else { return nil }
+            if result.truncated {
+                hops[hops.count - 1].failure = AccessFailure(.tooLarge, "body larger than \(options.maxBodyBytes >> 20) MB (decoded); stopped reading")
+                return nil
             }
-            seen.hops.append(hop)
-            return
+            return page
         }
+    }
+
+    /// One request through the per-IP gate. The gate's wait, the loop's busy time and the wait
+    /// for a thread to take the answer up are icpaudit's time, not the site's: the deadline
+    /// moves by them.
+    private func fetch(_ url: ParsedURL, _ ips: [IPAddress], profile: FetchProfile, verify: Bool, headersOnly: Bool = false,
+                       ticket: SiteTicket, deadline: inout Int) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
+        let server = ips[0]  // curl connects to the first address it is given
+        deadline += await gate.acquire(server, for: ticket)
+        defer { gate.release(server) }
+        let keep = keepDigits
+        let answer = try await retryingLocalFailures("fetching \(url.text)", deadline: &deadline) { by in
+            await transport.fetch(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile, verifyTLS: verify,
+                                            caBundle: options.caBundle, timeoutMilliseconds: by - MonotonicClock.milliseconds(),
+                                            maxBodyBytes: options.maxBodyBytes, headersOnly: headersOnly), keeping: keep)
+        } isLocal: {
+            if case .local(let why)? = $0.0.failure { return why }
+            return nil
+        }
+        deadline += answer.0.loopBusyMilliseconds
+        if answer.0.completedAt > 0 { deadline += max(0, MonotonicClock.milliseconds() - answer.0.completedAt) }
+        return answer
     }
 
     private func accessFailure(_ failure: FetchFailure) -> AccessFailure {

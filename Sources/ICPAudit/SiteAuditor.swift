@@ -1,4 +1,5 @@
 import ICPModel
+import ICPNumbers
 import ICPRules
 
 /// Observes every host of a site concurrently, then judges what was seen.
@@ -11,26 +12,46 @@ struct SiteAuditor: Sendable {
     let judge: Judge
 
     func audit(_ site: Site, checkedAt: String) async throws(CrawlerFailure) -> (SiteObservation, SiteRecord) {
-        let observer = HostObserver(options: options, transport: loops.next(), gate: gate, dnsGate: dnsGate)
+        var filedDigits: Set<String> = []
+        if let icp = site.filed?.icp { filedDigits.insert(icp.digits) }
+        if !site.psb.isEmpty { filedDigits.insert(RecordNumber.psbCode(site.psb)) }
+        let observer = HostObserver(options: options, transport: loops.next(), gate: gate, dnsGate: dnsGate, keepDigits: filedDigits)
         let ticket = SiteTicket(pool: pool, hosts: site.hosts.count)
-        let outcomes = await withTaskGroup(of: (Int, Result<HostObservation, CrawlerFailure>).self) { group in
+        let outcomes = await withTaskGroup(of: (Int, Result<[HostObservation], CrawlerFailure>).self) { group in
             for (i, host) in site.hosts.enumerated() {
                 group.addTask {
                     defer { ticket.hostFinished() }
                     do throws(CrawlerFailure) {
-                        return (i, .success(try await observer.observe(host, ticket: ticket)))
+                        return (i, .success(try await views(of: host, observer, ticket)))
                     } catch {
                         return (i, .failure(error))
                     }
                 }
             }
-            var results = [Result<HostObservation, CrawlerFailure>?](repeating: nil, count: site.hosts.count)
+            var results = [Result<[HostObservation], CrawlerFailure>?](repeating: nil, count: site.hosts.count)
             for await (i, outcome) in group { results[i] = outcome }
             return results.compactMap { $0 }
         }
         var hosts: [HostObservation] = []
-        for outcome in outcomes { hosts.append(try outcome.get()) }
+        for outcome in outcomes { hosts += try outcome.get() }
         let seen = SiteObservation(domain: site.domain, line: site.line, checkedAt: checkedAt, hosts: hosts)
         return (seen, judge.judge(seen, row: site))
+    }
+
+    /// The host as a desktop browser sees it, then as a phone does when `--mobile` asks for it.
+    private func views(of host: String, _ observer: HostObserver, _ ticket: SiteTicket) async throws(CrawlerFailure) -> [HostObservation] {
+        var desktop = try await observer.observe(host, view: .desktop, ticket: ticket)
+        switch options.mobile {
+        case .never:
+            return [desktop]
+        case .always:
+            return [desktop, try await observer.observe(host, view: .mobile, ticket: ticket)]
+        case .auto:
+            if desktop.page?.mobileSignals.isEmpty ?? true {
+                desktop.mobileProbe = try await observer.probeMobile(desktop, ticket: ticket)
+            }
+            guard HostObserver.mobileViewReason(desktop) != nil else { return [desktop] }
+            return [desktop, try await observer.observe(host, view: .mobile, ticket: ticket)]
+        }
     }
 }

@@ -16,9 +16,14 @@ public struct FetchProfile: Sendable, Equatable {
     }
 
     /// A desktop browser's request headers, under icpaudit's own User-Agent.
-    public static let desktop = FetchProfile(
-        userAgent: "Mozilla/5.0 (compatible; icpaudit/0.1; ICP filing audit)",
-        headers: ["Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Language: zh-CN,zh;q=0.9"])
+    public static let desktop = FetchProfile(userAgent: "Mozilla/5.0 (compatible; icpaudit/0.1; ICP filing audit)", headers: browserHeaders)
+
+    /// A current phone browser (Safari on iOS 18): what a site's mobile detection looks for.
+    public static let mobile = FetchProfile(
+        userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        headers: browserHeaders)
+
+    private static let browserHeaders = ["Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Language: zh-CN,zh;q=0.9"]
 }
 
 /// The ports `http://` and `https://` URLs without a port connect to (a farm maps them).
@@ -43,9 +48,12 @@ public struct FetchSpec: Sendable, Equatable {
     public var caBundle: String?
     public var timeoutMilliseconds: Int
     public var maxBodyBytes: Int
+    /// Stop once the status and headers are in (a probe): the body is never read.
+    public var headersOnly = false
 
     public init(url: ParsedURL, addresses: [IPAddress], ports: PortMap = PortMap(), profile: FetchProfile = .desktop,
-                verifyTLS: Bool = true, caBundle: String? = nil, timeoutMilliseconds: Int, maxBodyBytes: Int) {
+                verifyTLS: Bool = true, caBundle: String? = nil, timeoutMilliseconds: Int, maxBodyBytes: Int, headersOnly: Bool = false) {
+        self.headersOnly = headersOnly
         self.url = url
         self.addresses = addresses
         self.ports = ports
@@ -108,6 +116,41 @@ public struct ParsedURL: Sendable, Equatable {
     }
 
     public var text: String { "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")\(rest)" }
+
+    /// A URL as a page writes it (`/cn/`, `../a.html`, `//host/x`, `?q`, absolute) resolved
+    /// against this page's URL (RFC 3986, section 5.2); nil for other schemes.
+    public func resolving(_ reference: String) -> ParsedURL? {
+        let ref = reference.trimmingWhitespace()
+        if let colon = ref.firstIndex(of: ":"), ref[..<colon].allSatisfy({ $0.isLetter || $0 == "+" || $0 == "-" || $0 == "." }) {
+            return ParsedURL(ref)  // an absolute URL: http(s) only
+        }
+        if ref.hasPrefix("//") { return ParsedURL(scheme + ":" + ref) }
+        let origin = "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")"
+        let noFragment = String(ref.prefix { $0 != "#" })
+        if noFragment.isEmpty { return self }
+        if noFragment.hasPrefix("/") { return ParsedURL(origin + Self.removingDotSegments(noFragment)) }
+        let basePath = String(rest.prefix { $0 != "?" })
+        if noFragment.hasPrefix("?") { return ParsedURL(origin + basePath + noFragment) }
+        let directory = basePath[...(basePath.lastIndex(of: "/") ?? basePath.startIndex)]
+        return ParsedURL(origin + Self.removingDotSegments(directory + noFragment))
+    }
+
+    /// `/a/b/../c/./d` → `/a/c/d`; the query is left alone.
+    private static func removingDotSegments(_ pathAndQuery: String) -> String {
+        let query = pathAndQuery.firstIndex(of: "?").map { String(pathAndQuery[$0...]) } ?? ""
+        let path = pathAndQuery.prefix { $0 != "?" }
+        var out: [Substring] = []
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        for (i, segment) in segments.enumerated() {
+            let last = i == segments.count - 1
+            switch segment {
+            case ".": if last { out.append("") }
+            case "..": if !out.isEmpty { out.removeLast() }; if last { out.append("") }
+            default: out.append(segment)
+            }
+        }
+        return "/" + out.joined(separator: "/") + query
+    }
 }
 
 /// Receives the body of a response whose status is 2xx, chunk by chunk, on the loop thread.
@@ -141,6 +184,8 @@ public struct FetchResult: Sendable {
     public var status: Int = 0
     public var failure: FetchFailure?
     public var redirectURL: String?
+    /// The `Vary` header: `User-Agent` in it means the page differs by device.
+    public var vary: String?
     public var contentType: String?
     public var primaryIP: String?
     public var bodyBytes = 0
@@ -335,6 +380,8 @@ private final class Transfer {
     private var contentType: String?
     private var bodyBytes = 0
     private var truncated = false
+    /// Ended on purpose when the body began (`headersOnly`).
+    private var stoppedAtBody = false
     var serial = 0
     /// When it started, and the loop's busy time then (ns).
     var startedAt = 0
@@ -396,6 +443,10 @@ private final class Transfer {
             var ct: UnsafeMutablePointer<CChar>?
             _ = icp_easy_getinfo_str(easy, CURLINFO_CONTENT_TYPE, &ct)
             contentType = ct.map { String(cString: $0) }
+            if request.headersOnly {
+                stoppedAtBody = true
+                return 0
+            }
             sink = sinkFactory(status, contentType)
         }
         let room = request.maxBodyBytes - bodyBytes
@@ -429,10 +480,11 @@ private final class Transfer {
         var total: curl_off_t = 0
         _ = icp_easy_getinfo_off(easy, CURLINFO_TOTAL_TIME_T, &total)
         result.milliseconds = Int(total / 1000)
+        result.vary = icp_easy_header_value(easy, "Vary").map { String(cString: $0) }
         result.contentType = contentType
         result.bodyBytes = bodyBytes
         result.truncated = truncated
-        if code != CURLE_OK && !(code == CURLE_WRITE_ERROR && truncated) {
+        if code != CURLE_OK && !(code == CURLE_WRITE_ERROR && (truncated || stoppedAtBody)) {
             var osErrno = 0
             _ = icp_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno)
             result.failure = Transfer.ownLimits.contains(Int32(osErrno))

@@ -35,7 +35,7 @@ enum FuzzTargets {
             i += n
         }
         let page = reader.finish()
-        precondition(page.numbers.count <= NumberCollector.maxNumbers)
+        precondition(page.numbers.count <= NumberCollector.maxKept)
         if let icp = RecordNumber.parse("京ICP备12345678号-1") {
             _ = PageRules.evaluate(page, against: FiledSite(icp: icp, psbCode: "11010502000001", serviceName: "示例"), host: "fuzz")
         }

@@ -178,6 +178,9 @@ public final class InventoryReader: Sequence, IteratorProtocol {
         guard let icp = RecordNumber.parse(rawICP) else {
             return bad("icp", "not an ICP record number (like 京ICP备12345678号-1): '\(rawICP)'")
         }
+        if let service = icp.service {
+            return bad("icp", "\(service.name) service number, not a website's: '\(rawICP)'")
+        }
         var ips: [IPAddress] = []
         for token in (v["ips"] ?? "").split(whereSeparator: { $0 == ";" || $0 == "," || $0.isWhitespace }) {
             guard let ip = IPAddress(token) else { return bad("ips", "not an IP address: '\(token)'") }

@@ -24,9 +24,14 @@ public struct HostObservation: Sendable, Equatable {
     public var host: String
     public var view: View
     public var dns: DNSAnswer
-    /// In order; the last one ends the observation (a page, or why there is none).
+    /// In order: the way to the page (`http`, `meta-refresh`, `script` hops), the last of which
+    /// ends it (a page, or why there is none); then the page's frames (from a `frame` hop on).
     public var hops: [Hop]
+    /// The page as a person sees it, its frames' content included.
     public var page: PageFacts?
+    /// The desktop view's probe of the home page with a mobile browser's User-Agent (status and
+    /// headers only); nil when there was none.
+    public var mobileProbe: Hop?
     /// How many times the host was tried (retries after a failure to open).
     public var attempts: Int
     public var ms: Int
@@ -42,9 +47,12 @@ public struct HostObservation: Sendable, Equatable {
         self.ms = ms
     }
 
+    /// The way to the page, without its frames.
+    public var chain: ArraySlice<Hop> { hops.prefix { $0.kind != .frame } }
+
     /// The hop whose answer was read to its end: the page's, or a final non-2xx answer.
     public var answered: Hop? {
-        guard let last = hops.last, last.status != nil, last.failure == nil || last.failure?.kind == .tooLarge else { return nil }
+        guard let last = chain.last, last.status != nil, last.failure == nil || last.failure?.kind == .tooLarge else { return nil }
         return last
     }
 }
@@ -78,8 +86,11 @@ public struct Hop: Sendable, Equatable {
     /// False for the retry that reads a page whose certificate did not verify.
     public var verified: Bool
     public var status: Int?
-    /// The `Location` of a 3xx answer, as sent.
+    /// Where the answer sent the browser, as written: a 3xx `Location`, a meta refresh's or a
+    /// script's URL.
     public var location: String?
+    /// The answer's `Vary` header, when it names `User-Agent` (the page differs by device).
+    public var vary: String?
     public var failure: AccessFailure?
     public var bytes: Int
     public var ms: Int
@@ -97,8 +108,9 @@ public struct Hop: Sendable, Equatable {
         self.ms = ms
     }
 
-    /// A 3xx answer whose target was taken as the next hop.
-    public var redirected: Bool { failure == nil && location != nil && (300..<400).contains(status ?? 0) }
+    /// An answer whose target was taken as the next hop (an HTTP redirect, a meta refresh, a
+    /// script redirect).
+    public var redirected: Bool { failure == nil && location != nil }
 }
 
 /// Why a step did not get a usable answer, with what was said about it (a resolver's or

@@ -7,6 +7,33 @@ public enum NumberKind: String, Sendable {
     case psb
 }
 
+/// The services other than websites that have their own record numbers (SPEC "Numbers"): the
+/// letter after the serial, `…号-2A`.
+public enum ServiceNumber: Character, Sendable {
+    case app = "A"
+    case miniProgram = "X"
+    case quickApp = "K"
+
+    public init?(letter: UInt8) {
+        guard letter < 0x80 else { return nil }
+        self.init(rawValue: Character(Unicode.Scalar(letter & ~0x20)))
+    }
+
+    /// From a record's suffix, `2A`.
+    public init?(suffix: String) {
+        guard let last = suffix.utf8.last, suffix.utf8.count > 1 else { return nil }
+        self.init(letter: last)
+    }
+
+    public var name: String {
+        switch self {
+        case .app: return "an app's"
+        case .miniProgram: return "a mini program's"
+        case .quickApp: return "a quick app's"
+        }
+    }
+}
+
 /// A filing number as it appears on a page.
 public struct ShownNumber: Sendable, Equatable {
     public var kind: NumberKind
@@ -22,9 +49,12 @@ public struct ShownNumber: Sendable, Equatable {
     public var inFooter: Bool
     /// Byte offset in the page's normalised text, to tell whether it sits in the last part.
     public var offset: Int
+    /// How the markup hides it from a person (`display:none on <div class="beian">`); nil: shown.
+    public var hiddenBy: String?
 
     public init(kind: NumberKind, text: String, province: String, digits: String, suffix: String?,
-                href: String?, inFooter: Bool, offset: Int) {
+                href: String?, inFooter: Bool, offset: Int, hiddenBy: String? = nil) {
+        self.hiddenBy = hiddenBy
         self.kind = kind
         self.text = text
         self.province = province
@@ -36,6 +66,9 @@ public struct ShownNumber: Sendable, Equatable {
     }
 
     public var isLinked: Bool { href != nil }
+
+    /// A record number of an app, mini program or quick app (`…号-2A`): not a website's number.
+    public var service: ServiceNumber? { kind == .record ? suffix.flatMap(ServiceNumber.init(suffix:)) : nil }
 
     /// The canonical record form, `京ICP备12345678号-1`.
     public var canonical: String {
@@ -62,6 +95,21 @@ public struct CharsetDecision: Sendable, Equatable {
     }
 }
 
+/// A page that sends the browser on by itself: a meta refresh, or a script that only does that.
+public struct PageRedirect: Sendable, Equatable {
+    public var kind: HopKind
+    /// The target as the page writes it (relative or absolute).
+    public var url: String
+    /// Seconds before a meta refresh fires; 0 for scripts.
+    public var delay: Int
+
+    public init(kind: HopKind, url: String, delay: Int = 0) {
+        self.kind = kind
+        self.url = url
+        self.delay = delay
+    }
+}
+
 /// What the rules need to know about one page, gathered while it streamed through.
 public struct PageFacts: Sendable, Equatable {
     public var title: String
@@ -69,10 +117,35 @@ public struct PageFacts: Sendable, Equatable {
     public var numbers: [ShownNumber]
     /// Numbers that exist only inside `<script>`.
     public var scriptNumbers: [ShownNumber]
+    /// Numbers in the HTML that its markup hides from a person (each says how).
+    public var hiddenNumbers: [ShownNumber] = []
+    /// Numbers seen but not kept (a directory of hundreds); footer numbers are always kept.
+    public var numbersDropped = 0
     public var shownCharacters: Int
     public var textLength: Int
     public var scriptCount: Int
+    /// `<img>` elements: a page of pictures is not an empty page.
+    public var images = 0
     public var charset: CharsetDecision?
+    /// Where the page sends the browser by itself (followed like a redirect).
+    public var redirect: PageRedirect?
+    /// A script that sends the browser on under a condition static reading cannot decide (the
+    /// User-Agent, the screen): what it depends on. Rendering decides it.
+    public var conditionalRedirect: String?
+    /// The frames the page shows instead of content of its own (a frameset's frames, or one
+    /// full-page iframe): their `src` as written.
+    public var frames: [String] = []
+    /// How the page announces a mobile variant (`mobile-agent` meta, an alternate link for small
+    /// screens, a redirect by User-Agent).
+    public var mobileSignals: [String] = []
+    /// The beginning of a short page's text (normalised), for recognising default pages.
+    public var sample = ""
+    /// The page was drawn by a browser (`--render`), not read statically.
+    public var rendered = false
+
+    /// A page showing less text than this while carrying scripts is a script-rendered shell;
+    /// with less than this, a lone iframe or a script redirect is the whole page.
+    public static let shellCharacters = 200
 
     public init(title: String, numbers: [ShownNumber], scriptNumbers: [ShownNumber], shownCharacters: Int,
                 textLength: Int, scriptCount: Int, charset: CharsetDecision?) {
@@ -83,5 +156,26 @@ public struct PageFacts: Sendable, Equatable {
         self.textLength = textLength
         self.scriptCount = scriptCount
         self.charset = charset
+    }
+}
+
+extension PageFacts {
+    /// Adds a frame's content to the page, as a person sees the two together: the frame's
+    /// text after the top document's (so a footer frame is the page's bottom); the title stays
+    /// the top document's (what the browser tab shows).
+    public mutating func include(frame: PageFacts) {
+        let shift = textLength
+        let shifted = { (list: [ShownNumber]) in list.map { n -> ShownNumber in var n = n; n.offset += shift; return n } }
+        numbers += shifted(frame.numbers)
+        scriptNumbers += shifted(frame.scriptNumbers)
+        hiddenNumbers += shifted(frame.hiddenNumbers)
+        numbersDropped += frame.numbersDropped
+        shownCharacters += frame.shownCharacters
+        textLength += frame.textLength
+        scriptCount += frame.scriptCount
+        images += frame.images
+        mobileSignals += frame.mobileSignals
+        conditionalRedirect = conditionalRedirect ?? frame.conditionalRedirect
+        sample = [sample, frame.sample].filter { !$0.isEmpty }.joined(separator: " ")
     }
 }

@@ -23,6 +23,7 @@ public struct Site: Sendable, Equatable {
 /// What was seen on one audited host; serialised as an element of `hosts` in findings.jsonl.
 public struct HostRecord: Sendable, Equatable {
     public var host: String
+    public var view: View = .desktop
     public var ips: [String] = []
     public var url: String = ""
     public var finalURL: String? = nil
@@ -41,8 +42,15 @@ public struct HostRecord: Sendable, Equatable {
     public var opened: Bool = false
     /// How many times the host was tried (retries after a failure to open).
     public var attempts: Int = 1
+    /// The frames whose content the page shows.
+    public var frames: [String] = []
+    /// The page was judged as a browser drew it.
+    public var rendered = false
 
-    public init(host: String) { self.host = host }
+    public init(host: String, view: View = .desktop) {
+        self.host = host
+        self.view = view
+    }
 }
 
 /// One output record per inventory row.

@@ -7,6 +7,8 @@ public struct RecordNumber: Sendable, Equatable, CustomStringConvertible {
     public var suffix: String?
 
     public var isSiteLevel: Bool { suffix != nil }
+    /// An app's, mini program's or quick app's number (`…号-2A`): never a website's.
+    public var service: ServiceNumber? { suffix.flatMap(ServiceNumber.init(suffix:)) }
     public var description: String { province + "ICP备" + digits + "号" + (suffix.map { "-" + $0 } ?? "") }
     public var subjectLevel: String { province + "ICP备" + digits + "号" }
 
@@ -148,12 +150,19 @@ public enum NumberGrammar {
         return (nil, afterDigits)
     }
 
-    /// `N` of `-N`: one to three digits not followed by another digit.
+    /// `N` of `-N`: one to three digits not followed by another digit; with the letter of an
+    /// app (`A`), mini-program (`X`) or quick-app (`K`) service number when that letter follows
+    /// the digits directly and no other letter follows it (`-2 All Rights Reserved` is `-2`).
     private static func siteSuffix(_ b: Bytes, _ from: Int) -> (String, Int)? {
         let (d, e) = digitRun(b, from)
         guard (1...3).contains(d.count) else { return nil }
+        if e < b.count, let letter = ServiceNumber(letter: b[e]), !(e + 1 < b.count && isASCIILetter(b[e + 1])) {
+            return (d + String(letter.rawValue), e + 1)
+        }
         return (d, e)
     }
+
+    private static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
 
     /// `ICP证 [B2-] digits [号] [-N]`, `B2-digits`, `B-digits`.
     private static func licenceBody(_ b: Bytes, _ start: Int, _ province: String, _ from: Int) -> Match? {

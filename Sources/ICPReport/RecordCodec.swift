@@ -40,6 +40,7 @@ public struct RecordCodec {
     private mutating func host(_ h: HostRecord) {
         json.beginObject()
         json.key("host"); json.string(h.host)
+        if h.view != .desktop { json.key("view"); json.string(h.view.rawValue) }
         json.key("ips"); json.strings(h.ips)
         json.key("url"); json.string(h.url)
         json.key("final_url"); json.optional(h.finalURL)
@@ -57,6 +58,8 @@ public struct RecordCodec {
         json.key("ms"); json.number(h.ms)
         json.key("opened"); json.bool(h.opened)
         json.key("attempts"); json.number(h.attempts)
+        if !h.frames.isEmpty { json.key("frames"); json.strings(h.frames) }
+        if h.rendered { json.key("rendered"); json.bool(true) }
         json.endObject()
     }
 
@@ -70,7 +73,7 @@ public struct RecordCodec {
         }
         var hosts: [HostRecord] = []
         for h in try o.objects("hosts") {
-            var r = HostRecord(host: try h.string("host"))
+            var r = HostRecord(host: try h.string("host"), view: try h.optionalEnumValue("view", View.self) ?? .desktop)
             r.ips = h.strings("ips")
             r.url = h.optionalString("url") ?? ""
             r.finalURL = h.optionalString("final_url")
@@ -88,6 +91,8 @@ public struct RecordCodec {
             r.ms = h.optionalInt("ms") ?? 0
             r.opened = h.bool("opened")
             r.attempts = h.optionalInt("attempts") ?? 1
+            r.frames = h.strings("frames")
+            r.rendered = h.bool("rendered")
             hosts.append(r)
         }
         return SiteRecord(domain: try o.string("domain"), line: o.optionalInt("line") ?? 0, verdict: try o.enumValue("verdict", Verdict.self),
@@ -120,24 +125,28 @@ public struct RecordCodec {
         if let f = h.dns.failure { failure(f) }
         json.endObject()
         json.key("hops"); json.beginArray()
-        for hop in h.hops {
-            json.beginObject()
-            json.key("url"); json.string(hop.url)
-            json.key("kind"); json.string(hop.kind.rawValue)
-            json.key("addresses"); json.strings(hop.addresses.map(\.description))
-            if !hop.verified { json.key("verified"); json.bool(false) }
-            json.key("status"); if let s = hop.status { json.number(s) } else { json.null() }
-            if let l = hop.location { json.key("location"); json.string(l) }
-            if let f = hop.failure { failure(f) }
-            json.key("bytes"); json.number(hop.bytes)
-            json.key("ms"); json.number(hop.ms)
-            json.endObject()
-        }
+        for hop in h.hops { self.hop(hop) }
         json.endArray()
+        if let probe = h.mobileProbe { json.key("mobile_probe"); self.hop(probe) }
         json.key("page")
         if let p = h.page { page(p) } else { json.null() }
         json.key("attempts"); json.number(h.attempts)
         json.key("ms"); json.number(h.ms)
+        json.endObject()
+    }
+
+    private mutating func hop(_ hop: Hop) {
+        json.beginObject()
+        json.key("url"); json.string(hop.url)
+        json.key("kind"); json.string(hop.kind.rawValue)
+        json.key("addresses"); json.strings(hop.addresses.map(\.description))
+        if !hop.verified { json.key("verified"); json.bool(false) }
+        json.key("status"); if let s = hop.status { json.number(s) } else { json.null() }
+        if let l = hop.location { json.key("location"); json.string(l) }
+        if let v = hop.vary { json.key("vary"); json.string(v) }
+        if let f = hop.failure { failure(f) }
+        json.key("bytes"); json.number(hop.bytes)
+        json.key("ms"); json.number(hop.ms)
         json.endObject()
     }
 
@@ -153,13 +162,28 @@ public struct RecordCodec {
         json.key("title"); json.string(p.title)
         json.key("numbers"); numbers(p.numbers)
         json.key("script_numbers"); numbers(p.scriptNumbers)
+        if !p.hiddenNumbers.isEmpty { json.key("hidden_numbers"); numbers(p.hiddenNumbers) }
+        if p.numbersDropped > 0 { json.key("numbers_dropped"); json.number(p.numbersDropped) }
         json.key("shown_characters"); json.number(p.shownCharacters)
         json.key("text_length"); json.number(p.textLength)
         json.key("scripts"); json.number(p.scriptCount)
+        if p.images > 0 { json.key("images"); json.number(p.images) }
         if let c = p.charset {
             json.key("charset"); json.string(c.name)
             json.key("charset_source"); json.string(c.source.rawValue)
         }
+        if let r = p.redirect {
+            json.key("redirect"); json.beginObject()
+            json.key("kind"); json.string(r.kind.rawValue)
+            json.key("url"); json.string(r.url)
+            json.key("delay"); json.number(r.delay)
+            json.endObject()
+        }
+        if let c = p.conditionalRedirect { json.key("conditional_redirect"); json.string(c) }
+        if !p.frames.isEmpty { json.key("frames"); json.strings(p.frames) }
+        if !p.mobileSignals.isEmpty { json.key("mobile_signals"); json.strings(p.mobileSignals) }
+        if !p.sample.isEmpty { json.key("sample"); json.string(p.sample) }
+        json.key("rendered"); json.bool(p.rendered)
         json.endObject()
     }
 
@@ -175,6 +199,7 @@ public struct RecordCodec {
             if let h = n.href { json.key("href"); json.string(h) }
             json.key("in_footer"); json.bool(n.inFooter)
             json.key("offset"); json.number(n.offset)
+            if let h = n.hiddenBy { json.key("hidden_by"); json.string(h) }
             json.endObject()
         }
         json.endArray()
@@ -187,19 +212,24 @@ public struct RecordCodec {
             let d = try h.object("dns")
             let dns = DNSAnswer(addresses: try addresses(d.strings("addresses")), cnames: d.strings("cnames"),
                                 failure: try d.optionalObject("failure").map(failure))
-            var hops: [Hop] = []
-            for hop in try h.objects("hops") {
-                hops.append(Hop(url: try hop.string("url"), kind: try hop.enumValue("kind", HopKind.self),
-                                addresses: try addresses(hop.strings("addresses")), verified: hop.optionalBool("verified") ?? true,
-                                status: hop.optionalInt("status"), location: hop.optionalString("location"),
-                                failure: try hop.optionalObject("failure").map(failure),
-                                bytes: hop.optionalInt("bytes") ?? 0, ms: hop.optionalInt("ms") ?? 0))
-            }
-            hosts.append(HostObservation(host: try h.string("host"), view: try h.enumValue("view", View.self), dns: dns, hops: hops,
-                                         page: try h.optionalObject("page").map(page),
-                                         attempts: h.optionalInt("attempts") ?? 1, ms: h.optionalInt("ms") ?? 0))
+            let hops = try h.objects("hops").map { (o: JSONObject) throws(RecordError) in try hop(o) }
+            var seen = HostObservation(host: try h.string("host"), view: try h.enumValue("view", View.self), dns: dns, hops: hops,
+                                       page: try h.optionalObject("page").map(page),
+                                       attempts: h.optionalInt("attempts") ?? 1, ms: h.optionalInt("ms") ?? 0)
+            seen.mobileProbe = try h.optionalObject("mobile_probe").map(hop)
+            hosts.append(seen)
         }
         return SiteObservation(domain: try o.string("domain"), line: try o.int("line"), checkedAt: try o.string("checked_at"), hosts: hosts)
+    }
+
+    private static func hop(_ hop: JSONObject) throws(RecordError) -> Hop {
+        var h = Hop(url: try hop.string("url"), kind: try hop.enumValue("kind", HopKind.self),
+                    addresses: try addresses(hop.strings("addresses")), verified: hop.optionalBool("verified") ?? true,
+                    status: hop.optionalInt("status"), location: hop.optionalString("location"),
+                    failure: try hop.optionalObject("failure").map(failure),
+                    bytes: hop.optionalInt("bytes") ?? 0, ms: hop.optionalInt("ms") ?? 0)
+        h.vary = hop.optionalString("vary")
+        return h
     }
 
     private static func failure(_ f: JSONObject) throws(RecordError) -> AccessFailure {
@@ -211,9 +241,21 @@ public struct RecordCodec {
         if let name = p.optionalString("charset") {
             charset = CharsetDecision(name: name, source: try p.enumValue("charset_source", CharsetDecision.Source.self))
         }
-        return PageFacts(title: try p.string("title"), numbers: try numbers(p.objects("numbers")),
-                         scriptNumbers: try numbers(p.objects("script_numbers")), shownCharacters: try p.int("shown_characters"),
-                         textLength: try p.int("text_length"), scriptCount: try p.int("scripts"), charset: charset)
+        var page = PageFacts(title: try p.string("title"), numbers: try numbers(p.objects("numbers")),
+                             scriptNumbers: try numbers(p.objects("script_numbers")), shownCharacters: try p.int("shown_characters"),
+                             textLength: try p.int("text_length"), scriptCount: try p.int("scripts"), charset: charset)
+        page.hiddenNumbers = try numbers(p.optionalObjects("hidden_numbers"))
+        page.numbersDropped = p.optionalInt("numbers_dropped") ?? 0
+        page.images = p.optionalInt("images") ?? 0
+        if let r = try p.optionalObject("redirect") {
+            page.redirect = PageRedirect(kind: try r.enumValue("kind", HopKind.self), url: try r.string("url"), delay: r.optionalInt("delay") ?? 0)
+        }
+        page.conditionalRedirect = p.optionalString("conditional_redirect")
+        page.frames = p.strings("frames")
+        page.mobileSignals = p.strings("mobile_signals")
+        page.sample = p.optionalString("sample") ?? ""
+        page.rendered = p.bool("rendered")
+        return page
     }
 
     private static func numbers(_ list: [JSONObject]) throws(RecordError) -> [ShownNumber] {
@@ -222,7 +264,7 @@ public struct RecordCodec {
             out.append(ShownNumber(kind: try n.enumValue("kind", NumberKind.self), text: try n.string("text"),
                                    province: try n.string("province"), digits: try n.string("digits"),
                                    suffix: n.optionalString("suffix"), href: n.optionalString("href"),
-                                   inFooter: n.bool("in_footer"), offset: try n.int("offset")))
+                                   inFooter: n.bool("in_footer"), offset: try n.int("offset"), hiddenBy: n.optionalString("hidden_by")))
         }
         return out
     }
@@ -281,6 +323,10 @@ struct JSONObject {
     func objects(_ k: String) throws(RecordError) -> [JSONObject] {
         guard let list = o[k] as? [[String: Any]] else { throw missing(k, "a list of objects") }
         return list.map(JSONObject.init)
+    }
+    func optionalObjects(_ k: String) throws(RecordError) -> [JSONObject] {
+        if o[k] == nil || o[k] is NSNull { return [] }
+        return try objects(k)
     }
     func optionalString(_ k: String) -> String? { o[k] as? String }
     func optionalInt(_ k: String) -> Int? { o[k] as? Int }

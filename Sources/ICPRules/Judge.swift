@@ -41,9 +41,10 @@ public struct Judge: Sendable {
             findings += hostFindings
             hosts.append(Self.record(host))
         }
-        let opened = hosts.filter(\.opened).count
+        // Unreachable means the site's hosts did not open; a mobile view is the same hosts again.
+        let desktop = hosts.filter { $0.view == .desktop }
         return SiteRecord(domain: seen.domain, line: seen.line,
-                          verdict: Verdict.of(findings: findings, hostsOpened: opened, hostCount: hosts.count),
+                          verdict: Verdict.of(findings: findings, hostsOpened: desktop.filter(\.opened).count, hostCount: desktop.count),
                           checkedAt: seen.checkedAt, findings: findings, hosts: hosts)
     }
 
@@ -62,11 +63,11 @@ public struct Judge: Sendable {
 
     /// The host's line in findings.jsonl: where it led and what its page showed.
     static func record(_ seen: HostObservation) -> HostRecord {
-        var r = HostRecord(host: seen.host)
+        var r = HostRecord(host: seen.host, view: seen.view)
         r.ips = seen.dns.addresses.map(\.description)
         r.url = "http://\(seen.host)/"
-        r.status = seen.hops.last(where: { $0.failure.map { !$0.kind.isBeforeRequest } ?? true })?.status
-        r.redirects = zip(seen.hops, seen.hops.dropFirst()).filter { $0.0.redirected }.map(\.1.url)
+        r.status = seen.chain.last(where: { $0.failure.map { !$0.kind.isBeforeRequest } ?? true })?.status
+        r.redirects = zip(seen.chain, seen.chain.dropFirst()).filter { $0.0.redirected }.map(\.1.url)
         if let answered = seen.answered {
             r.finalURL = answered.url
             r.bytes = answered.bytes
@@ -74,6 +75,7 @@ public struct Judge: Sendable {
         }
         r.attempts = seen.attempts
         r.ms = seen.ms
+        r.frames = seen.hops.filter { $0.kind == .frame }.map(\.url)
         if let page = seen.page {
             r.opened = true
             r.title = page.title
@@ -84,6 +86,7 @@ public struct Judge: Sendable {
             if let first = icp.first(where: { $0.kind == .record }) ?? icp.first { r.foundIn = PageRules.placement(of: first, in: page) }
             r.charset = page.charset?.name
             r.charsetSource = page.charset?.source.rawValue
+            r.rendered = page.rendered
         }
         return r
     }
@@ -104,16 +107,19 @@ enum AccessRules {
             }
         }
         var out = addressFindings(host, seen.dns.addresses, filedIPs, ranges)
-        for (i, hop) in seen.hops.enumerated() {
+        // The way to the page decides whether the host opened; a frame that failed to load is
+        // only content the page lacks.
+        let chain = Array(seen.chain)
+        for (i, hop) in chain.enumerated() {
             guard let failure = hop.failure else { continue }
-            let isLast = i == seen.hops.count - 1
+            let isLast = i == chain.count - 1
             if !isLast {
                 if failure.kind == .certificate {
                     out.append(Finding(.tlsFailed, host: host, detail: "\(hop.url): \(failure.detail); page read without verification", severity: .warn))
                 }
                 continue
             }
-            out.append(ending(failure, hop: hop, isStart: i == 0, host: host, redirectsFollowed: seen.hops.filter(\.redirected).count))
+            out.append(ending(failure, hop: hop, isStart: i == 0, host: host, redirectsFollowed: chain.filter(\.redirected).count))
         }
         if seen.page == nil, let answered = seen.answered, answered.failure == nil {
             out.append(Finding(.httpError, host: host, detail: "\(answered.url) answered HTTP \(answered.status ?? 0)"))

@@ -14,7 +14,7 @@ public struct FiledSite: Sendable {
     }
 }
 
-/// The page rules of SPEC: ICP_*, PSB_*, TITLE_* and PAGE_SCRIPT_RENDERED.
+/// The page rules of SPEC: PAGE_PLACEHOLDER, PAGE_SCRIPT_RENDERED, ICP_*, PSB_* and TITLE_*.
 public enum PageRules {
     /// Title words that need approval (SPEC), unless the filed service name carries them.
     public static let restrictedTitleWords = ["中国", "中华", "全国", "国家", "国际", "中央", "新闻", "论坛", "政府"]
@@ -22,19 +22,42 @@ public enum PageRules {
     public static let subjectLevelProvince = "粤"
     /// Text at the end of the page that counts as its bottom even outside a footer element.
     static let bottomBytes = 4096
-    /// A page showing less text than this while carrying scripts is a script-rendered shell.
-    static let shellCharacters = 200
+    /// Numbers a detail names before it says "and N more".
+    static let detailNumbers = 3
 
     public static func evaluate(_ page: PageFacts, against filed: FiledSite, host: String) -> [Finding] {
-        var findings: [Finding] = []
-        findings += icpFindings(page, filed, host)
-        findings += psbFindings(page, filed, host)
-        findings += titleFindings(page, filed, host)
-        return findings
+        // A placeholder stands for the page's other findings (SPEC): there is no page to judge.
+        if let what = Placeholders.match(page) {
+            return [Finding(.pagePlaceholder, host: host, detail: "\(what): the site shows no real content")]
+        }
+        let icpScripted = scripted(page, psb: false), psbScripted = scripted(page, psb: true)
+        // A browser may well show what static reading cannot see: a warning, never an error a
+        // browser would contradict; what is shown statically is still judged.
+        var out: [Finding] = []
+        if icpScripted || psbScripted {
+            let inScripts = page.scriptNumbers.filter { icpScripted && $0.kind != .psb || psbScripted && $0.kind == .psb }
+            let what = inScripts.isEmpty
+                ? "page is a script-rendered shell (\(page.shownCharacters) characters of text, \(page.scriptCount) scripts)"
+                : "\(list(inScripts.map(\.canonical))) written only by scripts"
+            out.append(Finding(.pageScriptRendered, host: host, detail: "\(what); not rendered, so not judged"))
+            // A shell's title may be a script's too: nothing else about it is known.
+            if icpScripted && isScriptShell(page) { return out }
+        }
+        if !icpScripted { out += icpFindings(page, filed, host) }
+        if !psbScripted { out += psbFindings(page, filed, host) }
+        return out + titleFindings(page, filed, host)
     }
 
     public static func isScriptShell(_ page: PageFacts) -> Bool {
-        page.scriptCount > 0 && page.shownCharacters < shellCharacters
+        page.scriptCount > 0 && page.shownCharacters < PageFacts.shellCharacters
+    }
+
+    /// No ICP (or PSB) number is in the page's markup, and scripts may draw one: it is inside
+    /// a script, or the page is a script shell. Never for a rendered page: it was run.
+    static func scripted(_ page: PageFacts, psb: Bool) -> Bool {
+        let kind = { (n: ShownNumber) in (n.kind == .psb) == psb }
+        guard !page.rendered, !page.numbers.contains(where: kind), !page.hiddenNumbers.contains(where: kind) else { return false }
+        return page.scriptNumbers.contains(where: kind) || isScriptShell(page)
     }
 
     /// Where a number sits: `footer` (a footer element), `bottom` (the last part of the page's
@@ -44,9 +67,18 @@ public enum PageRules {
         return page.textLength - n.offset <= bottomBytes ? "bottom" : "body"
     }
 
+    /// A few items, then how many more: details stay short whatever a page lists.
+    static func list(_ items: [String], more: Int = 0) -> String {
+        let distinct = unique(items)
+        let shown = distinct.prefix(detailNumbers).joined(separator: ", ")
+        let rest = distinct.count - min(distinct.count, detailNumbers) + more
+        return rest > 0 ? "\(shown) and \(rest) more" : shown
+    }
+
     private static func icpFindings(_ page: PageFacts, _ filed: FiledSite, _ host: String) -> [Finding] {
         var out: [Finding] = []
-        let records = page.numbers.filter { $0.kind == .record }
+        let records = page.numbers.filter { $0.kind == .record && $0.service == nil }
+        let services = page.numbers.filter { $0.service != nil }
         let licences = page.numbers.filter { $0.kind == .licence }
         let sameSubject = records.filter { $0.province == filed.icp.province && $0.digits == filed.icp.digits }
         let exact = sameSubject.filter { filed.icp.suffix == nil || $0.suffix == filed.icp.suffix }
@@ -60,19 +92,14 @@ public enum PageRules {
                                    detail: "shows subject-level \(filed.icp.subjectLevel), filed site number is \(filed.icp)"))
             }
             judged = subjectOnly
-        } else if !records.isEmpty || !licences.isEmpty {
-            let shown = unique((records + licences).map(\.canonical)).joined(separator: ", ")
-            out.append(Finding(.icpWrong, host: host, detail: "shows \(shown), filed number is \(filed.icp)"))
-            judged = records.isEmpty ? licences : records
+        } else if !records.isEmpty || !licences.isEmpty || !services.isEmpty {
+            let shown = (records + licences).map(\.canonical) + services.map { "\($0.canonical) (\($0.service!.name) service number)" }
+            out.append(Finding(.icpWrong, host: host,
+                               detail: "shows \(list(shown, more: page.numbersDropped)), filed number is \(filed.icp)"))
+            judged = records.isEmpty ? (licences.isEmpty ? services : licences) : records
         } else {
-            let inScript = page.scriptNumbers.contains { $0.kind != .psb }
-            out.append(Finding(.icpMissing, host: host, detail: inScript
-                ? "\(filed.icp) not shown: an ICP number exists only inside <script>"
-                : "no ICP number shown on the page (filed \(filed.icp))"))
-            if isScriptShell(page) {
-                out.append(Finding(.pageScriptRendered, host: host,
-                                   detail: "page is a script-rendered shell (\(page.shownCharacters) characters of text, \(page.scriptCount) scripts)"))
-            }
+            out.append(Finding(.icpMissing, host: host, detail: missingDetail(page.hiddenNumbers.filter { $0.kind != .psb }, page,
+                                                                              shown: "no ICP number shown on the page (filed \(filed.icp))")))
             return out
         }
         if judged.contains(where: { $0.href.map(LinkRules.isMIITHome) ?? false }) { return out }
@@ -87,24 +114,29 @@ public enum PageRules {
         return out
     }
 
+    /// A missing number's detail: where a hidden copy is and how the markup hides it.
+    private static func missingDetail(_ hidden: [ShownNumber], _ page: PageFacts, shown: String) -> String {
+        guard let h = hidden.first else { return shown }
+        return "\(h.canonical) is in the page's \(placement(of: h, in: page)) but hidden from a person: \(h.hiddenBy ?? "hidden by its markup")"
+    }
+
     private static func psbFindings(_ page: PageFacts, _ filed: FiledSite, _ host: String) -> [Finding] {
         let shown = page.numbers.filter { $0.kind == .psb }
         guard let first = shown.first else {
-            let inScript = page.scriptNumbers.contains { $0.kind == .psb }
-            return [Finding(.psbMissing, host: host, detail: inScript
-                ? "公安备案号 exists only inside <script>" : "no 公安备案号 shown on the page")]
+            return [Finding(.psbMissing, host: host, detail: missingDetail(page.hiddenNumbers.filter { $0.kind == .psb }, page,
+                                                                           shown: "no 公安备案号 shown on the page"))]
         }
         var out: [Finding] = []
         var wrong: [String] = []
         if !filed.psbCode.isEmpty && !shown.contains(where: { $0.digits == filed.psbCode }) {
-            wrong.append("shows \(unique(shown.map(\.text)).joined(separator: ", ")), filed code is \(filed.psbCode)")
+            wrong.append("shows \(list(shown.map(\.text))), filed code is \(filed.psbCode)")
         }
         for n in shown {
             if let href = n.href, let code = LinkRules.psbCode(inLink: href), code != n.digits {
                 wrong.append("\(n.text) links to record code \(code)")
             }
         }
-        if !wrong.isEmpty { out.append(Finding(.psbWrong, host: host, detail: unique(wrong).joined(separator: "; "))) }
+        if !wrong.isEmpty { out.append(Finding(.psbWrong, host: host, detail: list(wrong))) }
         if !shown.contains(where: { $0.href.map(LinkRules.isPSBPlatform) ?? false }) {
             let linked = shown.first(where: \.isLinked)
             out.append(Finding(.psbNotLinked, host: host, detail: linked.map {
@@ -118,29 +150,20 @@ public enum PageRules {
         var out: [Finding] = []
         let title = Normalizer.normalize(page.title)
         let name = Normalizer.normalize(filed.serviceName)
-        if !name.isEmpty && !contains(title, name) {
+        if !name.isEmpty && !bytesContain(title, name) {
             out.append(Finding(.titleMismatch, host: host, detail: page.title.isEmpty
                 ? "page has no title; filed service name is \(filed.serviceName)"
                 : "title \(page.title) does not contain the filed service name \(filed.serviceName)"))
         }
         let restricted = restrictedTitleWords.filter { word in
             let w = Normalizer.normalize(word)
-            return contains(title, w) && !contains(name, w)
+            return bytesContain(title, w) && !bytesContain(name, w)
         }
         if !restricted.isEmpty {
             out.append(Finding(.titleRestricted, host: host,
                                detail: "title uses restricted words \(restricted.joined(separator: "、")) not in the filed service name"))
         }
         return out
-    }
-
-    private static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard hay.count >= needle.count else { return false }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] {
-            if hay[i..<i + needle.count].elementsEqual(needle) { return true }
-        }
-        return false
     }
 
     public static func unique(_ items: [String]) -> [String] {

@@ -16,6 +16,9 @@ struct ElementKind: OptionSet, Sendable {
     static let link = ElementKind(rawValue: 32)
     /// A footer by its name (`footer`, `el-footer`, `page-footer`, …).
     static let footer = ElementKind(rawValue: 64)
+    /// Its attributes say something about the page as a whole (`meta`, `link`, frames, `img`,
+    /// `noscript`, `style`): read by name, they are rare.
+    static let noted = ElementKind(rawValue: 128)
 
     /// Up to the first 8 bytes of a name (libxml2 gives HTML names in lower case), and its length
     /// in the top byte, so that different names of up to 7 bytes never collide.
@@ -42,16 +45,28 @@ struct ElementKind: OptionSet, Sendable {
     static let hrefKey = key("href")
     static let idKey = key("id")
     static let classKey = key("class")
+    static let styleKey = key("style")
+    static let hiddenKey = key("hidden")
+
+    static let metaKey = key("meta")
+    static let linkKey = key("link")
+    static let frameKey = key("frame")
+    static let iframeKey = key("iframe")
+    static let imgKey = key("img")
+    static let noscriptKey = key("noscript")
 
     private static let known: KindTable = {
         var table = KindTable()
         let blocks: [StaticString] = [
             "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "tbody", "thead", "tfoot", "h1", "h2", "h3",
             "h4", "h5", "h6", "section", "article", "header", "nav", "aside", "dl", "dt", "dd", "hr", "form",
-            "pre", "address", "main", "center", "body", "html", "option", "select", "iframe", "img",
+            "pre", "address", "main", "center", "body", "html", "option", "select",
         ]
         for name in blocks { table.insert(key(name), .block) }
-        for name: StaticString in ["style", "template", "head", "noframes", "object", "svg", "math"] { table.insert(key(name), .hidden) }
+        for name: StaticString in ["template", "head", "noframes", "object", "svg", "math"] { table.insert(key(name), .hidden) }
+        table.insert(key("style"), [.hidden, .noted])
+        for name: StaticString in ["meta", "link", "frame", "noscript"] { table.insert(key(name), .noted) }
+        for name: StaticString in ["iframe", "img"] { table.insert(key(name), [.block, .noted]) }
         table.insert(key("blockquote"), .block)
         table.insert(key("footer"), [.block, .footer])
         table.insert(key("script"), .script)

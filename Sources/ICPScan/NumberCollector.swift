@@ -4,14 +4,30 @@ import ICPNumbers
 /// Finds filing numbers in page text as it streams in. Text is normalised into a window that
 /// is matched and compacted as it fills, so memory stays bounded whatever the page's length;
 /// numbers split across elements or chunks are still found because the window spans them.
+///
+/// A page may list hundreds of numbers (a directory of partner sites): every number in a footer
+/// region and every number carrying one of `keepDigits` (the filed ones) is kept, of the others
+/// the first `maxLeading` and the last `maxTrailing` (the bottom of the page), and the rest
+/// only counted.
 public final class NumberCollector: TextSink {
-    public private(set) var numbers: [ShownNumber] = []
     /// Length of the page's normalised text so far, in bytes.
     public private(set) var textLength = 0
     /// Characters that are not separators: how much text the page shows.
     public private(set) var shownCharacters = 0
+    /// Numbers seen and not kept.
+    public private(set) var dropped = 0
+    /// The first `maxSample` bytes of the normalised text.
+    public private(set) var sample: [UInt8] = []
 
-    public static let maxNumbers = 256
+    public static let maxLeading = 192, maxTrailing = 64, maxKept = 1024
+    public static let maxSample = 1024
+    private let keepDigits: Set<String>
+    private let describeHidden: ((Int) -> String?)?
+    /// Kept for sure (footer, filed, or among the first), in page order.
+    private var kept: [ShownNumber] = []
+    private var leading = 0
+    /// The latest others, oldest first: the page's bottom when it ends.
+    private var trailing: [ShownNumber] = []
     /// Window size at which matching runs, and the tail kept back for a number that may be cut.
     static let window = 8192
     static let tail = 512
@@ -28,14 +44,29 @@ public final class NumberCollector: TextSink {
     private var lastAnchor: (id: Int, href: String?) = (0, nil)
     private var lastWasSeparator = true
 
-    public init() {}
+    /// - Parameters:
+    ///   - keepDigits: digit codes of numbers kept however many the page lists (the filed ones).
+    ///   - describeHidden: how the text at a `TextPlace.hidden` is hidden (for hidden text).
+    public init(keepDigits: Set<String> = [], describeHidden: ((Int) -> String?)? = nil) {
+        self.keepDigits = keepDigits
+        self.describeHidden = describeHidden
+    }
+
+    /// The numbers kept, in page order.
+    public var numbers: [ShownNumber] {
+        trailing.isEmpty ? kept : (kept + trailing).sorted { $0.offset < $1.offset }
+    }
 
     public func text(_ bytes: UnsafeRawBufferPointer, at place: TextPlace) {
         if currentPlace != place {
             currentPlace = place
             spans.append((base + buffer.count, place, place.anchor != 0 && place.anchor == lastAnchor.id ? lastAnchor.href : nil))
         }
+        let before = buffer.count
         shownCharacters += Normalizer.append(bytes, to: &buffer, lastWasSeparator: &lastWasSeparator)
+        if sample.count < Self.maxSample && base == 0 {
+            sample.append(contentsOf: buffer[min(before, buffer.count)...].prefix(Self.maxSample - sample.count))
+        }
         textLength = base + buffer.count
         if buffer.count >= Self.window { match(upTo: buffer.count - Self.tail) }
     }
@@ -70,7 +101,6 @@ public final class NumberCollector: TextSink {
     }
 
     private func record(_ m: NumberGrammar.Match) {
-        guard numbers.count < Self.maxNumbers else { return }  // a page of thousands: the first ones say enough
         var n = m.number
         let start = base + m.start, end = base + m.end
         n.offset = start
@@ -79,8 +109,22 @@ public final class NumberCollector: TextSink {
         while k < spans.count && spans[k].start < end {
             if n.href == nil, let href = spans[k].href { n.href = href }
             if spans[k].place.inFooter { n.inFooter = true }
+            if n.hiddenBy == nil, spans[k].place.hidden > 0 { n.hiddenBy = describeHidden?(spans[k].place.hidden) }
             k += 1
         }
-        numbers.append(n)
+        if kept.count + trailing.count >= Self.maxKept {
+            dropped += 1
+        } else if n.inFooter || keepDigits.contains(n.digits) {
+            kept.append(n)
+        } else if leading < Self.maxLeading {
+            leading += 1
+            kept.append(n)
+        } else {
+            trailing.append(n)
+            if trailing.count > Self.maxTrailing {
+                trailing.removeFirst()
+                dropped += 1
+            }
+        }
     }
 }

@@ -6,12 +6,21 @@ import ICPNumbers
 
 /// A page scanner wired to the number collectors: feed it bytes, then take the facts.
 public final class PageReader {
-    private let visible = NumberCollector()
-    private let scripts = NumberCollector()
+    private let visible: NumberCollector
+    private let scripts: NumberCollector
+    private let hidden: NumberCollector
     private let scanner: PageScanner
+    /// A page with less text than this keeps its beginning (`PageFacts.sample`).
+    static let sampledTextLength = 8192
 
-    public init(contentType: String?) {
-        scanner = PageScanner(contentType: contentType, visible: visible, script: scripts)
+    /// - Parameter keepDigits: digit codes of the numbers to keep however many the page lists.
+    public init(contentType: String?, keepDigits: Set<String> = []) {
+        visible = NumberCollector(keepDigits: keepDigits)
+        scripts = NumberCollector(keepDigits: keepDigits)
+        let concealments = Concealments()
+        hidden = NumberCollector(keepDigits: keepDigits) { concealments.scanner?.concealments[$0 - 1] }
+        scanner = PageScanner(contentType: contentType, visible: visible, script: scripts, hidden: hidden)
+        concealments.scanner = scanner
     }
 
     public func feed(_ chunk: UnsafeRawBufferPointer) { scanner.feed(chunk) }
@@ -20,10 +29,41 @@ public final class PageReader {
         scanner.finish()
         visible.finish()
         scripts.finish()
-        return PageFacts(title: Self.displayTitle(scanner.title), numbers: visible.numbers,
-                         scriptNumbers: scripts.numbers, shownCharacters: visible.shownCharacters,
-                         textLength: visible.textLength, scriptCount: scanner.scriptCount,
-                         charset: scanner.charset)
+        hidden.finish()
+        var page = PageFacts(title: Self.displayTitle(scanner.title), numbers: visible.numbers,
+                             scriptNumbers: scripts.numbers, shownCharacters: visible.shownCharacters,
+                             textLength: visible.textLength, scriptCount: scanner.scriptCount,
+                             charset: scanner.charset)
+        page.hiddenNumbers = hidden.numbers
+        page.numbersDropped = visible.dropped
+        page.images = scanner.images
+        page.mobileSignals = scanner.mobileSignals
+        if visible.textLength <= Self.sampledTextLength { page.sample = String(decoding: visible.sample, as: UTF8.self) }
+        let shell = page.shownCharacters < PageFacts.shellCharacters
+        // A frameset shows its frames; otherwise one iframe that fills the page, or the only
+        // iframe of a page with no text of its own.
+        if !scanner.frames.isEmpty {
+            page.frames = scanner.frames
+        } else if let full = scanner.iframes.first(where: \.fullPage) ?? (shell && scanner.iframes.count == 1 ? scanner.iframes.first : nil) {
+            page.frames = [full.src]
+        }
+        page.redirect = scanner.refresh
+        for sample in scanner.scriptSamples {
+            let found = ScriptRedirects.find(in: sample)
+            if page.redirect == nil, shell, page.frames.isEmpty, let url = found.url {
+                page.redirect = PageRedirect(kind: .script, url: url)
+            }
+            if page.conditionalRedirect == nil, let condition = found.condition {
+                page.conditionalRedirect = condition
+                page.mobileSignals.append("redirect script testing \(condition)")
+            }
+        }
+        return page
+    }
+
+    /// Lets the hidden-text collector ask the scanner, made after it, how a region is hidden.
+    private final class Concealments {
+        unowned(unsafe) var scanner: PageScanner?
     }
 
     /// The title as a person reads it: whitespace runs collapsed, trimmed.

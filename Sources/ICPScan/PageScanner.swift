@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ICPModel
 import CXML2
 
@@ -10,10 +13,24 @@ public final class PageScanner {
     public private(set) var title = ""
     public private(set) var charset: CharsetDecision?
     public private(set) var scriptCount = 0
+    public private(set) var images = 0
+    /// The first meta refresh a browser would follow (delay up to `maxRefreshDelay`).
+    public private(set) var refresh: PageRedirect?
+    /// `src` of frameset frames, and of iframes with whether they fill the page.
+    public private(set) var frames: [String] = []
+    public private(set) var iframes: [(src: String, fullPage: Bool)] = []
+    public private(set) var mobileSignals: [String] = []
+    /// The beginning of each inline script, for `ScriptRedirects`.
+    public private(set) var scriptSamples: [[UInt8]] = []
+    /// How each hidden region is hidden; `TextPlace.hidden` is an index into it, from 1.
+    public private(set) var concealments: [String] = []
 
     private let contentType: String?
     private let visible: TextSink
     private let script: TextSink?
+    private let hidden: TextSink?
+    private var rules = HidingRules()
+    private var styleText: [UInt8] = []
     private var parser: htmlParserCtxtPtr?
     private var held: [UInt8] = []
     /// libxml2 always gets well-formed UTF-8: a legacy charset is decoded first, then repaired.
@@ -30,6 +47,8 @@ public final class PageScanner {
         var footer: Bool
         /// The innermost anchor this element sits in (itself, for an `<a>`); 0 for none.
         var anchor: Int
+        /// Hidden from a person by its markup: its entry in `concealments` (from 1), or 0.
+        var concealment: Int
     }
     private var stack: [Open] = []
     /// Elements past `maxTrackedDepth`, parsed but not tracked.
@@ -38,10 +57,18 @@ public final class PageScanner {
     private var hiddenDepth = 0
     private var scriptDepth = 0
     private var titleDepth = 0
+    private var styleDepth = 0
+    private var concealDepth = 0
+    /// The outermost hidden element's entry in `concealments`.
+    private var concealment = 0
     private var anchorCount = 0
     private var place = TextPlace(anchor: 0, inFooter: false)
 
     static let maxTitleBytes = 2048
+    static let maxRefreshDelay = 10
+    static let maxScriptSample = 8192, maxScriptSamples = 8
+    static let maxStyleBytes = 65536
+    static let maxFrames = 16, maxSignals = 8, maxConcealments = 64
     /// Past this nesting depth, elements still parse but are no longer tracked one by one.
     static let maxTrackedDepth = 512
 
@@ -49,10 +76,12 @@ public final class PageScanner {
     ///   - contentType: the HTTP Content-Type header, whose charset comes before `<meta>`.
     ///   - visible: gets the text a browser shows.
     ///   - script: gets the text of `<script>` elements (numbers there are not shown).
-    public init(contentType: String?, visible: TextSink, script: TextSink?) {
+    ///   - hidden: gets text its markup hides from a person (`display:none`, `hidden`, …).
+    public init(contentType: String?, visible: TextSink, script: TextSink?, hidden: TextSink? = nil) {
         self.contentType = contentType
         self.visible = visible
         self.script = script
+        self.hidden = hidden
     }
 
     deinit {
@@ -79,7 +108,12 @@ public final class PageScanner {
             push(parser, UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
         }
         finished = true
+        boundary()
+    }
+
+    private func boundary() {
         visible.boundary()
+        hidden?.boundary()
     }
 
     private func deliver(_ parser: htmlParserCtxtPtr, _ chunk: UnsafeRawBufferPointer) {
@@ -165,54 +199,167 @@ public final class PageScanner {
         guard let rawName else { return }
         let key = ElementKind.pack(rawName)
         let kind = ElementKind.of(key, rawName)
-        if kind.contains(.block) { visible.boundary() }
+        if kind.contains(.block) { boundary() }
         if stack.count >= PageScanner.maxTrackedDepth { untracked += 1; return }
 
         var href: String?
         var footer = kind.contains(.footer)
+        var classAttribute: UnsafePointer<UInt8>?, idAttribute: UnsafePointer<UInt8>?, style: UnsafePointer<UInt8>?
+        var hiddenAttribute = false
         if let attrs {
             var i = 0
             while let name = attrs[i] {
                 let value = attrs[i + 1]
                 i += 2
+                let attribute = ElementKind.pack(name)
+                if attribute == ElementKind.hiddenKey { hiddenAttribute = true }
                 guard let value else { continue }
-                switch ElementKind.pack(name) {
+                switch attribute {
                 case ElementKind.hrefKey where kind.contains(.link): href = String(cString: value)
-                case ElementKind.idKey, ElementKind.classKey: footer = footer || ElementKind.namesFooter(value)
+                case ElementKind.idKey: footer = footer || ElementKind.namesFooter(value); idAttribute = value
+                case ElementKind.classKey: footer = footer || ElementKind.namesFooter(value); classAttribute = value
+                case ElementKind.styleKey: style = value
                 default: break
                 }
             }
         }
+        if kind.contains(.noted) { noteElement(key, attrs) }
         var anchor = stack.last?.anchor ?? 0
         if kind.contains(.anchor) {
             anchorCount += 1
             anchor = anchorCount
             visible.anchorOpened(id: anchor, href: href)
+            hidden?.anchorOpened(id: anchor, href: href)
         }
-        stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor))
-        enter(kind, footer, by: 1)
+        var how: String?
+        if concealDepth == 0 {  // inside a hidden element, the outermost one says how
+            if hiddenAttribute {
+                how = "hidden attribute"
+            } else if let style, let h = Concealment.hiding(UnsafeBufferPointer(start: style, count: strlen(UnsafeRawPointer(style).assumingMemoryBound(to: CChar.self)))) {
+                how = h
+            } else if !rules.isEmpty, let h = rules.hiding(tag: cStringBytes(rawName), classAttribute: classAttribute, id: idAttribute) {
+                how = h
+            } else if key == ElementKind.noscriptKey {
+                how = "inside <noscript>, which a browser running scripts does not show"
+            }
+        }
+        let concealed = how.map { conceal($0, rawName, classAttribute, idAttribute) } ?? 0
+        stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor, concealment: concealed))
+        enter(kind, footer, concealed, by: 1)
+    }
+
+    /// Records how an element is hidden; returns its entry in `concealments`.
+    private func conceal(_ how: String, _ name: UnsafePointer<UInt8>, _ classAttribute: UnsafePointer<UInt8>?,
+                         _ id: UnsafePointer<UInt8>?) -> Int {
+        guard concealments.count < Self.maxConcealments else { return concealments.count }
+        var element = "<" + String(cString: name)
+        if let id { element += " id=\"\(String(cString: id).prefix(40))\"" }
+        if let classAttribute { element += " class=\"\(String(cString: classAttribute).prefix(40))\"" }
+        concealments.append("\(how) on \(element)>")
+        return concealments.count
+    }
+
+    /// What `meta`, `link`, frames, `img` and `noscript` say about the page as a whole.
+    private func noteElement(_ key: UInt64, _ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        if key == ElementKind.imgKey { images += 1; return }
+        var a: [String: String] = [:]
+        if let attrs {
+            var i = 0
+            while let name = attrs[i] {
+                if let value = attrs[i + 1] { a[String(cString: name).lowercased()] = String(cString: value) }
+                i += 2
+            }
+        }
+        switch key {
+        case ElementKind.metaKey:
+            if a["http-equiv"]?.lowercased() == "refresh", refresh == nil, concealDepth == 0,
+               let (delay, url) = Self.refreshTarget(a["content"] ?? ""), delay <= Self.maxRefreshDelay {
+                refresh = PageRedirect(kind: .metaRefresh, url: url, delay: delay)
+            }
+            switch a["name"]?.lowercased() {
+            case "mobile-agent"?: signal("mobile-agent meta: \(a["content"] ?? "")")
+            case "applicable-device"? where !(a["content"] ?? "").lowercased().contains("mobile"):
+                signal("applicable-device meta: \(a["content"] ?? "")")
+            default: break
+            }
+        case ElementKind.linkKey:
+            if (a["rel"] ?? "").lowercased().split(separator: " ").contains("alternate"), let media = a["media"], let target = a["href"] {
+                signal("alternate link for \(media): \(target)")
+            }
+        case ElementKind.frameKey:
+            if let src = a["src"], !src.isEmpty, frames.count < Self.maxFrames { frames.append(src) }
+        case ElementKind.iframeKey:
+            if let src = a["src"], !src.isEmpty, iframes.count < Self.maxFrames {
+                let squeezed = { (v: String) in String(v.lowercased().filter { $0 != " " }) }
+                let fills = { (v: String?) in v.map { squeezed($0).hasPrefix("100%") } ?? false }
+                let style = squeezed(a["style"] ?? "")
+                let fullPage = (fills(a["width"]) && fills(a["height"]))
+                    || ((style.contains("width:100%") || style.contains("width:100vw")) && (style.contains("height:100%") || style.contains("height:100vh")))
+                iframes.append((src, fullPage))
+            }
+        default: break
+        }
+    }
+
+    private func signal(_ s: String) {
+        if mobileSignals.count < Self.maxSignals { mobileSignals.append(String(s.prefix(200))) }
+    }
+
+    /// `5; url=/cn/` (any case, quoted or not, `;` or `,`): the delay and the target.
+    static func refreshTarget(_ content: String) -> (Int, String)? {
+        let trimmed = content.trimmingWhitespace()
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        guard let delay = Int(digits) else { return nil }
+        var rest = trimmed.dropFirst(digits.count).drop { $0 == "." || ($0.isASCII && $0.isNumber) }
+        rest = rest.drop { $0 == " " || $0 == ";" || $0 == "," }
+        if rest.lowercased().hasPrefix("url") {
+            let afterURL = rest.dropFirst(3).drop { $0 == " " }
+            guard afterURL.first == "=" else { return nil }
+            rest = afterURL.dropFirst().drop { $0 == " " }
+        }
+        if let q = rest.first, q == "'" || q == "\"" {
+            rest = rest.dropFirst()
+            if let end = rest.firstIndex(of: q) { rest = rest[..<end] }
+        }
+        let url = String(rest).trimmingWhitespace()
+        return url.isEmpty ? nil : (delay, url)
     }
 
     private func endElement(_ rawName: UnsafePointer<xmlChar>?) {
         guard let rawName else { return }
         let key = ElementKind.pack(rawName)
         let kind = ElementKind.of(key, rawName)
-        if kind.contains(.block) { visible.boundary() }
+        if kind.contains(.block) { boundary() }
         if untracked > 0 { untracked -= 1; return }
         // libxml2 reports implied end tags itself, so ends arrive in stack order; a stray one is ignored.
         guard let top = stack.last, top.key == key else { return }
         stack.removeLast()
-        enter(top.kind, top.footer, by: -1)
+        enter(top.kind, top.footer, top.concealment, by: -1)
         if top.kind.contains(.script) { script?.boundary() }
+        if top.key == ElementKind.styleKey {
+            rules.add(css: styleText)
+            styleText = []
+        }
     }
 
     /// Counts the element in (or out of) the regions it opens.
-    private func enter(_ kind: ElementKind, _ footer: Bool, by step: Int) {
+    private func enter(_ kind: ElementKind, _ footer: Bool, _ concealed: Int, by step: Int) {
         if footer { footerDepth += step }
         if kind.contains(.hidden) { hiddenDepth += step }
-        if kind.contains(.script) { scriptDepth += step; if step > 0 { scriptCount += 1 } }
+        if kind.contains(.script) {
+            scriptDepth += step
+            if step > 0 {
+                scriptCount += 1
+                if scriptSamples.count < Self.maxScriptSamples { scriptSamples.append([]) }
+            }
+        }
         if kind.contains(.title) { titleDepth += step }
-        place = TextPlace(anchor: stack.last?.anchor ?? 0, inFooter: footerDepth > 0)
+        if kind.contains(.noted) && kind.contains(.hidden) { styleDepth += step }  // <style>
+        if concealed > 0 {
+            concealDepth += step
+            if step > 0 && concealDepth == 1 { concealment = concealed }
+        }
+        place = TextPlace(anchor: stack.last?.anchor ?? 0, inFooter: footerDepth > 0, hidden: concealDepth > 0 ? concealment : 0)
     }
 
     private func characters(_ ch: UnsafePointer<xmlChar>?, _ len: Int32) {
@@ -226,9 +373,21 @@ public final class PageScanner {
         }
         if scriptDepth > 0 {
             script?.text(bytes, at: place)
+            if scriptSamples.count <= Self.maxScriptSamples, !scriptSamples.isEmpty {
+                let room = Self.maxScriptSample - scriptSamples[scriptSamples.count - 1].count
+                if room > 0 { scriptSamples[scriptSamples.count - 1].append(contentsOf: bytes.prefix(room)) }
+            }
+            return
+        }
+        if styleDepth > 0 {
+            styleText.append(contentsOf: bytes.prefix(max(0, Self.maxStyleBytes - styleText.count)))
             return
         }
         if hiddenDepth > 0 { return }
+        if concealDepth > 0 {
+            hidden?.text(bytes, at: place)
+            return
+        }
         visible.text(bytes, at: place)
     }
 

@@ -4,10 +4,13 @@ public struct TextPlace: Sendable, Equatable {
     public var anchor: Int
     /// Inside a footer-like element (SPEC: `footer`, or id/class naming foot/bottom/copyright).
     public var inFooter: Bool
+    /// Hidden from a person by markup: which of the scanner's `concealments` (from 1); 0: shown.
+    public var hidden: Int
 
-    public init(anchor: Int, inFooter: Bool) {
+    public init(anchor: Int, inFooter: Bool, hidden: Int = 0) {
         self.anchor = anchor
         self.inFooter = inFooter
+        self.hidden = hidden
     }
 }
 

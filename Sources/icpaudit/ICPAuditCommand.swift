@@ -103,6 +103,9 @@ struct Scan: AsyncParsableCommand {
     @Flag(name: .customLong("allow-private"), help: "Fetch sites that resolve to loopback, private or other non-public addresses.")
     var allowPrivate = false
 
+    @Option(help: "Audit the mobile view: auto (where the site signals one: a phone gets another answer, Vary: User-Agent, a mobile-agent meta, …), always, never.")
+    var mobile = MobileMode.auto
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
@@ -125,6 +128,7 @@ struct Scan: AsyncParsableCommand {
         config.options.caBundle = caBundle
         config.options.timeoutSeconds = timeout
         config.options.allowPrivate = allowPrivate
+        config.options.mobile = mobile
         if let ranges {
             guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { throw failure("\(ranges): cannot read") }
             do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { throw failure(error.description) }
@@ -237,3 +241,5 @@ struct Page: ParsableCommand {
         for f in findings { print("\(f.code.rawValue) [\(f.severity.rawValue)] \(f.detail)") }
     }
 }
+
+extension MobileMode: ExpressibleByArgument {}

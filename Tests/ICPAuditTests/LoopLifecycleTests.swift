@@ -120,7 +120,7 @@ final class LoopLifecycleTests: XCTestCase {
             let spec = FetchSpec(url: ParsedURL(scheme: "http", host: "silent\(i).test", port: http.port),
                                  addresses: [IPAddress("127.0.0.1")!], timeoutMilliseconds: 120_000, maxBodyBytes: 1 << 20)
             Task {
-                results.fetched(i, await loop.fetch(spec).0)
+                results.fetched(i, await loop.fetch(spec, keeping: []).0)
                 fetched.fulfill()
             }
         }

@@ -796,7 +796,7 @@ final class FakeTransport: Transport, @unchecked Sendable {
         return lookup.result
     }
 
-    func fetch(_ spec: FetchSpec) async -> (FetchResult, PageFacts?) {
+    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> (FetchResult, PageFacts?) {
         let now = MonotonicClock.milliseconds()
         let (script, n): ((@Sendable (FetchSpec, Int) -> Reply)?, Int) = locked {
             _fetches.append((spec, now))

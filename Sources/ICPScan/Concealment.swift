@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Markup that hides an element from a person (SPEC "What a person sees"): inline styles, and
+/// the rules of the page's own `<style>` blocks that hide a class or an id. Only what is certain
+/// counts: rules under `@media` or with combinators and pseudo-classes are left alone, so a
+/// number is never called hidden when a browser might show it.
+enum Concealment {
+    /// What in a declaration block hides its element, e.g. `display:none`; nil when nothing does.
+    static func hiding(_ declarations: some Collection<UInt8>) -> String? {
+        let d = compact(declarations)
+        func has(_ s: String) -> Bool { find(Array(s.utf8), in: d) != nil }
+        if has("display:none") { return "display:none" }
+        if has("visibility:hidden") { return "visibility:hidden" }
+        if zero(d, "font-size:") { return "font-size:0" }
+        if zero(d, "opacity:") { return "opacity:0" }
+        for property in ["left:", "top:", "text-indent:", "margin-left:", "margin-top:", "right:"] where offScreen(d, property) {
+            return "placed off-screen (\(property)-…)"
+        }
+        if has("clip:rect(0") || has("clip:rect(1px,1px,1px,1px)") || has("clip-path:inset(50%)") { return "clipped to nothing" }
+        if has("overflow:hidden") && (zero(d, "height:") || zero(d, "width:")) { return "zero size with overflow:hidden" }
+        return nil
+    }
+
+    /// Lower-case, without whitespace: `Display : NONE` reads as `display:none`.
+    private static func compact(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for b in bytes where b != 0x20 && !(0x09...0x0D).contains(b) {
+            out.append((0x41...0x5A).contains(b) ? b | 0x20 : b)
+        }
+        return out
+    }
+
+    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int = 0) -> Int? {
+        guard needle.count <= hay.count, from <= hay.count - needle.count else { return nil }
+        for i in from...(hay.count - needle.count) where hay[i] == needle[0] {
+            if hay[i..<i + needle.count].elementsEqual(needle) { return i }
+        }
+        return nil
+    }
+
+    /// Every `property:` in `d` (as a whole property name) with its value, up to `;`, `!` or `}`.
+    private static func values(_ d: [UInt8], _ property: String) -> [ArraySlice<UInt8>] {
+        let p = Array(property.utf8)
+        var out: [ArraySlice<UInt8>] = []
+        var from = 0
+        while let at = find(p, in: d, from: from) {
+            from = at + p.count
+            // `line-height:` is not `height:`, `max-width:` not `width:`.
+            if at > 0, d[at - 1] != UInt8(ascii: ";"), d[at - 1] != UInt8(ascii: "{") { continue }
+            var end = from
+            while end < d.count, d[end] != UInt8(ascii: ";"), d[end] != UInt8(ascii: "!"), d[end] != UInt8(ascii: "}") { end += 1 }
+            out.append(d[from..<end])
+        }
+        return out
+    }
+
+    /// The property is set to zero (`0`, `0px`, `0em`, `0%`, `0.0`), not `0.5`.
+    private static func zero(_ d: [UInt8], _ property: String) -> Bool {
+        values(d, property).contains { v in
+            let number = v.prefix { (0x30...0x39).contains($0) || $0 == UInt8(ascii: ".") }
+            guard !number.isEmpty, number.allSatisfy({ $0 == 0x30 || $0 == UInt8(ascii: ".") }) else { return false }
+            let unit = v.dropFirst(number.count)
+            return unit.isEmpty || ["px", "em", "rem", "%", "pt", "vw", "vh"].contains { unit.elementsEqual($0.utf8) }
+        }
+    }
+
+    /// Placed a thousand pixels (or more) to the left or above: outside any screen.
+    private static func offScreen(_ d: [UInt8], _ property: String) -> Bool {
+        values(d, property).contains { v in
+            guard v.first == UInt8(ascii: "-") else { return false }
+            let digits = v.dropFirst().prefix { (0x30...0x39).contains($0) }
+            guard let n = Int(String(decoding: digits, as: UTF8.self)) else { return false }
+            let unit = v.dropFirst(1 + digits.count)
+            let ems = unit.starts(with: "em".utf8) || unit.starts(with: "rem".utf8)
+            return (ems ? n * 16 : n) >= 999
+        }
+    }
+}
+
+/// The rules of a page's `<style>` blocks that hide a simple selector: `.x`, `#y`, `div.x`.
+struct HidingRules {
+    private(set) var classes: [[UInt8]: (tag: [UInt8], how: String)] = [:]
+    private(set) var ids: [[UInt8]: (tag: [UInt8], how: String)] = [:]
+    var isEmpty: Bool { classes.isEmpty && ids.isEmpty }
+    static let maxRules = 512
+
+    /// Reads one `<style>` block.
+    mutating func add(css raw: [UInt8]) {
+        let css = Self.withoutComments(raw)
+        var i = 0
+        var depth = 0
+        var skipDepth: Int?  // inside an at-rule's block (`@media`): its rules do not always apply
+        var selectorStart = 0
+        while i < css.count {
+            switch css[i] {
+            case UInt8(ascii: "{"):
+                let selector = Array(css[selectorStart..<i])
+                depth += 1
+                let trimmed = selector.drop { $0 == 0x20 || (0x09...0x0D).contains($0) }
+                if skipDepth == nil && trimmed.first == UInt8(ascii: "@") { skipDepth = depth }
+                if skipDepth == nil, let close = css[(i + 1)...].firstIndex(of: UInt8(ascii: "}")),
+                   !css[(i + 1)..<close].contains(UInt8(ascii: "{")) {
+                    if let how = Concealment.hiding(css[(i + 1)..<close]) { note(selector, how) }
+                    depth -= 1
+                    i = close
+                }
+                selectorStart = i + 1
+            case UInt8(ascii: "}"):
+                if skipDepth == depth { skipDepth = nil }
+                depth = max(0, depth - 1)
+                selectorStart = i + 1
+            case UInt8(ascii: ";") where depth == 0:
+                selectorStart = i + 1  // `@import …;`, `@charset …;`
+            default: break
+            }
+            i += 1
+        }
+    }
+
+    private mutating func note(_ selectorList: [UInt8], _ how: String) {
+        for selector in selectorList.split(separator: UInt8(ascii: ",")) {
+            let s = Array(selector.drop { $0 <= 0x20 }.reversed().drop { $0 <= 0x20 }.reversed())
+            guard let (tag, marker, name) = Self.simple(s), classes.count + ids.count < Self.maxRules else { continue }
+            let rule = (tag, "\(how) (style rule \(String(decoding: s, as: UTF8.self)))")
+            if marker == UInt8(ascii: ".") { classes[name] = rule } else { ids[name] = rule }
+        }
+    }
+
+    /// `tag?` then one `.class` or `#id`, nothing else: (tag, marker, name).
+    private static func simple(_ s: [UInt8]) -> ([UInt8], UInt8, [UInt8])? {
+        guard let m = s.firstIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "#") }) else { return nil }
+        let tag = Array(s[..<m]), name = Array(s[(m + 1)...])
+        let isName: (UInt8) -> Bool = { c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c >= 0x80
+        }
+        guard !name.isEmpty, name.allSatisfy(isName), tag.allSatisfy({ (0x61...0x7A).contains($0 | 0x20) || (0x30...0x39).contains($0) }) else { return nil }
+        return (tag.map { $0 | 0x20 }, s[m], name)
+    }
+
+    private static func withoutComments(_ css: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(css.count)
+        var i = 0
+        while i < css.count {
+            if css[i] == UInt8(ascii: "/"), i + 1 < css.count, css[i + 1] == UInt8(ascii: "*") {
+                i += 2
+                while i + 1 < css.count, !(css[i] == UInt8(ascii: "*") && css[i + 1] == UInt8(ascii: "/")) { i += 1 }
+                i += 2
+                continue
+            }
+            out.append(css[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// How a rule hides an element with this name, classes and id; nil when none does.
+    func hiding(tag: [UInt8], classAttribute: UnsafePointer<UInt8>?, id: UnsafePointer<UInt8>?) -> String? {
+        func applies(_ rule: (tag: [UInt8], how: String)?) -> String? {
+            guard let rule, rule.tag.isEmpty || rule.tag == tag else { return nil }
+            return rule.how
+        }
+        if let id, !ids.isEmpty, let how = applies(ids[cStringBytes(id)]) { return how }
+        guard let classAttribute, !classes.isEmpty else { return nil }
+        for name in cStringBytes(classAttribute).split(whereSeparator: { $0 <= 0x20 }) {
+            if let how = applies(classes[Array(name)]) { return how }
+        }
+        return nil
+    }
+}
+
+/// The bytes of a NUL-terminated string from libxml2.
+func cStringBytes(_ p: UnsafePointer<UInt8>) -> [UInt8] {
+    Array(UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))))
+}
