@@ -82,8 +82,8 @@ enum Farm {
         return url
     }
 
-    static func records(_ run: URL) throws -> [[String: Any]] {
-        let text = try String(contentsOf: run.appendingPathComponent("findings.jsonl"), encoding: .utf8)
+    static func records(_ run: URL, _ file: String = "findings.jsonl") throws -> [[String: Any]] {
+        let text = try String(contentsOf: run.appendingPathComponent(file), encoding: .utf8)
         return try text.split(separator: "\n").map {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
@@ -116,12 +116,14 @@ enum Farm {
             seen[domain, default: 0] += 1
             guard let e = expected[domain] else { XCTFail("unexpected record for \(domain)", file: file, line: line); continue }
             XCTAssertEqual(r["verdict"] as? String, e.verdict, "\(domain) verdict", file: file, line: line)
+            // A mobile view's findings and host record are expected under "host@mobile".
+            let key = { (o: [String: Any]) in (o["host"] as? String ?? "?") + ((o["view"] as? String).map { "@" + $0 } ?? "") }
             let findings = r["findings"] as? [[String: Any]] ?? []
             for host in e.hosts {
-                let codes = findings.filter { $0["host"] as? String == host }.compactMap { $0["code"] as? String }.sorted()
+                let codes = findings.filter { key($0) == host }.compactMap { $0["code"] as? String }.sorted()
                 XCTAssertEqual(codes, e.findings[host] ?? [], "\(domain): findings on \(host)", file: file, line: line)
             }
-            let hosts = (r["hosts"] as? [[String: Any]] ?? []).compactMap { $0["host"] as? String }
+            let hosts = (r["hosts"] as? [[String: Any]] ?? []).map(key)
             XCTAssertEqual(hosts.sorted(), e.hosts.sorted(), "\(domain): hosts audited", file: file, line: line)
         }
         for domain in expected.keys { XCTAssertEqual(seen[domain], 1, "\(domain): records", file: file, line: line) }

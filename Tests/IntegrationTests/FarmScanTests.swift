@@ -23,7 +23,7 @@ final class FarmScanTests: XCTestCase {
         let all: Set<String> = ["DNS_NO_RECORD", "DNS_ERROR", "CONNECT_FAILED", "TLS_FAILED", "HTTP_ERROR", "TIMEOUT",
                                 "IP_NOT_PROVIDER", "IP_NOT_FILED", "ICP_MISSING", "ICP_WRONG", "ICP_SUBJECT_LEVEL",
                                 "ICP_NOT_LINKED", "ICP_LINK_WRONG", "PSB_MISSING", "PSB_WRONG", "PSB_NOT_LINKED",
-                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_SCRIPT_RENDERED", "REDIRECT_OFFSITE"]
+                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_SCRIPT_RENDERED", "PAGE_PLACEHOLDER", "REDIRECT_OFFSITE"]
         XCTAssertEqual(all.subtracting(raised), [])
 
         func host(_ domain: String, _ name: String? = nil) throws -> [String: Any] {
@@ -48,6 +48,34 @@ final class FarmScanTests: XCTestCase {
         XCTAssertEqual(ok["ips"] as? [String], ["127.0.0.1"])
         XCTAssertEqual(ok["status"] as? Int, 200)
         XCTAssertEqual(try host("xn--fsqu00a.test")["icp"] as? [String], ["京ICP备10000032号-1"])
+
+        // The browser's own hops and the frames it shows are recorded with their kind; a phone's
+        // view is audited only where the site has one (SPEC "What a person sees").
+        let observations = try Farm.records(out, "observations.jsonl")
+        func seen(_ domain: String, view: String = "desktop") throws -> [String: Any] {
+            let o = try XCTUnwrap(observations.first { $0["domain"] as? String == domain }, domain)
+            let hosts = o["hosts"] as? [[String: Any]] ?? []
+            return try XCTUnwrap(hosts.first { $0["view"] as? String == view }, "\(domain) \(view)")
+        }
+        func hops(_ domain: String, view: String = "desktop") throws -> [String] {
+            try (seen(domain, view: view)["hops"] as? [[String: Any]] ?? []).map { "\($0["kind"] ?? "?") \($0["url"] ?? "?")" }
+        }
+        XCTAssertEqual(try hops("refresh.test"), ["http http://refresh.test/", "meta-refresh http://refresh.test/cn/index.html"])
+        XCTAssertEqual(try hops("jsredirect.test"), ["http http://jsredirect.test/", "script http://jsredirect.test/home/"])
+        XCTAssertEqual(try hops("clickredirect.test"), ["http http://clickredirect.test/"])
+        XCTAssertEqual(try hops("frameset.test"), ["http http://frameset.test/", "frame http://frameset.test/top.html",
+                                                   "frame http://frameset.test/main.html"])
+        XCTAssertEqual(try host("frameset.test")["title"] as? String, "示例科技", "the top document's title")
+        XCTAssertEqual(try hops("iframe.test"), ["http http://iframe.test/", "frame http://iframe.test/site/index.html"])
+        XCTAssertEqual(try hops("mobile.test", view: "mobile"), ["http http://mobile.test/", "http http://m.mobile.test/"])
+        let probe = try XCTUnwrap(try seen("mobile.test")["mobile_probe"] as? [String: Any])
+        XCTAssertEqual(probe["status"] as? Int, 302)
+        XCTAssertNil(try seen("ok.test")["mobile_probe"].flatMap { ($0 as? [String: Any])?["location"] }, "ok.test sends phones nowhere")
+        XCTAssertEqual(records.filter { ($0["hosts"] as? [[String: Any]] ?? []).contains { $0["view"] as? String == "mobile" } }
+                           .compactMap { $0["domain"] as? String }.sorted(), ["mobile.test", "vary.test"])
+        let hiddenDetail = try XCTUnwrap(records.first { $0["domain"] as? String == "hiddenfooter.test" }?["findings"] as? [[String: Any]])
+            .first { $0["code"] as? String == "ICP_MISSING" }?["detail"] as? String
+        XCTAssertTrue(hiddenDetail?.contains("display:none") ?? false, hiddenDetail ?? "no detail")
 
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
         XCTAssertEqual(summary["sites"] as? Int, records.count)

@@ -23,11 +23,13 @@ for line in open(Path(args.run) / "findings.jsonl"):
     if e is None:
         continue
     got = {}
+    # A mobile view's findings are expected under "host@mobile".
+    key = lambda f: f["host"] + ("@" + f["view"] if f.get("view") else "")
     for f in r["findings"]:
-        got.setdefault(f["host"], []).append(f["code"])
+        got.setdefault(key(f), []).append(f["code"])
     for host in e["hosts"]:
         if sorted(got.get(host, [])) != sorted(e["findings"].get(host, [])):
-            details = [f["detail"] for f in r["findings"] if f["host"] == host]
+            details = [f["detail"] for f in r["findings"] if key(f) == host]
             wrong.append(f"{r['domain']} {host}: got {sorted(got.get(host, []))}, expected {sorted(e['findings'].get(host, []))} {details[:2]}")
 missing = [d for d in expected if seen.get(d, 0) != 1]
 for w in wrong[:20]:

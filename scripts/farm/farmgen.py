@@ -55,9 +55,11 @@ def scenarios():
     """(domain, inventory row extras, dns, serving, page, expected {host: [codes]}, verdict)."""
     S = []
 
-    def add(domain, icp, expect, verdict, page_html=None, dns=WEB, serve=None, row=None, www=False):
+    def add(domain, icp, expect, verdict, page_html=None, dns=WEB, serve=None, row=None, www=False, files=None, mobile=None):
+        """files: more pages of the site, by path; mobile: the hosts whose mobile view is audited
+        (keys "host@mobile" in expect)."""
         S.append(dict(domain=domain, icp=icp, expect=expect, verdict=verdict, page=page_html, dns=dns,
-                      serve=serve or {}, row=row or {}, www=www))
+                      serve=serve or {}, row=row or {}, www=www, files=files or {}, mobile=mobile or []))
 
     ok_icp = "京ICP备10000001号-1"
     add("ok.test", ok_icp, {}, "pass", page("示例科技", footer(ok_icp)), www=True,
@@ -88,7 +90,7 @@ def scenarios():
     spa = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例科技</title></head><body><div id="app"></div>'
            '<script>window.__FOOTER__={icp:"京ICP备10000016号-1",psb:"京公网安备11010502000016号"};</script>'
            '<script src="/app.js"></script></body></html>')
-    add("spa.test", "京ICP备10000016号-1", {"spa.test": ["ICP_MISSING", "PAGE_SCRIPT_RENDERED", "PSB_MISSING"]}, "fail", spa)
+    add("spa.test", "京ICP备10000016号-1", {"spa.test": ["PAGE_SCRIPT_RENDERED"]}, "review", spa)
     split = page("示例科技", '<div id="copyright">备案号：<span>京ICP备</span><span>１０００００１７</span><span>号－１</span> '
                  f'<a href="{PSB_LINK.format(code="11010502000001")}">京公网安备 11010502000001 号</a></div>')
     split = split.replace("<span>京ICP备</span>", f'<a href="{MIIT}"><span>京ICP备</span>').replace("<span>号－１</span>", "<span>号－１</span></a>")
@@ -138,7 +140,59 @@ def scenarios():
     # Fails its first try (503), then answers: the retry makes it pass.
     add("flaky.test", "京ICP备10000049号-1", {}, "pass", dns=FLAKY)
     add("bigdns.test", "京ICP备10000050号-1", {}, "pass", page("示例科技", ok(10000050)), dns="long-cnames")
+
+    # What a person sees (SPEC): the browser's own hops, frames, hidden text, placeholders, the mobile site.
+    add("refresh.test", "京ICP备10000060号-1", {}, "pass",
+        '<html><head><meta http-equiv="Refresh" content="0; URL=\'/cn/index.html\'"><title>示例科技</title></head><body></body></html>',
+        files={"cn/index.html": page("示例科技", ok(10000060))})
+    add("jsredirect.test", "京ICP备10000061号-1", {}, "pass",
+        '<html><head><title>示例科技</title><script>window.location.href = "/home/";</script></head><body></body></html>',
+        files={"home/index.html": page("示例科技", ok(10000061))})
+    # A redirect only a click runs is not taken: the page itself is judged.
+    click = page("示例科技", footer("", psb=None), body="<p>" + "欢迎访问示例科技，我们提供云主机与网站建设服务。" * 12 + "</p>"
+                 '<button onclick="go()">进入</button><script>function go() { location.href = "/cn/"; }</script>')
+    add("clickredirect.test", "京ICP备10000062号-1", {"clickredirect.test": ["ICP_MISSING", "PSB_MISSING"]}, "fail", click,
+        files={"cn/index.html": page("示例科技", ok(10000062))})
+    add("frameset.test", "京ICP备10000063号-1", {}, "pass",
+        '<html><head><title>示例科技</title></head><frameset rows="80,*"><frame src="/top.html"><frame src="main.html">'
+        '</frameset></html>',
+        files={"top.html": '<html><body><a href="/">首页</a></body></html>', "main.html": page("内页", ok(10000063))},
+        row=dict(service_name="示例科技"))
+    add("iframe.test", "京ICP备10000064号-1", {}, "pass",
+        '<html><head><title>示例科技</title></head><body style="margin:0">'
+        '<iframe src="/site/index.html" width="100%" height="100%" frameborder="0"></iframe></body></html>',
+        files={"site/index.html": page("示例科技", ok(10000064))})
+    add("empty.test", "京ICP备10000065号-1", {"empty.test": ["PAGE_PLACEHOLDER"]}, "fail", "")
+    add("nginxdefault.test", "京ICP备10000066号-1", {"nginxdefault.test": ["PAGE_PLACEHOLDER"]}, "fail",
+        fixture("nginx-debian.html"))
+    add("baota.test", "京ICP备10000067号-1", {"baota.test": ["PAGE_PLACEHOLDER"]}, "fail", fixture("baota-site-created.html"))
+    hidden_foot = footer("京ICP备10000068号-1").replace('<div class="footer">', '<div class="footer" style="display: none">')
+    add("hiddenfooter.test", "京ICP备10000068号-1", {"hiddenfooter.test": ["ICP_MISSING", "PSB_MISSING"]}, "fail",
+        page("示例科技", hidden_foot))
+    add("hiddenclass.test", "京ICP备10000069号-1", {"hiddenclass.test": ["ICP_MISSING", "PSB_MISSING"]}, "fail",
+        page("示例科技", footer("京ICP备10000069号-1").replace('class="footer"', 'class="footer beian"'),
+             head="<style>.beian { display:none }</style>"))
+    # Phones are sent to m. pages that show no number: the mobile view fails, the desktop passes.
+    add("mobile.test", "京ICP备10000070号-1", {"mobile.test@mobile": ["ICP_MISSING", "PSB_MISSING"]}, "fail",
+        page("示例科技", ok(10000070)), serve={"mobile_redirect": "http://m.mobile.test/"},
+        files={"m/index.html": page("示例科技", footer("", psb=None))}, mobile=["mobile.test"])
+    # One URL, another page for phones (Vary: User-Agent) that lacks the 公安备案号.
+    add("vary.test", "京ICP备10000071号-1", {"vary.test@mobile": ["PSB_MISSING"]}, "fail",
+        page("示例科技", ok(10000071)), serve={"vary": True},
+        files={"mobile.html": page("示例科技", footer("京ICP备10000071号-1", psb=None))}, mobile=["vary.test"])
+    add("appnumber.test", "京ICP备10000072号-2", {"appnumber.test": ["ICP_WRONG"]}, "fail",
+        page("示例科技", footer("京ICP备10000072号-2A")))
+    partners = "".join(f'<li><a href="http://p{i}.example/">京ICP备{20000000 + i}号-1</a></li>' for i in range(300))
+    add("partners.test", "京ICP备10000073号-1", {}, "pass",
+        page("示例科技", ok(10000073), body=f"<h3>友情链接</h3><ul>{partners}</ul>"))
     return S
+
+
+def fixture(name):
+    """A real copy of a default page (Tests/Fixtures/placeholders, provenance in SOURCES.md there)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "Tests", "Fixtures", "placeholders", name), encoding="utf-8") as f:
+        return f.read()
 
 
 BULK_KINDS = [  # kind, expected codes on each host, verdict
@@ -229,12 +283,17 @@ def main():
                 hosts = [d, f"www.{d}"]
         if s["page"] is not None:
             write(os.path.join(www, d, "index.html"), s["page"])
+        for path, html in s["files"].items():
+            write(os.path.join(www, d, path), html)
+        if "mobile_redirect" in s["serve"]:
+            hosts_lines.append(f"{WEB} m.{d}")
         servers.append(server_block(d, s, farm))
         r = s["row"]
         inventory.append(",".join([r.get("domain", d), s["icp"], r.get("service_name", ""), r.get("ips", ""), r.get("psb", ""),
                                    ";".join(hosts) if (s["www"] or r.get("hosts")) else d]))
-        expected.append(dict(set="scenario", domain=d, verdict=s["verdict"], hosts=hosts,
-                             findings={h: sorted(s["expect"].get(h, [])) for h in hosts}))
+        views = hosts + [f"{h}@mobile" for h in s["mobile"]]
+        expected.append(dict(set="scenario", domain=d, verdict=s["verdict"], hosts=views,
+                             findings={h: sorted(s["expect"].get(h, [])) for h in views}))
     hosts_lines.append(f"{WEB} elsewhere.test")
     dns_conf += [f"address=/shared.test/{SHARED}", f"address=/quick.test/{QUICK}"]
     bomb = os.path.join(farm, "bomb", "bomb.gz")
@@ -305,6 +364,11 @@ def server_block(d, s, farm):
         body = "location = / { return 302 /r1; } location ~ ^/r(\\d+)$ { return 302 /r$1x; } location ~ x$ { return 302 $uri-x; }"
     elif serve.get("slow"):
         body = f"root {root}; limit_rate 64; gzip off;"
+    elif "mobile_redirect" in serve:
+        body = f'root {root}; if ($http_user_agent ~* "iPhone|Android|Mobile") {{ rewrite ^/$ {serve["mobile_redirect"]} redirect; }}'
+    elif serve.get("vary"):
+        body = (f'root {root}; add_header Vary User-Agent always; '
+                'if ($http_user_agent ~* "iPhone|Android|Mobile") { rewrite ^/$ /mobile.html last; }')
     else:
         body = f"root {root};"
     listen_http = [f"listen {ip}:{HTTP_PORT};" for ip in (WEB, OUTSIDE)]
@@ -312,8 +376,9 @@ def server_block(d, s, farm):
     cert = f"ssl_certificate {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.crt; " \
            f"ssl_certificate_key {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.key;"
     http_body = "return 301 https://$host/;" if serve.get("https_redirect") else body
+    mobile_site = f"server {{ {' '.join(listen_http)} server_name m.{d}; root {root}/m; }}\n" if "mobile_redirect" in serve else ""
     return (f"server {{ {' '.join(listen_http)} server_name {names}; {http_body} }}\n"
-            f"server {{ {' '.join(listen_https)} server_name {names}; {cert} {body} }}\n")
+            f"server {{ {' '.join(listen_https)} server_name {names}; {cert} {body} }}\n" + mobile_site)
 
 
 def spread_delays(spread, sites):
