@@ -42,12 +42,14 @@ struct HostObserver: Sendable {
     }
 
     /// Requests the desktop view's first answered URL again as a phone browser, reading only
-    /// the status and headers (SPEC "What a person sees"), on its own `--timeout`. nil when the
-    /// desktop view got no answer to compare with.
+    /// the status and headers (SPEC "What a person sees"), within what is left of the host's
+    /// `--timeout` (at least `minimumProbeMilliseconds`). nil when the desktop view read no page
+    /// to compare with.
     func probeMobile(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> Hop? {
-        guard let answered = desktop.chain.first(where: { $0.status != nil }), let url = ParsedURL(answered.url),
+        guard desktop.page != nil, let answered = desktop.chain.first(where: { $0.status != nil }), let url = ParsedURL(answered.url),
               !answered.addresses.isEmpty else { return nil }
-        var deadline = MonotonicClock.milliseconds() + Int(options.timeoutSeconds * 1000)
+        let left = Int(options.timeoutSeconds * 1000) - desktop.ms
+        var deadline = MonotonicClock.milliseconds() + max(Self.minimumProbeMilliseconds, left)
         let (result, _) = try await fetch(url, answered.addresses, profile: options.mobileProfile, verify: answered.verified,
                                           headersOnly: true, ticket: ticket, deadline: &deadline)
         var probe = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
@@ -58,14 +60,16 @@ struct HostObserver: Sendable {
     }
 
     /// Why the mobile view must be audited in full (`--mobile auto`): the desktop page announces
-    /// a mobile variant, or the phone got another answer (status, `Location`) or the answer
-    /// varies by User-Agent. nil: the phone sees the desktop page.
+    /// a mobile variant, or the phone got another answer (status, an HTTP redirect's `Location`)
+    /// or the answer varies by User-Agent. nil: the phone sees the desktop page.
     static func mobileViewReason(_ desktop: HostObservation) -> String? {
         if let signal = desktop.page?.mobileSignals.first { return signal }
         guard let probe = desktop.mobileProbe, probe.failure == nil,
               let answered = desktop.chain.first(where: { $0.status != nil }) else { return nil }
-        if probe.status != answered.status { return "a phone gets HTTP \(probe.status ?? 0), the desktop \(answered.status ?? 0)" }
-        if probe.location != answered.location { return "a phone is sent to \(probe.location ?? "no redirect")" }
+        // A server error may pass (it is retried for the desktop too): not a sign of a mobile site.
+        guard let status = probe.status, status < 500 else { return nil }
+        if status != answered.status { return "a phone gets HTTP \(status), the desktop \(answered.status ?? 0)" }
+        if (300..<400).contains(status) && probe.location != answered.location { return "a phone is sent to \(probe.location ?? "no redirect")" }
         if let vary = answered.vary ?? probe.vary, vary.lowercased().contains("user-agent") { return "Vary: \(vary)" }
         return nil
     }
@@ -161,6 +165,7 @@ struct HostObserver: Sendable {
     }
 
     static let localRetryMilliseconds = 50
+    static let minimumProbeMilliseconds = 1000
 
     /// Requests `start` and follows where it leads, one hop per request (or per request not
     /// made): HTTP redirects, meta refreshes and script redirects, up to `maxRedirects` in all.

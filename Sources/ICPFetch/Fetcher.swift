@@ -475,6 +475,10 @@ private final class Transfer {
         result.status = value
         var str: UnsafeMutablePointer<CChar>?
         if icp_easy_getinfo_str(easy, CURLINFO_REDIRECT_URL, &str) == CURLE_OK, let str { result.redirectURL = String(cString: str) }
+        // A transfer stopped at the headers (a probe) has no redirect URL from curl: read Location.
+        if result.redirectURL == nil, (300..<400).contains(value), let location = icp_easy_header_value(easy, "Location") {
+            result.redirectURL = request.url.resolving(String(cString: location))?.text
+        }
         str = nil
         if icp_easy_getinfo_str(easy, CURLINFO_PRIMARY_IP, &str) == CURLE_OK, let str, str.pointee != 0 { result.primaryIP = String(cString: str) }
         var total: curl_off_t = 0

@@ -67,8 +67,10 @@ final class JudgeTests: XCTestCase {
 
     private func without(_ keys: Set<String>, _ r: [String: Any]) -> [String: Any] { r.filter { !keys.contains($0.key) } }
 
+    /// The codes on `host` (`host@mobile` for the mobile view's).
     private func codes(_ r: [String: Any]?, host: String) -> [String] {
-        (r?["findings"] as? [[String: Any]] ?? []).filter { $0["host"] as? String == host }.compactMap { $0["code"] as? String }.sorted()
+        let key = { (f: [String: Any]) in (f["host"] as? String ?? "") + ((f["view"] as? String).map { "@" + $0 } ?? "") }
+        return (r?["findings"] as? [[String: Any]] ?? []).filter { key($0) == host }.compactMap { $0["code"] as? String }.sorted()
     }
 
     /// The lines of a JSON Lines file that were written whole (a killed writer may leave the last
@@ -97,7 +99,8 @@ final class JudgeTests: XCTestCase {
         let before = try recordsByDomain(scanned)
         let after = try recordsByDomain(judged)
         XCTAssertEqual(Set(after.keys), Set(before.keys))
-        XCTAssertEqual(after.count, 46, "one record per row of the scenario inventory")
+        let rows = try Farm.expected("scenario").count
+        XCTAssertEqual(after.count, rows, "one record per row of the scenario inventory")
         for (domain, record) in before {
             XCTAssertTrue(same(after[domain], record), "\(domain): judged \(after[domain] ?? [:]) scanned \(record)")
         }
@@ -113,9 +116,9 @@ final class JudgeTests: XCTestCase {
         }
         let csv = try Data(contentsOf: judged.appendingPathComponent("findings.csv"))
         XCTAssertEqual(Array(csv.prefix(3)), [0xEF, 0xBB, 0xBF])
-        XCTAssertEqual(String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n").count, 46 + 1)
+        XCTAssertEqual(String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n").count, rows + 1)
         assertSameCounts(try summary(judged), try summary(scanned))
-        XCTAssertEqual(try summary(judged)["sites"] as? Int, 46)
+        XCTAssertEqual(try summary(judged)["sites"] as? Int, rows)
         let html = try String(contentsOf: judged.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("notlinked.test"), "the report lists a site that did not pass")
     }
@@ -285,17 +288,18 @@ final class JudgeTests: XCTestCase {
         let run = try copy(scanned)
         let file = run.appendingPathComponent("observations.jsonl")
         let lines = completeLines(file)
-        XCTAssertEqual(lines.count, 46)
-        let lastDomain = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(lines[45].utf8)) as? [String: Any])?["domain"] as? String)
+        let n = try Farm.expected("scenario").count
+        XCTAssertEqual(lines.count, n)
+        let lastDomain = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(lines[n - 1].utf8)) as? [String: Any])?["domain"] as? String)
         // The last record cut in the middle, as a kill -9 leaves it.
-        var text = lines[0..<45].joined(separator: "\n") + "\n" + lines[45].prefix(lines[45].count / 2)
+        var text = lines[0..<(n - 1)].joined(separator: "\n") + "\n" + lines[n - 1].prefix(lines[n - 1].count / 2)
         try text.write(to: file, atomically: true, encoding: .utf8)
         let out = Farm.tempDir().appendingPathComponent("judged")
         let half = try judgeOffline([run.path, "--out", out.path])
         XCTAssertEqual(half.status, 0, half.stderr)
-        XCTAssertTrue(half.stderr.contains("observations.jsonl:46: half-written"), half.stderr)
+        XCTAssertTrue(half.stderr.contains("observations.jsonl:\(n): half-written"), half.stderr)
         let judged = try recordsByDomain(out)
-        XCTAssertEqual(judged.count, 45)
+        XCTAssertEqual(judged.count, n - 1)
         XCTAssertNil(judged[lastDomain])
 
         // The same bytes with a newline after them are no longer a half-written last line.

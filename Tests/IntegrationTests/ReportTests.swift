@@ -41,8 +41,8 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(shown.first, unreachable.last)
         XCTAssertEqual(shown.last, unreachable.first)
 
-        // Text and code filters together: the sites with ICP_MISSING whose row mentions "script".
-        let (byCode, byCodeConsole) = try Farm.chromium(report.absoluteString + "#code=ICP_MISSING&q=SCRIPT")
+        // Text and code filters together: the sites with PAGE_SCRIPT_RENDERED whose row mentions "script".
+        let (byCode, byCodeConsole) = try Farm.chromium(report.absoluteString + "#code=PAGE_SCRIPT_RENDERED&q=SCRIPT")
         XCTAssertEqual(byCodeConsole, [])
         XCTAssertEqual(rows(byCode), ["spa.test"])
     }
