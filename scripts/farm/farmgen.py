@@ -253,6 +253,8 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=0, help="server-side delay per bulk response")
     ap.add_argument("--delay-spread", default="", metavar="MIN-MAX",
                     help="per-site delays in ms instead, log-uniform from MIN to MAX (most sites quick, a long tail slow)")
+    ap.add_argument("--bulk-mobile", type=int, default=0, metavar="PCT",
+                    help="phones of PCT %% of the bulk sites (0, 10, 20, …, 100) are sent to an m. site")
     args = ap.parse_args()
     farm = os.path.abspath(args.farm)
     www = os.path.join(farm, "www")
@@ -315,14 +317,14 @@ def main():
         with open(os.path.join(farm, "bulk-hosts"), "w") as f:
             for i in range(1, args.bulk + 1):
                 d = f"b{i:05d}.test"
-                f.write(f"{BULK_IPS[i % len(BULK_IPS)]} {d} www.{d}\n")
+                f.write(f"{BULK_IPS[i % len(BULK_IPS)]} {d} www.{d} m.{d}\n")
                 kind, codes, verdict = BULK_KINDS[i % len(BULK_KINDS)]
                 if kind != "ok":
                     kind_map.append(f"    {d} {kind};\n    www.{d} {kind};")
                 bulk_inventory.append(f"{d},京ICP备2{i:05d}号-1,批量站点")
                 expected.append(dict(set="bulk", domain=d, verdict=verdict, hosts=[d, f"www.{d}"],
                                      findings={h: sorted(codes) for h in (d, f"www.{d}")}))
-        servers.append(bulk_block(farm, kind_map, args.delay_ms, spread_delays(args.delay_spread, args.bulk)))
+        servers.append(bulk_block(farm, kind_map, args.delay_ms, spread_delays(args.delay_spread, args.bulk), args.bulk_mobile))
     write(os.path.join(farm, "bulk-inventory.csv"), "\n".join(bulk_inventory) + "\n")
 
     write(os.path.join(farm, "hosts"), "\n".join(hosts_lines) + "\n")
@@ -390,7 +392,7 @@ def spread_delays(spread, sites):
     return {i: math.exp(rng.uniform(math.log(low), math.log(high))) / 1000 for i in range(1, sites + 1)}
 
 
-def bulk_block(farm, kind_map, delay_ms, delays=None):
+def bulk_block(farm, kind_map, delay_ms, delays=None, mobile_pct=0):
     # The delay holds each home page back server-side (echo module), then serves it: one for
     # every site, or each site its own (`delays`, by site number). Page size follows the site
     # number's last digit.
@@ -400,11 +402,18 @@ def bulk_block(farm, kind_map, delay_ms, delays=None):
     else:
         home = f"echo_sleep {delay_ms / 1000:.3f}; echo_exec {page};" if delay_ms else f"rewrite ^ {page} last;"
     delay_map = ("map $num $bulk_delay {\n    default 0;\n" + "\n".join(f"    {i:05d} {d:.3f};" for i, d in delays.items()) + "\n}\n") if delays else ""
+    # A site whose number's tens digit is below PCT/10 sends phones to its m. site (PCT % of them).
+    tens = "".join(str(t) for t in range(mobile_pct // 10))
+    mobile_map = (f"map $num $bulk_mobile {{ default 0; ~[{tens}]\\d$ 1; }}\n" if tens else "map $num $bulk_mobile { default 0; }\n") + \
+        'map $http_user_agent $bulk_phone { default 0; ~*(iPhone|Android|Mobile) 1; }\n'
+    phone = '  set $bulk_to_m "$bulk_mobile$bulk_phone$bulk_www"; if ($bulk_to_m = 110) { return 302 http://m.b$num.test/; }\n'
+
     return (
-        delay_map +
+        delay_map + mobile_map +
         "map $host $bulk_kind {\n    hostnames;\n    default ok;\n" + "\n".join(kind_map) + "\n}\n"
         "map $num $bulk_size { ~[0-3]$ s; ~[4-6]$ m; default l; }\n"
-        f"server {{ {' '.join(f'listen {ip}:{HTTP_PORT};' for ip in [WEB] + BULK_IPS)} server_name ~^(www\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
+        f"server {{ {' '.join(f'listen {ip}:{HTTP_PORT};' for ip in [WEB] + BULK_IPS)} server_name ~^(?<bulk_sub>www\\.|m\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"
+        '  set $bulk_www 0; if ($bulk_sub) { set $bulk_www 1; }\n' + phone +
         f"  location = / {{ {home} }}\n"
         "  location / { }\n}\n"
     )
