@@ -84,19 +84,22 @@ final class PersonViewObserverTests: XCTestCase {
     }
 
     /// A page that reloads itself every few seconds (`<meta http-equiv="refresh" content="5;
-    /// url=/">` on `/`) is a page a person reads, not a redirect loop.
-    func testAPageThatRefreshesItselfIsThePage() async throws {
-        let fake = FakeTransport()
-        fake.resolve("a.test", [Self.ip1])
-        var reloading = PageFacts.compliant
-        reloading.redirect = PageRedirect(kind: .metaRefresh, url: "/", delay: 5)
-        fake.on("http://a.test/", .page(reloading))
+    /// url=/">` on `/`), or whose script only moves to an anchor of itself (`#/home`, a
+    /// single-page app's route), is a page a person reads, not a redirect loop.
+    func testARedirectToThePageItselfIsThePage() async throws {
+        for redirect in [PageRedirect(kind: .metaRefresh, url: "/", delay: 5), PageRedirect(kind: .script, url: "#/home")] {
+            let fake = FakeTransport()
+            fake.resolve("a.test", [Self.ip1])
+            var page = PageFacts.compliant
+            page.redirect = redirect
+            fake.on("http://a.test/", .page(page))
 
-        let seen = try await observe(fake)
+            let seen = try await observe(fake)
 
-        XCTAssertNotNil(seen.page, "hops: \(seen.hops.map { "\($0.kind.rawValue) \($0.url) \($0.failure?.kind.rawValue ?? "")" })")
-        XCTAssertFalse(seen.hops.contains { $0.failure?.kind == .redirectLimit })
-        XCTAssertEqual(judged(seen).findings.map(\.code), [])
+            XCTAssertNotNil(seen.page, "\(redirect.url): hops \(seen.hops.map { "\($0.kind.rawValue) \($0.url) \($0.failure?.kind.rawValue ?? "")" })")
+            XCTAssertFalse(seen.hops.contains { $0.failure?.kind == .redirectLimit }, redirect.url)
+            XCTAssertEqual(judged(seen).findings.map(\.code), [], redirect.url)
+        }
     }
 
     func testAMetaRefreshToAPrivateAddressIsNotFetched() async throws {

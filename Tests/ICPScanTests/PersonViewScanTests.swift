@@ -224,6 +224,12 @@ final class PersonViewScanTests: XCTestCase {
         }
     }
 
+    /// `<noscript>` text is not shown to a browser that runs the script: the page is still empty.
+    func testARedirectBesideNoscriptTextIsFollowed() {
+        let facts = scripted("location.replace(\"/cn/\");", body: "<noscript>\(Self.content)</noscript>")
+        XCTAssertEqual(facts.redirect, PageRedirect(kind: .script, url: "/cn/"))
+    }
+
     func testARedirectInAFunctionOrClickHandlerIsNotFollowed() {
         let facts = scripted("function go() { location.href = \"/x/\"; }", body: "<button onclick=\"go()\">进入</button>")
         XCTAssertNil(facts.redirect)
@@ -366,15 +372,21 @@ final class PersonViewScanTests: XCTestCase {
     static let partnerCount = 300
     static func partnerDigits(_ i: Int) -> String { String(20_000_000 + i) }
 
-    /// A "友情链接" block of 300 other sites' numbers above a compliant footer.
+    static let trailingCount = 100
+
+    /// A "友情链接" block of 300 other sites' numbers above a compliant footer, and 100 more
+    /// below it (pages put such blocks at the very bottom too).
     static var directoryPage: String {
         var html = "<html><head><title>示例科技</title></head><body>\(content)<div class=\"links\"><h3>友情链接</h3><ul>"
         for i in 0..<partnerCount {
             html += "<li><a href=\"http://site\(i).cn/\">合作站点\(i) 浙ICP备\(partnerDigits(i))号-1</a></li>"
         }
         html += "</ul></div><div class=\"footer\"><a href=\"https://beian.miit.gov.cn/\">\(icp)</a> "
-        html += "<a href=\"http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502030143\">\(psb)</a></div></body></html>"
-        return html
+        html += "<a href=\"http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502030143\">\(psb)</a></div><div class=\"partners\">"
+        for i in partnerCount..<(partnerCount + trailingCount) {
+            html += "<a href=\"http://site\(i).cn/\">合作伙伴\(i) 沪ICP备\(partnerDigits(i))号-1</a> "
+        }
+        return html + "</div></body></html>"
     }
 
     func testFooterNumbersAreKeptPastALongDirectory() throws {
@@ -386,8 +398,9 @@ final class PersonViewScanTests: XCTestCase {
         XCTAssertEqual(psb.digits, "11010502030143")
         XCTAssertTrue(psb.inFooter)
         XCTAssertGreaterThan(facts.numbersDropped, 0, "300 partner numbers are counted, not all kept")
-        XCTAssertLessThan(facts.numbers.count, Self.partnerCount + 2)
-        XCTAssertEqual(facts.numbers.count + facts.numbersDropped, Self.partnerCount + 2, "every number is either kept or counted")
+        let total = Self.partnerCount + 2 + Self.trailingCount
+        XCTAssertLessThan(facts.numbers.count, total)
+        XCTAssertEqual(facts.numbers.count + facts.numbersDropped, total, "every number is either kept or counted")
     }
 
     func testTheFiledNumberIsKeptInTheMiddleOfALongDirectory() throws {
