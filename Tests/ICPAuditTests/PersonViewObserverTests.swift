@@ -9,8 +9,8 @@ import ICPRules
 /// like HTTP redirects; the frames a page shows; and the mobile probe. Against the scripted
 /// `FakeTransport`; expectations written from SPEC and issue 10.
 final class PersonViewObserverTests: XCTestCase {
-    static let ip1 = IPAddress("47.95.10.1")!
-    static let ip2 = IPAddress("47.95.10.2")!
+    static let ip1 = ObserverPolicyTests.ip1
+    static let ip2 = ObserverPolicyTests.ip2
 
     // MARK: page redirects
 
@@ -208,8 +208,8 @@ final class PersonViewObserverTests: XCTestCase {
         fake.on("http://a.test/") { spec in spec.profile.userAgent.contains("iPhone") ? .redirect("http://m.a.test/") : .page() }
 
         var desktop = try await observe(fake)
-        let probe = try await HostObserver(options: Self.options, transport: fake, gate: PerIPGate(limit: 8))
-            .probeMobile(desktop, ticket: Self.ticket())
+        let probe = try await HostObserver(options: ObserverPolicyTests.options, transport: fake, gate: PerIPGate(limit: 8))
+            .probeMobile(desktop, ticket: ObserverPolicyTests.ticket())
 
         XCTAssertEqual(fake.fetchedURLs, ["http://a.test/", "http://a.test/"])
         let (page, probed) = (fake.fetches[0], fake.fetches[1])
@@ -266,21 +266,11 @@ final class PersonViewObserverTests: XCTestCase {
 
     // MARK: helpers
 
-    static var options: AuditOptions {
-        var o = AuditOptions()
-        o.timeoutSeconds = 2
-        o.retries = 2
-        o.retryBackoffMilliseconds = 20
-        return o
-    }
-
-    static func ticket() -> SiteTicket { SiteTicket(pool: SitePool(limit: 4, parkedLimit: 4), hosts: 1) }
-
     private func observe(_ fake: FakeTransport, host: String = "a.test",
                          _ configure: (inout AuditOptions) -> Void = { _ in }) async throws -> HostObservation {
-        var options = Self.options
+        var options = ObserverPolicyTests.options
         configure(&options)
-        return try await HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8)).observe(host, ticket: Self.ticket())
+        return try await HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8)).observe(host, ticket: ObserverPolicyTests.ticket())
     }
 
     /// The judge's record for a site whose one host is `seen`, filed with the sample page's number.
