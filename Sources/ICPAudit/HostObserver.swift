@@ -221,7 +221,9 @@ struct HostObserver: Sendable {
             var target: (location: String, next: ParsedURL?, kind: HopKind)?
             if (300..<400).contains(result.status), let location = result.redirectURL {
                 target = (location, ParsedURL(location), .http)
-            } else if (200..<300).contains(result.status), !result.truncated, let redirect = page?.redirect {
+            } else if (200..<300).contains(result.status), !result.truncated, let redirect = page?.redirect,
+                      url.resolving(redirect.url)?.text != url.text {
+                // (A page that reloads itself, or goes to a `#…` of itself, is the page.)
                 target = (redirect.url, url.resolving(redirect.url), redirect.kind)
             }
             if let target {

@@ -201,7 +201,7 @@ public final class InventoryReader: Sequence, IteratorProtocol {
         }
         return .success(Site(line: line, domain: domain, icp: icp.description,
                              serviceName: (v["service_name"] ?? "").trimmingWhitespace(),
-                             ips: ips, psb: psb, hosts: hosts))
+                             ips: ips, psb: psb, hosts: hosts, registrableDomain: Domains.registrableDomain(domain)))
     }
 }
 

@@ -7,9 +7,12 @@ public struct Site: Sendable, Equatable {
     public var ips: [IPAddress]
     public var psb: String
     public var hosts: [String]
+    /// The registrable domain the filed domain is under (public-suffix list), when known.
+    public var registrableDomain: String?
 
     public init(line: Int, domain: String, icp: String, serviceName: String = "", ips: [IPAddress] = [],
-                psb: String = "", hosts: [String]) {
+                psb: String = "", hosts: [String], registrableDomain: String? = nil) {
+        self.registrableDomain = registrableDomain
         self.line = line
         self.domain = domain
         self.icp = icp

@@ -8,9 +8,11 @@ extension Site {
         RecordNumber.parse(icp).map { FiledSite(icp: $0, psbCode: psb.isEmpty ? "" : RecordNumber.psbCode(psb), serviceName: serviceName) }
     }
 
-    /// True when `host` belongs to this site: one of its hosts, or under its domain.
+    /// True when `host` belongs to this site: one of its hosts, or under its registrable domain
+    /// (SPEC: `m.`, `wap.` hosts are the same site, also for a row filed as `www.example.cn`).
     public func owns(_ host: String) -> Bool {
-        hosts.contains(host) || host == domain || host.hasSuffix("." + domain)
+        let site = registrableDomain ?? (domain.hasPrefix("www.") ? String(domain.dropFirst(4)) : domain)
+        return hosts.contains(host) || host == domain || host == site || host.hasSuffix("." + site)
     }
 }
 
@@ -52,11 +54,12 @@ public struct Judge: Sendable {
     /// site; `REDIRECT_OFFSITE` when B is not in the inventory.
     private func pageFindings(_ page: PageFacts, row: Site, filed: FiledSite?, host: HostObservation) -> [Finding] {
         let finalHost = host.answered.flatMap { Link($0.url)?.host } ?? host.host
+        // Another row's host is judged against that row, even under this site's domain.
+        if let other = siteForHost(finalHost), other.domain != row.domain, let otherFiled = other.filed {
+            return PageRules.evaluate(page, against: otherFiled, host: host.host)
+        }
         if row.owns(finalHost), let filed {
             return PageRules.evaluate(page, against: filed, host: host.host)
-        }
-        if let other = siteForHost(finalHost)?.filed {
-            return PageRules.evaluate(page, against: other, host: host.host)
         }
         return [Finding(.redirectOffsite, host: host.host, detail: "redirects to \(finalHost), which is not in the inventory")]
     }

@@ -93,7 +93,9 @@ public enum PageRules {
             }
             judged = subjectOnly
         } else if !records.isEmpty || !licences.isEmpty || !services.isEmpty {
-            let shown = (records + licences).map(\.canonical) + services.map { "\($0.canonical) (\($0.service!.name) service number)" }
+            // The footer's numbers first: they are what the notice is about.
+            let byPlace = (records + licences + services).sorted { $0.inFooter && !$1.inFooter }
+            let shown = byPlace.map { n in n.service.map { "\(n.canonical) (\($0.name) service number)" } ?? n.canonical }
             out.append(Finding(.icpWrong, host: host,
                                detail: "shows \(list(shown, more: page.numbersDropped)), filed number is \(filed.icp)"))
             judged = records.isEmpty ? (licences.isEmpty ? services : licences) : records

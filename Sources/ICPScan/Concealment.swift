@@ -7,20 +7,39 @@ import Glibc
 /// counts: rules under `@media` or with combinators and pseudo-classes are left alone, so a
 /// number is never called hidden when a browser might show it.
 enum Concealment {
+    /// How far a way of hiding reaches.
+    enum Scope {
+        /// The element and all it holds.
+        case subtree
+        /// Inherited, but a descendant may say `visibility:visible`.
+        case visibility
+        /// Only the element's own text: its children may set a font size of their own.
+        case ownText
+    }
+
     /// What in a declaration block hides its element, e.g. `display:none`; nil when nothing does.
-    static func hiding(_ declarations: some Collection<UInt8>) -> String? {
+    /// A style rule's `font-size:0` is not certain (a rule this reader does not apply may size the
+    /// children), so only an inline one counts.
+    static func hiding(_ declarations: some Collection<UInt8>, fromRule: Bool) -> (how: String, scope: Scope)? {
         let d = compact(declarations)
         func has(_ s: String) -> Bool { find(Array(s.utf8), in: d) != nil }
-        if has("display:none") { return "display:none" }
-        if has("visibility:hidden") { return "visibility:hidden" }
-        if zero(d, "font-size:") { return "font-size:0" }
-        if zero(d, "opacity:") { return "opacity:0" }
-        for property in ["left:", "top:", "text-indent:", "margin-left:", "margin-top:", "right:"] where offScreen(d, property) {
-            return "placed off-screen (\(property)-…)"
+        if has("display:none") { return ("display:none", .subtree) }
+        if has("visibility:hidden") { return ("visibility:hidden", .visibility) }
+        if !fromRule && zero(d, "font-size:") { return ("font-size:0", .ownText) }
+        if zero(d, "opacity:") { return ("opacity:0", .subtree) }
+        // `left`/`top` move only a positioned element; an indent or a margin moves any.
+        let positioned = ["absolute", "fixed", "relative"].contains { has("position:" + $0) }
+        for property in (positioned ? ["left:", "top:"] : []) + ["text-indent:", "margin-left:", "margin-top:"] where offScreen(d, property) {
+            return ("placed off-screen (\(property)-…)", .subtree)
         }
-        if has("clip:rect(0") || has("clip:rect(1px,1px,1px,1px)") || has("clip-path:inset(50%)") { return "clipped to nothing" }
-        if has("overflow:hidden") && (zero(d, "height:") || zero(d, "width:")) { return "zero size with overflow:hidden" }
+        if has("clip:rect(0") || has("clip:rect(1px,1px,1px,1px)") || has("clip-path:inset(50%)") { return ("clipped to nothing", .subtree) }
+        if has("overflow:hidden") && (zero(d, "height:") || zero(d, "width:")) { return ("zero size with overflow:hidden", .subtree) }
         return nil
+    }
+
+    /// An inline style that makes an element visible again inside `visibility:hidden`.
+    static func showsAgain(_ declarations: some Collection<UInt8>) -> Bool {
+        find(Array("visibility:visible".utf8), in: compact(declarations)) != nil
     }
 
     /// Lower-case, without whitespace: `Display : NONE` reads as `display:none`.
@@ -103,7 +122,7 @@ struct HidingRules {
                 if skipDepth == nil && trimmed.first == UInt8(ascii: "@") { skipDepth = depth }
                 if skipDepth == nil, let close = css[(i + 1)...].firstIndex(of: UInt8(ascii: "}")),
                    !css[(i + 1)..<close].contains(UInt8(ascii: "{")) {
-                    if let how = Concealment.hiding(css[(i + 1)..<close]) { note(selector, how) }
+                    if let hidden = Concealment.hiding(css[(i + 1)..<close], fromRule: true) { note(selector, hidden.how) }
                     depth -= 1
                     i = close
                 }

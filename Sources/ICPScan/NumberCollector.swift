@@ -6,7 +6,8 @@ import ICPNumbers
 /// numbers split across elements or chunks are still found because the window spans them.
 ///
 /// A page may list hundreds of numbers (a directory of partner sites): every number in a footer
-/// region and every number carrying one of `keepDigits` (the filed ones) is kept, of the others
+/// region (up to `maxKept` in all) and every number carrying one of `keepDigits` (the filed ones)
+/// is kept, of the others
 /// the first `maxLeading` and the last `maxTrailing` (the bottom of the page), and the rest
 /// only counted.
 public final class NumberCollector: TextSink {
@@ -20,6 +21,9 @@ public final class NumberCollector: TextSink {
     public private(set) var sample: [UInt8] = []
 
     public static let maxLeading = 192, maxTrailing = 64, maxKept = 1024
+    /// Occurrences of the filed numbers kept beyond `maxKept` (a page repeating them endlessly).
+    public static let maxFiled = 64
+    private var filedKept = 0
     public static let maxSample = 1024
     private let keepDigits: Set<String>
     private let describeHidden: ((Int) -> String?)?
@@ -112,9 +116,12 @@ public final class NumberCollector: TextSink {
             if n.hiddenBy == nil, spans[k].place.hidden > 0 { n.hiddenBy = describeHidden?(spans[k].place.hidden) }
             k += 1
         }
-        if kept.count + trailing.count >= Self.maxKept {
+        if keepDigits.contains(n.digits) && filedKept < Self.maxFiled {
+            filedKept += 1  // the filed number is never lost, however many others come first
+            kept.append(n)
+        } else if kept.count + trailing.count >= Self.maxKept {
             dropped += 1
-        } else if n.inFooter || keepDigits.contains(n.digits) {
+        } else if n.inFooter {
             kept.append(n)
         } else if leading < Self.maxLeading {
             leading += 1

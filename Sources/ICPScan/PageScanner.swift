@@ -47,8 +47,11 @@ public final class PageScanner {
         var footer: Bool
         /// The innermost anchor this element sits in (itself, for an `<a>`); 0 for none.
         var anchor: Int
-        /// Hidden from a person by its markup: its entry in `concealments` (from 1), or 0.
+        /// Hidden from a person by markup: the entry in `concealments` (from 1) that hides the
+        /// element's own text, or 0.
         var concealment: Int
+        /// What its children inherit (0 below `font-size:0`, whose children may size themselves).
+        var passed: Int
     }
     private var stack: [Open] = []
     /// Elements past `maxTrackedDepth`, parsed but not tracked.
@@ -58,9 +61,8 @@ public final class PageScanner {
     private var scriptDepth = 0
     private var titleDepth = 0
     private var styleDepth = 0
-    private var concealDepth = 0
-    /// The outermost hidden element's entry in `concealments`.
-    private var concealment = 0
+    /// How each entry of `concealments` carries to descendants.
+    private var concealmentScopes: [Concealment.Scope] = []
     private var anchorCount = 0
     private var place = TextPlace(anchor: 0, inFooter: false)
 
@@ -231,27 +233,43 @@ public final class PageScanner {
             visible.anchorOpened(id: anchor, href: href)
             hidden?.anchorOpened(id: anchor, href: href)
         }
-        var how: String?
-        if concealDepth == 0 {  // inside a hidden element, the outermost one says how
-            if hiddenAttribute {
-                how = "hidden attribute"
-            } else if let style, let h = Concealment.hiding(UnsafeBufferPointer(start: style, count: strlen(UnsafeRawPointer(style).assumingMemoryBound(to: CChar.self)))) {
-                how = h
-            } else if !rules.isEmpty, let h = rules.hiding(tag: cStringBytes(rawName), classAttribute: classAttribute, id: idAttribute) {
-                how = h
-            } else if key == ElementKind.noscriptKey {
-                how = "inside <noscript>, which a browser running scripts does not show"
-            }
+        let (concealed, passed) = concealment(key, rawName, hiddenAttribute, style, classAttribute, idAttribute)
+        stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor, concealment: concealed, passed: passed))
+        enter(kind, footer, by: 1)
+    }
+
+    /// Whether markup hides the element's own text and its children's: (own, passed on), each
+    /// an entry in `concealments` or 0. Inside a hidden element the outermost one says how; a
+    /// child may undo `visibility:hidden` (`visibility:visible`), and a child of a `font-size:0`
+    /// element may have a size of its own, so that hides only the element's own text.
+    private func concealment(_ key: UInt64, _ name: UnsafePointer<UInt8>, _ hiddenAttribute: Bool, _ style: UnsafePointer<UInt8>?,
+                             _ classAttribute: UnsafePointer<UInt8>?, _ id: UnsafePointer<UInt8>?) -> (Int, Int) {
+        let inline = style.map { UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))) }
+        var inherited = stack.last?.passed ?? 0
+        if inherited > 0, concealmentScopes[inherited - 1] == .visibility, let inline, Concealment.showsAgain(inline) { inherited = 0 }
+        guard inherited == 0 else { return (inherited, inherited) }
+        let found: (how: String, scope: Concealment.Scope)?
+        if hiddenAttribute {
+            found = ("hidden attribute", .subtree)
+        } else if let inline, let h = Concealment.hiding(inline, fromRule: false) {
+            found = h
+        } else if !rules.isEmpty, let h = rules.hiding(tag: cStringBytes(name), classAttribute: classAttribute, id: id) {
+            found = (h, .subtree)
+        } else if key == ElementKind.noscriptKey {
+            found = ("inside <noscript>, which a browser running scripts does not show", .subtree)
+        } else {
+            found = nil
         }
-        let concealed = how.map { conceal($0, rawName, classAttribute, idAttribute) } ?? 0
-        stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor, concealment: concealed))
-        enter(kind, footer, concealed, by: 1)
+        guard let found else { return (0, 0) }
+        let entry = conceal(found.how, found.scope, name, classAttribute, id)
+        return (entry, found.scope == .ownText ? 0 : entry)
     }
 
     /// Records how an element is hidden; returns its entry in `concealments`.
-    private func conceal(_ how: String, _ name: UnsafePointer<UInt8>, _ classAttribute: UnsafePointer<UInt8>?,
+    private func conceal(_ how: String, _ scope: Concealment.Scope, _ name: UnsafePointer<UInt8>, _ classAttribute: UnsafePointer<UInt8>?,
                          _ id: UnsafePointer<UInt8>?) -> Int {
         guard concealments.count < Self.maxConcealments else { return concealments.count }
+        concealmentScopes.append(scope)
         var element = "<" + String(cString: name)
         if let id { element += " id=\"\(String(cString: id).prefix(40))\"" }
         if let classAttribute { element += " class=\"\(String(cString: classAttribute).prefix(40))\"" }
@@ -272,7 +290,7 @@ public final class PageScanner {
         }
         switch key {
         case ElementKind.metaKey:
-            if a["http-equiv"]?.lowercased() == "refresh", refresh == nil, concealDepth == 0,
+            if a["http-equiv"]?.lowercased() == "refresh", refresh == nil, (stack.last?.passed ?? 0) == 0,
                let (delay, url) = Self.refreshTarget(a["content"] ?? ""), delay <= Self.maxRefreshDelay {
                 refresh = PageRedirect(kind: .metaRefresh, url: url, delay: delay)
             }
@@ -334,7 +352,7 @@ public final class PageScanner {
         // libxml2 reports implied end tags itself, so ends arrive in stack order; a stray one is ignored.
         guard let top = stack.last, top.key == key else { return }
         stack.removeLast()
-        enter(top.kind, top.footer, top.concealment, by: -1)
+        enter(top.kind, top.footer, by: -1)
         if top.kind.contains(.script) { script?.boundary() }
         if top.key == ElementKind.styleKey {
             rules.add(css: styleText)
@@ -343,7 +361,7 @@ public final class PageScanner {
     }
 
     /// Counts the element in (or out of) the regions it opens.
-    private func enter(_ kind: ElementKind, _ footer: Bool, _ concealed: Int, by step: Int) {
+    private func enter(_ kind: ElementKind, _ footer: Bool, by step: Int) {
         if footer { footerDepth += step }
         if kind.contains(.hidden) { hiddenDepth += step }
         if kind.contains(.script) {
@@ -355,11 +373,7 @@ public final class PageScanner {
         }
         if kind.contains(.title) { titleDepth += step }
         if kind.contains(.noted) && kind.contains(.hidden) { styleDepth += step }  // <style>
-        if concealed > 0 {
-            concealDepth += step
-            if step > 0 && concealDepth == 1 { concealment = concealed }
-        }
-        place = TextPlace(anchor: stack.last?.anchor ?? 0, inFooter: footerDepth > 0, hidden: concealDepth > 0 ? concealment : 0)
+        place = TextPlace(anchor: stack.last?.anchor ?? 0, inFooter: footerDepth > 0, hidden: stack.last?.concealment ?? 0)
     }
 
     private func characters(_ ch: UnsafePointer<xmlChar>?, _ len: Int32) {
@@ -384,7 +398,7 @@ public final class PageScanner {
             return
         }
         if hiddenDepth > 0 { return }
-        if concealDepth > 0 {
+        if place.hidden > 0 {
             hidden?.text(bytes, at: place)
             return
         }

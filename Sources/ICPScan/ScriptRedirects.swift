@@ -55,7 +55,6 @@ enum ScriptRedirects {
             }
             if c == UInt8(ascii: "/"), i + 1 < s.count, s[i + 1] == UInt8(ascii: "/") {
                 while i < s.count, s[i] != 0x0A { i += 1 }
-                bytes.append(UInt8(ascii: ";")); depth.append(d)  // a line ends a statement
                 continue
             }
             if c == UInt8(ascii: "/"), i + 1 < s.count, s[i + 1] == UInt8(ascii: "*") {
@@ -68,7 +67,8 @@ enum ScriptRedirects {
             case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"): quote = c
             case UInt8(ascii: "{"): d += 1
             case UInt8(ascii: "}"): d = max(0, d - 1)
-            case 0x0A, 0x0D: bytes.append(UInt8(ascii: ";")); depth.append(d); i += 1; continue
+            // A line break may end a statement (a literal's end), but not an `if (…)`'s: kept.
+            case 0x0A, 0x0D: if bytes.last != 0x0A { bytes.append(0x0A); depth.append(d) }; i += 1; continue
             case 0x20, 0x09: i += 1; continue
             default: break
             }
@@ -117,7 +117,7 @@ enum ScriptRedirects {
         }
         guard i < code.bytes.count else { return nil }
         let after = i + 1 < code.bytes.count ? code.bytes[i + 1] : UInt8(ascii: ";")
-        guard [UInt8(ascii: ";"), UInt8(ascii: ")"), UInt8(ascii: "}")].contains(after), !url.isEmpty else { return nil }
+        guard [UInt8(ascii: ";"), UInt8(ascii: ")"), UInt8(ascii: "}"), 0x0A].contains(after), !url.isEmpty else { return nil }
         let text = String(decoding: url, as: UTF8.self)
         return text.lowercased().hasPrefix("javascript:") ? nil : text
     }

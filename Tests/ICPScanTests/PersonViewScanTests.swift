@@ -154,13 +154,6 @@ final class PersonViewScanTests: XCTestCase {
         assertShown(facts)
     }
 
-    /// A browser applies a page's style rules wherever the `<style>` element stands.
-    func testAStyleBlockAfterTheFooterStillHidesIt() {
-        let facts = read("<html><head><title>示例科技</title></head><body>\(Self.content)<div class=\"beian\">\(Self.icp)</div>"
-            + "<style>.beian{display:none}</style></body></html>")
-        assertHidden(facts, by: ["display:none"])
-    }
-
     func testNoscriptTextIsNotShown() {
         let facts = page(footer: "<noscript>\(Self.icp)</noscript>")
         assertHidden(facts, by: ["noscript"])
