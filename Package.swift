@@ -39,6 +39,8 @@ let package = Package(
         // placeholders.tsv: the signatures of default and placeholder pages (PAGE_PLACEHOLDER), as data.
         .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers"], resources: [.embedInCode("placeholders.tsv")]),
         .target(name: "ICPReport", dependencies: ["ICPModel"]),
+        // Headless Chromium over the DevTools pipe, for pages that scripts draw.
+        .target(name: "ICPRender", dependencies: ["ICPModel", "ICPScan", "ICPLoop"]),
         .target(name: "ICPAudit", dependencies: [
             "ICPModel", "ICPNumbers", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport",
         ]),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPNumbers"]),
         .testTarget(name: "ICPReportTests", dependencies: ["ICPReport", "ICPModel"]),
         .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPFetch", "ICPResolve", "ICPLoop", "ICPModel", "ICPRules"]),
+        .testTarget(name: "ICPRenderTests", dependencies: ["ICPRender", "ICPModel"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ICPModel"]),
     ]
 )

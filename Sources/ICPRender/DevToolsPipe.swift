@@ -1,0 +1,221 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ICPLoop
+import Synchronization
+
+/// A DevTools protocol message or result, as Foundation's JSON parser gives it. Only ever read
+/// after it is handed over, so it may cross threads.
+struct JSONObject: @unchecked Sendable {
+    let value: [String: Any]
+    init(_ value: [String: Any]) { self.value = value }
+    subscript(key: String) -> Any? { value[key] }
+    func string(_ key: String) -> String? { value[key] as? String }
+    func object(_ key: String) -> JSONObject? { (value[key] as? [String: Any]).map(JSONObject.init) }
+}
+
+/// Why a DevTools command got no answer.
+enum PipeFailure: Error, Sendable {
+    /// The browser is gone (pipe closed, process dead).
+    case closed(String)
+    /// No answer within the command's deadline.
+    case timedOut(String)
+    /// The browser answered with a protocol error (a closed target, a bad id).
+    case protocolError(String)
+}
+
+/// The browser's side of `--remote-debugging-pipe`: commands are written as JSON terminated by
+/// a NUL byte; a reader thread splits what comes back into answers (resumed by command id) and
+/// events (handed to the listener of their session).
+final class DevToolsPipe: @unchecked Sendable {
+    typealias Listener = @Sendable (_ method: String, _ params: JSONObject) -> Void
+
+    private let commandFD: Int32
+    private let eventFD: Int32
+    private let stateLock = PthreadMutex()
+    /// Held while one message is written, so messages never interleave.
+    private let writeLock = PthreadMutex()
+    private var nextID = 1
+    private struct Waiter {
+        var continuation: CheckedContinuation<JSONObject, Error>
+        var method: String
+        /// Fails the command at its deadline; cancelled when the answer comes first.
+        var watchdog: Task<Void, Error>?
+    }
+    private var pending: [Int: Waiter] = [:]
+    private var listeners: [String: Listener] = [:]
+    private var closedReason: String?
+    private var reader: pthread_t?
+    private let stopRequested = Atomic<Bool>(false)
+    private let joined = Atomic<Bool>(false)
+    private let onClose: @Sendable (String) -> Void
+
+    /// The pseudo-event every listener gets when the pipe closes.
+    static let closedEvent = "Pipe.closed"
+    /// Listener key for events without a session (the browser target's own).
+    static let browserSession = ""
+
+    init(commandFD: Int32, eventFD: Int32, onClose: @escaping @Sendable (String) -> Void) {
+        self.commandFD = commandFD
+        self.eventFD = eventFD
+        self.onClose = onClose
+    }
+
+    func start() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            let pipe = Unmanaged<DevToolsPipe>.fromOpaque(arg!).takeRetainedValue()
+            pipe.readLoop()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create: \(rc)")
+        reader = tid
+    }
+
+    /// Ends the reader thread (at EOF, or within its poll interval), waits for it, and closes
+    /// both descriptors. Call after the browser process is killed; later calls do nothing.
+    func join() {
+        guard !joined.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        stopRequested.store(true, ordering: .releasing)
+        if let reader { pthread_join(reader, nil) }
+        reader = nil
+        close(commandFD)
+        close(eventFD)
+    }
+
+    func listen(session: String, _ listener: @escaping Listener) {
+        let closed = stateLock.withLock { () -> String? in
+            if closedReason == nil { listeners[session] = listener }
+            return closedReason
+        }
+        if closed != nil { listener(Self.closedEvent, JSONObject([:])) }
+    }
+
+    func stopListening(session: String) {
+        stateLock.withLock { _ = listeners.removeValue(forKey: session) }
+    }
+
+    /// Sends one command and waits for its answer, at most `timeout`.
+    func send(_ method: String, _ params: [String: Any] = [:], session: String? = nil,
+              timeout: Duration) async throws -> JSONObject {
+        var message: [String: Any] = ["method": method, "params": params]
+        if let session { message["sessionId"] = session }
+        let id = stateLock.withLock { () -> Int in
+            defer { nextID += 1 }
+            return nextID
+        }
+        message["id"] = id
+        let bytes: Data
+        do {
+            bytes = try JSONSerialization.data(withJSONObject: message)
+        } catch {
+            throw PipeFailure.protocolError("\(method): parameters are not JSON")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let closed = stateLock.withLock { () -> String? in
+                if closedReason == nil { pending[id] = Waiter(continuation: continuation, method: method) }
+                return closedReason
+            }
+            if let closed {
+                continuation.resume(throwing: PipeFailure.closed(closed))
+                return
+            }
+            let watchdog = Task { [weak self] in
+                try await Task.sleep(for: timeout)
+                self?.resume(id, with: .failure(PipeFailure.timedOut("\(method) unanswered after \(timeout)")))
+            }
+            let answered = stateLock.withLock { () -> Bool in
+                pending[id]?.watchdog = watchdog
+                return pending[id] == nil
+            }
+            if answered { watchdog.cancel() }
+            if let failure = write(bytes) { resume(id, with: .failure(PipeFailure.closed(failure))) }
+        }
+    }
+
+    private func resume(_ id: Int, with result: Result<JSONObject, Error>) {
+        guard let waiter = stateLock.withLock({ pending.removeValue(forKey: id) }) else { return }
+        waiter.watchdog?.cancel()
+        waiter.continuation.resume(with: result)
+    }
+
+    /// Writes one message and its NUL; the reason on failure (the browser closed its end).
+    private func write(_ message: Data) -> String? {
+        writeLock.withLock {
+            var framed = message
+            framed.append(0)
+            return framed.withUnsafeBytes { raw -> String? in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(commandFD, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return "writing to the browser: \(String(cString: strerror(errno)))"
+                    }
+                    offset += n
+                }
+                return nil
+            }
+        }
+    }
+
+    private func readLoop() {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var reason = "the browser closed its DevTools pipe"
+        while true {
+            // Polled, so that `join()` returns even if some process of the browser kept the
+            // pipe's write end open after the kill.
+            var poller = pollfd(fd: eventFD, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 200)
+            if stopRequested.load(ordering: .acquiring) { reason = "the browser was stopped"; break }
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+            let n = chunk.withUnsafeMutableBytes { read(eventFD, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                if n < 0 { reason = "reading from the browser: \(String(cString: strerror(errno)))" }
+                break
+            }
+            var start = buffer.count
+            buffer.append(contentsOf: chunk[0..<n])
+            var consumed = 0
+            while let end = buffer[start...].firstIndex(of: 0) {
+                dispatch(buffer[consumed..<end])
+                consumed = end + 1
+                start = consumed
+            }
+            if consumed > 0 { buffer.removeFirst(consumed) }
+        }
+        let (waiters, toldListeners) = stateLock.withLock { () -> ([Waiter], [Listener]) in
+            closedReason = reason
+            defer { pending.removeAll(); listeners.removeAll() }
+            return (Array(pending.values), Array(listeners.values))
+        }
+        for waiter in waiters {
+            waiter.watchdog?.cancel()
+            waiter.continuation.resume(throwing: PipeFailure.closed(reason))
+        }
+        for listener in toldListeners { listener(Self.closedEvent, JSONObject([:])) }
+        onClose(reason)
+    }
+
+    private func dispatch(_ bytes: ArraySlice<UInt8>) {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return }
+        let message = JSONObject(object)
+        if let id = message["id"] as? Int {
+            if let error = message.object("error") {
+                let method = stateLock.withLock { pending[id]?.method } ?? "command"
+                resume(id, with: .failure(PipeFailure.protocolError("\(method): \(error.string("message") ?? "error")")))
+            } else {
+                resume(id, with: .success(message.object("result") ?? JSONObject([:])))
+            }
+            return
+        }
+        guard let method = message.string("method") else { return }
+        let session = message.string("sessionId") ?? Self.browserSession
+        let listener = stateLock.withLock { listeners[session] }
+        listener?(method, message.object("params") ?? JSONObject([:]))
+    }
+}
