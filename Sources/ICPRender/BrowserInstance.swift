@@ -30,7 +30,8 @@ final class BrowserInstance: Sendable {
             browser?.closePopup(method, params)
         }
         do {
-            _ = try await pipe.send("Target.setDiscoverTargets", ["discover": true], timeout: commandTimeout)
+            // Starting takes seconds on a busy machine: longer than a running browser may hang.
+            _ = try await pipe.send("Target.setDiscoverTargets", ["discover": true], timeout: max(commandTimeout, .seconds(30)))
         } catch {
             browser.stop()
             throw .browser("\(executable) did not start: \(error)")

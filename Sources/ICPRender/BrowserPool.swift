@@ -104,8 +104,8 @@ public actor BrowserPool {
     /// The running browser's process id (tests, measurements).
     public var browserProcessID: pid_t? { browser?.process.pid }
 
-    /// Resident memory of the running browser's processes, in bytes.
-    public func browserResidentBytes() -> Int { browser?.process.residentBytes() ?? 0 }
+    /// Memory of the running browser's processes (zero when none runs).
+    public func browserMemory() -> BrowserMemory { browser?.process.memory() ?? BrowserMemory(proportional: 0, resident: 0) }
 
     // MARK: Browser lifecycle
 

@@ -165,18 +165,24 @@ final class ChromeProcess: @unchecked Sendable {
         }
     }
 
-    /// Resident memory of the browser's process group, in bytes (all its processes).
-    func residentBytes() -> Int {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        var total = 0
+    /// Memory of the browser's process group, in bytes: the sum of its processes' proportional
+    /// set sizes (shared pages divided among the processes sharing them) and of their resident
+    /// sizes (shared pages counted in each process: an overestimate).
+    func memory() -> BrowserMemory {
+        var total = BrowserMemory(proportional: 0, resident: 0)
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard entry.first?.isNumber == true,
                   let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
                   let close = stat.lastIndex(of: ")") else { continue }
-            // After "pid (comm)": state ppid pgrp ... ; rss is field 24 overall.
+            // After "pid (comm)": state ppid pgrp …
             let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 22, Int32(fields[2]) == pid, let pages = Int(fields[21]) else { continue }
-            total += pages * page
+            guard fields.count > 2, Int32(fields[2]) == pid,
+                  let rollup = try? String(contentsOfFile: "/proc/\(entry)/smaps_rollup", encoding: .utf8) else { continue }
+            func kilobytes(_ key: String) -> Int {
+                rollup.split(separator: "\n").first { $0.hasPrefix(key) }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            }
+            total.proportional += kilobytes("Pss:") * 1024
+            total.resident += kilobytes("Rss:") * 1024
         }
         return total
     }

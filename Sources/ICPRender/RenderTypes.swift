@@ -96,3 +96,16 @@ public enum RenderResponse: Sendable, Equatable {
 /// Fetches for the browser. Called concurrently, from any thread, once per request the page
 /// makes (redirect hops included); must return (a render waits for it until its deadline).
 public typealias RenderNetwork = @Sendable (RenderRequest) async -> RenderResponse
+
+/// Memory of a browser's process tree, in bytes.
+public struct BrowserMemory: Sendable, Equatable {
+    /// Sum of proportional set sizes: shared pages divided among the processes sharing them.
+    public var proportional: Int
+    /// Sum of resident set sizes: shared pages counted once per process (an overestimate).
+    public var resident: Int
+
+    public init(proportional: Int, resident: Int) {
+        self.proportional = proportional
+        self.resident = resident
+    }
+}

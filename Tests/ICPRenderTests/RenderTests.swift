@@ -308,6 +308,28 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(kill(pid, 0), -1, "the killed browser was reaped")
     }
 
+    func testAHungBrowserIsKilledAndTheRenderRetried() async throws {
+        await pool.shutdown()
+        pool = BrowserPool(options: .init(executable: Self.browser, commandTimeout: .seconds(2)))
+        let sites = FakeSites([
+            "http://stuck.test/": .init(body: "<html><body>" + Self.footer + "</body></html>", delay: 1000),
+        ])
+        try await pool.start()
+        let running = await pool.browserProcessID
+        let pid = try XCTUnwrap(running)
+        let started = ContinuousClock.now
+        let pool = self.pool!
+        async let rendering = pool.render(url: "http://stuck.test/", device: .desktop(userAgent: Self.desktopUA), timeout: .seconds(5), network: sites.network)
+        for _ in 0..<500 where sites.requests.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertEqual(kill(-pid, SIGSTOP), 0, "stopping the browser's process group")
+        let page = try await rendering
+        XCTAssertEqual(numbers(page, .record).map(\.canonical), [Self.icp])
+        let restarts = await pool.restarts
+        XCTAssertEqual(restarts, 1)
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(20), "deadline 5 s, probe 3 s, then a fresh 5 s")
+        XCTAssertEqual(kill(pid, 0), -1, "the stopped browser was killed and reaped")
+    }
+
     func testConcurrencyIsBounded() async throws {
         await pool.shutdown()
         pool = BrowserPool(options: .init(executable: Self.browser, concurrency: 3))
