@@ -42,7 +42,7 @@ let package = Package(
         // Headless Chromium over the DevTools pipe, for pages that scripts draw.
         .target(name: "ICPRender", dependencies: ["ICPModel", "ICPScan", "ICPLoop"]),
         .target(name: "ICPAudit", dependencies: [
-            "ICPModel", "ICPNumbers", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport",
+            "ICPModel", "ICPNumbers", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport", "ICPRender",
         ]),
         .executableTarget(name: "icpaudit", dependencies: [
             "ICPAudit", "ICPFetch", "ICPInventory", "ICPModel", "ICPNumbers", "ICPReport", "ICPResolve", "ICPRules", "ICPScan",

@@ -13,6 +13,8 @@ protocol Transport: Sendable {
     /// One GET; a 2xx body is scanned as it streams in and comes back as the page's facts, its
     /// numbers with `digits` among them kept however many the page lists.
     func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> (FetchResult, PageFacts?)
+    /// One GET whose body (up to `spec.maxBodyBytes`) comes back whole: for the browser.
+    func fetchBody(_ spec: FetchSpec) async -> (FetchResult, [UInt8])
 }
 
 /// One event loop with its curl multi handle. Async callers hop onto the loop with one
@@ -53,6 +55,18 @@ final class AuditLoop: Transport, @unchecked Sendable {
                 })
             }
             if !taken { continuation.resume(returning: (FetchResult(failure: .local("event loop shut down")), nil)) }
+        }
+    }
+
+    func fetchBody(_ spec: FetchSpec) async -> (FetchResult, [UInt8]) {
+        await withCheckedContinuation { continuation in
+            let taken = loop.execute { [self] in
+                let collected = BytesSink()
+                fetcher.start(spec, sink: { _, _ in collected }, completion: { result in
+                    continuation.resume(returning: (result, collected.bytes))
+                })
+            }
+            if !taken { continuation.resume(returning: (FetchResult(failure: .local("event loop shut down")), [])) }
         }
     }
 
@@ -109,6 +123,12 @@ private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
         continuation?.resume(returning: value)
         continuation = nil
     }
+}
+
+/// A body kept whole (the fetcher bounds it).
+private final class BytesSink: BodySink {
+    var bytes: [UInt8] = []
+    func body(_ chunk: UnsafeRawBufferPointer) { bytes.append(contentsOf: chunk) }
 }
 
 private final class ReaderSink: BodySink {

@@ -28,6 +28,12 @@ public struct AuditOptions: Sendable {
     public var mobile = MobileMode.auto
     /// Frames of one page fetched at most.
     public var maxFrames = 4
+    /// Which pages are drawn in headless Chromium (`--render`), with which browser, how many at
+    /// once, and each page's own time (`--render-timeout`).
+    public var render = RenderMode.auto
+    public var browser = "/usr/bin/chromium"
+    public var renderConcurrency = 2
+    public var renderTimeoutSeconds = 15.0
 
     public init() {}
 

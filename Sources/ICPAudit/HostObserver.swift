@@ -2,6 +2,7 @@ import ICPFetch
 import ICPInventory
 import ICPLoop
 import ICPModel
+import ICPRender
 import ICPResolve
 
 /// Observes one host as a regulator's crawler would and records what it saw, judging nothing:
@@ -17,6 +18,8 @@ struct HostObserver: Sendable {
     var dnsGate: KeyedGate<Int>? = nil
     /// Digit codes of the site's filed numbers: kept however many numbers a page lists.
     var keepDigits: Set<String> = []
+    /// Draws the pages static reading cannot judge (`--render`); nil: none are drawn.
+    var renderer: PageRenderer? = nil
 
     /// Observes `host`, trying again after a failure that may pass (see `mayPassOnRetry`) with
     /// a doubling backoff, all within the one `--timeout` deadline, DNS included. Time spent
@@ -37,8 +40,73 @@ struct HostObserver: Sendable {
             try? await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
         }
         seen.attempts = attempts
+        if let renderer, let page = seen.page, renderer.wants(page) {
+            try await render(&seen, renderer, ticket: ticket)
+        }
         seen.ms = MonotonicClock.milliseconds() - started
         return seen
+    }
+
+    /// Draws the host's page in the browser, as the view's device, and keeps what it shows; the
+    /// static reading is kept beside it. A browser that failed twice is icpaudit's failure, not
+    /// the site's; a page the browser could not load keeps its static reading.
+    private func render(_ seen: inout HostObservation, _ renderer: PageRenderer, ticket: SiteTicket) async throws(CrawlerFailure) {
+        guard let url = seen.answered?.url, let staticPage = seen.page else { return }
+        let device = seen.view == .mobile ? RenderDevice.phone(userAgent: options.mobileProfile.userAgent)
+                                          : RenderDevice.desktop(userAgent: options.profile.userAgent)
+        var known: [String: [IPAddress]] = [seen.host: seen.dns.addresses]
+        for hop in seen.hops where !hop.addresses.isEmpty { if let host = ParsedURL(hop.url)?.host { known[host] = hop.addresses } }
+        let network = BrowserNetwork(observer: self, ticket: ticket, known: known)
+        let drawn: RenderedPage
+        do {
+            drawn = try await renderer.pool.render(url: url, device: device, timeout: renderer.timeout, network: network.fetch)
+        } catch {
+            switch error {
+            case .browser(let why): throw CrawlerFailure(description: "rendering \(url): \(why)")
+            case .page(let why): seen.renderFailure = why; return
+            }
+        }
+        var page = drawn.facts()
+        page.rendered = true
+        page.charset = staticPage.charset
+        page.hiddenNumbers = drawn.hiddenNumbers().map { var n = $0.number; n.hiddenBy = $0.how; return n }
+        page.numberPlacement = placementSummary(drawn)
+        seen.staticPage = staticPage
+        seen.page = page
+        // Where scripts took the browser on: script hops of the way to the page.
+        let end = seen.chain.count
+        var taken: [Hop] = []
+        for next in drawn.navigations.drop(while: { $0 != url }).dropFirst() where next != (taken.last?.url ?? url) {
+            taken.append(Hop(url: next, kind: .script, status: 200))
+        }
+        if !taken.isEmpty {
+            seen.hops[end - 1].location = taken[0].url
+            for i in taken.indices.dropLast() { taken[i].location = taken[i + 1].url }
+            seen.hops.insert(contentsOf: taken, at: end)
+        }
+    }
+
+    /// A lookup for the browser's requests, on its own `--timeout`.
+    func lookUp(_ host: String) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
+        var deadline = MonotonicClock.milliseconds() + Int(options.timeoutSeconds * 1000)
+        return try await resolve(host, deadline: &deadline)
+    }
+
+    /// One request of the browser's, through the per-IP gate, on its own `--timeout`; the body
+    /// comes back whole (up to what the browser takes).
+    func fetchForBrowser(_ url: ParsedURL, _ ips: [IPAddress], ticket: SiteTicket) async throws(CrawlerFailure) -> (FetchResult, [UInt8]) {
+        var deadline = MonotonicClock.milliseconds() + Int(options.timeoutSeconds * 1000)
+        let server = ips[0]
+        deadline += await gate.acquire(server, for: ticket)
+        defer { gate.release(server) }
+        return try await retryingLocalFailures("fetching \(url.text) for the browser", deadline: &deadline) { by in
+            await transport.fetchBody(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: options.profile,
+                                                caBundle: options.caBundle, timeoutMilliseconds: by - MonotonicClock.milliseconds(),
+                                                maxBodyBytes: min(options.maxBodyBytes, BrowserPool.maxBodyBytes)))
+        } isLocal: {
+            if case .local(let why)? = $0.0.failure { return why }
+            return nil
+        }
     }
 
     /// Requests the desktop view's first answered URL again as a phone browser, reading only

@@ -73,9 +73,38 @@ public enum ScanRun {
 
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000)
         defer { loops.shutdown() }
+        let renderer = try await startRenderer(config.options)
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8)
         let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.options.perIP),
-                                  dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: judge)
+                                  dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: judge, renderer: renderer)
+        do {
+            try await audit(reader, done: done, pool: pool, auditor: auditor, writer: writer)
+        } catch {
+            await renderer?.shutdown()
+            throw error
+        }
+        await renderer?.shutdown()
+        let wall = Date().timeIntervalSince(started)
+        let summary = try writer.finish(RunWriter.Closing(startedAt: startedAt, wallSeconds: wall, inventory: config.inventoryPath,
+                                                          options: config.runOptions, trend: trend))
+        return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
+                           verdicts: summary.verdicts, wallSeconds: wall)
+    }
+
+    /// The browser for `--render`. Without one, `auto` warns once and goes on (the pages that
+    /// needed it get PAGE_SCRIPT_RENDERED); `always` cannot do what it was asked.
+    private static func startRenderer(_ options: AuditOptions) async throws -> PageRenderer? {
+        do {
+            return try await PageRenderer.start(options)
+        } catch {
+            if options.render == .always { throw RenderUnavailable(description: "--render always: \(error)") }
+            FileHandle.standardError.write(Data("icpaudit: warning: no browser for --render auto (\(error)); pages that need one get PAGE_SCRIPT_RENDERED\n".utf8))
+            return nil
+        }
+    }
+
+    /// Streams the inventory through the pool of site audits.
+    private static func audit(_ reader: InventoryReader, done: Set<Int>, pool: SitePool, auditor: SiteAuditor, writer: RunWriter) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for row in reader {
                 switch row {
@@ -97,12 +126,12 @@ public enum ScanRun {
                 }
             }
         }
-        let wall = Date().timeIntervalSince(started)
-        let summary = try writer.finish(RunWriter.Closing(startedAt: startedAt, wallSeconds: wall, inventory: config.inventoryPath,
-                                                          options: config.runOptions, trend: trend))
-        return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
-                           verdicts: summary.verdicts, wallSeconds: wall)
     }
+}
+
+/// `--render always` without a browser that starts.
+public struct RenderUnavailable: Error, CustomStringConvertible {
+    public var description: String
 }
 
 extension ScanRun {

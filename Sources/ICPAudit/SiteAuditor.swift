@@ -10,12 +10,14 @@ struct SiteAuditor: Sendable {
     let dnsGate: KeyedGate<Int>
     let pool: SitePool
     let judge: Judge
+    var renderer: PageRenderer? = nil
 
     func audit(_ site: Site, checkedAt: String) async throws(CrawlerFailure) -> (SiteObservation, SiteRecord) {
         var filedDigits: Set<String> = []
         if let icp = site.filed?.icp { filedDigits.insert(icp.digits) }
         if !site.psb.isEmpty { filedDigits.insert(RecordNumber.psbCode(site.psb)) }
-        let observer = HostObserver(options: options, transport: loops.next(), gate: gate, dnsGate: dnsGate, keepDigits: filedDigits)
+        let observer = HostObserver(options: options, transport: loops.next(), gate: gate, dnsGate: dnsGate, keepDigits: filedDigits,
+                                    renderer: renderer)
         let ticket = SiteTicket(pool: pool, hosts: site.hosts.count)
         let outcomes = await withTaskGroup(of: (Int, Result<[HostObservation], CrawlerFailure>).self) { group in
             for (i, host) in site.hosts.enumerated() {

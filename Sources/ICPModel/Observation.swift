@@ -27,8 +27,13 @@ public struct HostObservation: Sendable, Equatable {
     /// In order: the way to the page (`http`, `meta-refresh`, `script` hops), the last of which
     /// ends it (a page, or why there is none); then the page's frames (from a `frame` hop on).
     public var hops: [Hop]
-    /// The page as a person sees it, its frames' content included.
+    /// The page as a person sees it, its frames' content included (drawn by a browser when
+    /// `page.rendered`).
     public var page: PageFacts?
+    /// The page as read statically, when a browser drew `page`.
+    public var staticPage: PageFacts?
+    /// Why the browser could not draw a page that needed it (the static reading stands).
+    public var renderFailure: String?
     /// The desktop view's probe of the home page with a mobile browser's User-Agent (status and
     /// headers only); nil when there was none.
     public var mobileProbe: Hop?

@@ -142,6 +142,8 @@ public struct PageFacts: Sendable, Equatable {
     public var sample = ""
     /// The page was drawn by a browser (`--render`), not read statically.
     public var rendered = false
+    /// Where a browser drew the filing numbers: `bottom (93% down), centred`.
+    public var numberPlacement: String?
 
     /// A page showing less text than this while carrying scripts is a script-rendered shell;
     /// with less than this, a lone iframe or a script redirect is the whole page.

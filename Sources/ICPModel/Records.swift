@@ -49,6 +49,8 @@ public struct HostRecord: Sendable, Equatable {
     public var frames: [String] = []
     /// The page was judged as a browser drew it.
     public var rendered = false
+    /// Where the browser drew the filing numbers (`bottom (93% down), centred`).
+    public var numberPlacement: String?
 
     public init(host: String, view: View = .desktop) {
         self.host = host

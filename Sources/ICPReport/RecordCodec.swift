@@ -60,6 +60,7 @@ public struct RecordCodec {
         json.key("attempts"); json.number(h.attempts)
         if !h.frames.isEmpty { json.key("frames"); json.strings(h.frames) }
         if h.rendered { json.key("rendered"); json.bool(true) }
+        if let placement = h.numberPlacement { json.key("number_placement"); json.string(placement) }
         json.endObject()
     }
 
@@ -93,6 +94,7 @@ public struct RecordCodec {
             r.attempts = h.optionalInt("attempts") ?? 1
             r.frames = h.strings("frames")
             r.rendered = h.bool("rendered")
+            r.numberPlacement = h.optionalString("number_placement")
             hosts.append(r)
         }
         return SiteRecord(domain: try o.string("domain"), line: o.optionalInt("line") ?? 0, verdict: try o.enumValue("verdict", Verdict.self),
@@ -130,6 +132,8 @@ public struct RecordCodec {
         if let probe = h.mobileProbe { json.key("mobile_probe"); self.hop(probe) }
         json.key("page")
         if let p = h.page { page(p) } else { json.null() }
+        if let p = h.staticPage { json.key("static_page"); page(p) }
+        if let f = h.renderFailure { json.key("render_failure"); json.string(f) }
         json.key("attempts"); json.number(h.attempts)
         json.key("ms"); json.number(h.ms)
         json.endObject()
@@ -184,6 +188,7 @@ public struct RecordCodec {
         if !p.mobileSignals.isEmpty { json.key("mobile_signals"); json.strings(p.mobileSignals) }
         if !p.sample.isEmpty { json.key("sample"); json.string(p.sample) }
         json.key("rendered"); json.bool(p.rendered)
+        if let placement = p.numberPlacement { json.key("number_placement"); json.string(placement) }
         json.endObject()
     }
 
@@ -217,6 +222,8 @@ public struct RecordCodec {
                                        page: try h.optionalObject("page").map(page),
                                        attempts: h.optionalInt("attempts") ?? 1, ms: h.optionalInt("ms") ?? 0)
             seen.mobileProbe = try h.optionalObject("mobile_probe").map(hop)
+            seen.staticPage = try h.optionalObject("static_page").map(page)
+            seen.renderFailure = h.optionalString("render_failure")
             hosts.append(seen)
         }
         return SiteObservation(domain: try o.string("domain"), line: try o.int("line"), checkedAt: try o.string("checked_at"), hosts: hosts)
@@ -255,6 +262,7 @@ public struct RecordCodec {
         page.mobileSignals = p.strings("mobile_signals")
         page.sample = p.optionalString("sample") ?? ""
         page.rendered = p.bool("rendered")
+        page.numberPlacement = p.optionalString("number_placement")
         return page
     }
 

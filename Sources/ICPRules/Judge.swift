@@ -90,6 +90,7 @@ public struct Judge: Sendable {
             r.charset = page.charset?.name
             r.charsetSource = page.charset?.source.rawValue
             r.rendered = page.rendered
+            r.numberPlacement = page.numberPlacement
         }
         return r
     }

@@ -52,6 +52,7 @@ func failure(_ error: any Error) -> ExitCode {
     switch error {
     case let e as InventoryError: return failure(e.description)
     case let e as OutputError: return failure(e.description)
+    case let e as RenderUnavailable: return failure(e.description)
     case let e as CrawlerFailure: return failure("stopped: \(e.description); the run can be continued with --resume", code: 1)
     case let e as WriteFailure: return failure("stopped: \(e.description); what was written is kept: free the space, then continue with --resume", code: 1)
     default: return failure("\(error)", code: 1)
@@ -106,10 +107,24 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Audit the mobile view: auto (where the site signals one: a phone gets another answer, Vary: User-Agent, a mobile-agent meta, …), always, never.")
     var mobile = MobileMode.auto
 
+    @Option(help: "Draw pages in headless Chromium: auto (only pages static reading cannot judge: script shells, numbers only scripts write, device-dependent redirects, no ICP number on a page that runs scripts), always, never.")
+    var render = RenderMode.auto
+
+    @Option(help: "The Chromium to render with.")
+    var browser = "/usr/bin/chromium"
+
+    @Option(name: .customLong("render-concurrency"), help: "Pages drawn at once (each a browser tab, about 100 MB).")
+    var renderConcurrency = 2
+
+    @Option(name: .customLong("render-timeout"), help: "Seconds each drawn page may take, its own budget beside --timeout (from when it gets a tab to the moment of judgement).")
+    var renderTimeout = 15.0
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
         guard dnsConcurrency >= 1 else { throw ValidationError("--dns-concurrency must be at least 1") }
+        guard renderConcurrency >= 1 else { throw ValidationError("--render-concurrency must be at least 1") }
+        guard renderTimeout > 0 else { throw ValidationError("--render-timeout must be positive") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard (1...65535).contains(httpPort), (1...65535).contains(httpsPort) else { throw ValidationError("ports are 1 to 65535") }
         if resume != nil && out != nil { throw ValidationError("--resume continues its own directory; leave out --out") }
@@ -129,6 +144,10 @@ struct Scan: AsyncParsableCommand {
         config.options.timeoutSeconds = timeout
         config.options.allowPrivate = allowPrivate
         config.options.mobile = mobile
+        config.options.render = render
+        config.options.browser = browser
+        config.options.renderConcurrency = renderConcurrency
+        config.options.renderTimeoutSeconds = renderTimeout
         if let ranges {
             guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { throw failure("\(ranges): cannot read") }
             do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { throw failure(error.description) }
@@ -243,3 +262,4 @@ struct Page: ParsableCommand {
 }
 
 extension MobileMode: ExpressibleByArgument {}
+extension RenderMode: ExpressibleByArgument {}

@@ -818,6 +818,11 @@ final class FakeTransport: Transport, @unchecked Sendable {
         return (result, reply.page)
     }
 
+    /// The browser's requests get the scripted answer without a body.
+    func fetchBody(_ spec: FetchSpec) async -> (FetchResult, [UInt8]) {
+        (await fetch(spec, keeping: []).0, [])
+    }
+
     // MARK: parts
 
     private func locked<T>(_ body: () -> T) -> T {

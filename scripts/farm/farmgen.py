@@ -90,7 +90,17 @@ def scenarios():
     spa = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例科技</title></head><body><div id="app"></div>'
            '<script>window.__FOOTER__={icp:"京ICP备10000016号-1",psb:"京公网安备11010502000016号"};</script>'
            '<script src="/app.js"></script></body></html>')
-    add("spa.test", "京ICP备10000016号-1", {"spa.test": ["PAGE_SCRIPT_RENDERED"]}, "review", spa)
+    # A script shell whose footer /app.js draws: rendered (--render auto), it passes.
+    app_js = ('var f = window.__FOOTER__, d = document.getElementById("app");'
+              'd.innerHTML = "<h1>示例科技</h1><p>" + "我们提供云主机与网站建设服务。".repeat(20) + "</p>"'
+              ' + "<footer><a href=\\"https://beian.miit.gov.cn/\\">" + f.icp + "</a> "'
+              ' + "<a href=\\"http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502000016\\">" + f.psb + "</a></footer>";')
+    add("spa.test", "京ICP备10000016号-1", {}, "pass", spa, files={"app.js": app_js})
+    # The same shell with no browser to draw it (--render never in the tests) is PAGE_SCRIPT_RENDERED only.
+    docwrite = page("示例科技", '<div class="footer"><script>document.write(\'<a href="https://beian.miit.gov.cn/">京ICP备10000074号-1</a> '
+                    '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502000001">京公网安备11010502000001号</a>\');'
+                    '</script></div>')
+    add("docwrite.test", "京ICP备10000074号-1", {}, "pass", docwrite)
     split = page("示例科技", '<div id="copyright">备案号：<span>京ICP备</span><span>１０００００１７</span><span>号－１</span> '
                  f'<a href="{PSB_LINK.format(code="11010502000001")}">京公网安备 11010502000001 号</a></div>')
     split = split.replace("<span>京ICP备</span>", f'<a href="{MIIT}"><span>京ICP备</span>').replace("<span>号－１</span>", "<span>号－１</span></a>")

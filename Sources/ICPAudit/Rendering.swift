@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ICPFetch
+import ICPModel
+import ICPRender
+import ICPRules
+
+/// `--render`: `auto` draws in a browser only the pages static reading cannot judge, `always`
+/// every page, `never` none (SPEC "Command line").
+public enum RenderMode: String, Sendable, CaseIterable {
+    case auto, never, always
+}
+
+/// The run's headless browser, and which pages it draws.
+final class PageRenderer: Sendable {
+    let pool: BrowserPool
+    let mode: RenderMode
+    /// Each page's own budget (`--render-timeout`), counted from when it gets a browser slot.
+    let timeout: Duration
+
+    private init(pool: BrowserPool, mode: RenderMode, timeout: Duration) {
+        self.pool = pool
+        self.mode = mode
+        self.timeout = timeout
+    }
+
+    /// The renderer of a run with its browser started; nil when rendering is off. A browser that
+    /// cannot start throws: `auto` then warns and goes on without, `always` stops.
+    static func start(_ options: AuditOptions) async throws(RenderError) -> PageRenderer? {
+        guard options.render != .never else { return nil }
+        let pool = BrowserPool(options: BrowserPool.Options(executable: options.browser, concurrency: options.renderConcurrency))
+        do {
+            try await pool.start()
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        return PageRenderer(pool: pool, mode: options.render, timeout: .milliseconds(Int(options.renderTimeoutSeconds * 1000)))
+    }
+
+    func shutdown() async { await pool.shutdown() }
+
+    /// SPEC `--render auto`: a script shell, numbers only scripts write, a redirect that depends
+    /// on the device, and any page that shows no ICP number while it runs scripts (a footer
+    /// injected from a script file or loaded by XHR).
+    func wants(_ page: PageFacts) -> Bool {
+        switch mode {
+        case .never: return false
+        case .always: return true
+        case .auto:
+            let icpShown = (page.numbers + page.hiddenNumbers).contains { $0.kind != .psb }
+            return PageRules.isScriptShell(page) || !page.scriptNumbers.isEmpty && !icpShown
+                || page.conditionalRedirect != nil || !icpShown && page.scriptCount > 0
+        }
+    }
+}
+
+/// Where on the drawn page its filing numbers are, for the host record: `bottom (93%), centred`.
+func placementSummary(_ page: RenderedPage) -> String? {
+    guard let lowest = page.placements.max(by: { $0.verticalPosition < $1.verticalPosition }) else { return nil }
+    let part = lowest.verticalPosition >= 0.75 ? "bottom" : lowest.verticalPosition >= 0.25 ? "middle" : "top"
+    return "\(part) (\(Int((lowest.verticalPosition * 100).rounded()))% down), \(lowest.centred ? "centred" : "not centred")"
+}
+
+/// The browser's network: every request a page makes is made by icpaudit itself, resolved by
+/// its resolver, refused for a non-public address (unless `--allow-private`), pinned, through
+/// the per-IP gate, with the farm's ports and CA bundle. The browser reaches nothing else.
+final class BrowserNetwork: @unchecked Sendable {
+    private let observer: HostObserver
+    private let ticket: SiteTicket
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var addresses: [String: [IPAddress]]
+
+    init(observer: HostObserver, ticket: SiteTicket, known: [String: [IPAddress]]) {
+        self.observer = observer
+        self.ticket = ticket
+        addresses = known
+    }
+
+    func fetch(_ request: RenderRequest) async -> RenderResponse {
+        guard request.method == "GET" else { return .blocked("only GET requests are made for the browser") }
+        guard let url = ParsedURL(request.url) else { return .blocked("only http and https are fetched") }
+        let known = lock.withLock { addresses[url.host] }
+        let ips: [IPAddress]
+        if let known {
+            ips = known
+        } else {
+            guard case .success(let answer)? = try? await observer.lookUp(url.host) else { return .blocked("\(url.host) does not resolve") }
+            ips = answer.addresses
+            lock.withLock { addresses[url.host] = ips }
+        }
+        guard !ips.isEmpty else { return .blocked("\(url.host) has no address") }
+        if !observer.options.allowPrivate, ips.contains(where: \.isNonPublic) { return .blocked("non-public address: not fetched") }
+        guard let (result, body) = try? await observer.fetchForBrowser(url, ips, ticket: ticket) else { return .blocked("not fetched") }
+        if let failure = result.failure { return .blocked("\(failure)") }
+        var headers: [(name: String, value: String)] = []
+        if let type = result.contentType { headers.append(("Content-Type", type)) }
+        if let location = result.redirectURL { headers.append(("Location", location)) }
+        return .response(status: result.status, headers: headers, body: body)
+    }
+}
