@@ -52,7 +52,8 @@ public enum JudgeRun {
             FileHandle.standardError.write(Data("icpaudit: note: \(unmatched.count) observed domains have no row in \(inventoryPath) and were left out: \(shown)\n".utf8))
         }
         try RunInfo(inventory: inventoryPath, checksum: try InventoryReader.checksum(path: inventoryPath), ranges: info.ranges,
-                    baseline: info.baseline, options: info.options, judgedFrom: URL(fileURLWithPath: source).standardizedFileURL.path)
+                    baseline: info.baseline, options: info.options, shard: info.shard,
+                    judgedFrom: URL(fileURLWithPath: source).standardizedFileURL.path, merged: info.merged)
             .write(directory)
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: Timestamp.now(), wallSeconds: wall, inventory: inventoryPath,

@@ -17,6 +17,8 @@ public struct ScanConfiguration: Sendable {
     /// the one it started with.
     public var baselineDirectory: String?
     public var concurrency = 200
+    /// Only this shard's rows (`--shard`); a resumed run keeps the shard it started with.
+    public var shard: Shard?
     /// Event loops (each one thread with a curl multi handle and a c-ares channel).
     public var loops = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
     public var options = AuditOptions()
@@ -51,12 +53,16 @@ public enum ScanRun {
                 throw InventoryError(description: "\(directory): the inventory changed since this run started; start a new run")
             }
             baseline = baseline ?? info.baseline
+            if let asked = config.shard, asked != info.shard {
+                throw InventoryError(description: "\(directory): this run is \(info.shard.map { "shard \($0)" } ?? "not sharded"); --shard \(asked) does not continue it")
+            }
+            config.shard = info.shard
         }
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
         if config.resumeDirectory == nil {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try RunInfo(inventory: config.inventoryPath, checksum: checksum, ranges: config.options.ranges,
-                        baseline: baseline, options: config.runOptions).write(directory)
+                        baseline: baseline, options: config.runOptions, shard: config.shard).write(directory)
         }
         let judge = Judge(ranges: config.options.ranges, siteForHost: index.site(forHost:))
         let started = Date()
@@ -75,10 +81,10 @@ public enum ScanRun {
         defer { loops.shutdown() }
         let renderer = try await startRenderer(config.options)
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8)
-        let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.options.perIP),
+        let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.perIPLimit),
                                   dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: judge, renderer: renderer)
         do {
-            try await audit(reader, done: done, pool: pool, auditor: auditor, writer: writer)
+            try await audit(reader, shard: config.shard, done: done, pool: pool, auditor: auditor, writer: writer)
         } catch {
             await renderer?.shutdown()
             throw error
@@ -86,7 +92,8 @@ public enum ScanRun {
         await renderer?.shutdown()
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: startedAt, wallSeconds: wall, inventory: config.inventoryPath,
-                                                          options: config.runOptions, trend: trend))
+                                                          options: config.runOptions + (config.shard.map { [("shard", $0.description)] } ?? []),
+                                                          trend: trend))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
                            verdicts: summary.verdicts, wallSeconds: wall)
     }
@@ -104,12 +111,14 @@ public enum ScanRun {
     }
 
     /// Streams the inventory through the pool of site audits.
-    private static func audit(_ reader: InventoryReader, done: Set<Int>, pool: SitePool, auditor: SiteAuditor, writer: RunWriter) async throws {
+    private static func audit(_ reader: InventoryReader, shard: Shard?, done: Set<Int>, pool: SitePool, auditor: SiteAuditor, writer: RunWriter) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for row in reader {
                 switch row {
                 case .failure(let bad):
                     writer.skip(bad)
+                case .success(let site) where shard?.contains(domain: site.domain) == false:
+                    break  // another shard's row
                 case .success(let site) where !done.contains(site.line):
                     await pool.admit()
                     if let failure = writer.failure {
@@ -156,8 +165,14 @@ extension ScanRun {
 extension ScanConfiguration {
     /// The options summary.json and run.json name.
     var runOptions: [(String, String)] {
-        [("concurrency", String(concurrency)), ("per_ip", String(options.perIP)), ("dns_concurrency", String(options.dnsConcurrency))]
+        var named = [("concurrency", String(concurrency)), ("per_ip", String(options.perIP)), ("dns_concurrency", String(options.dnsConcurrency))]
+        if shard != nil { named.append(("per_ip_in_shard", String(perIPLimit))) }
+        return named
     }
+
+    /// `--per-ip` of this process: a shard takes its part, so the job's N shards running at
+    /// once do not open N times the cap to one shared server.
+    var perIPLimit: Int { shard?.perIP(of: options.perIP) ?? options.perIP }
 }
 
 /// run.json: which inventory a run is over (and its checksum, so `--resume` refuses a changed
@@ -168,7 +183,10 @@ struct RunInfo {
     var ranges: CIDRSet?
     var baseline: String?
     var options: [(String, String)] = []
+    var shard: Shard?
     var judgedFrom: String?
+    /// A merged run's shards (`merge`), and the ones it lacks (`--allow-partial`).
+    var merged: MergedShards?
 
     func write(_ directory: String) throws {
         var j = JSONBuffer()
@@ -178,6 +196,8 @@ struct RunInfo {
         j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
         if let ranges { j.key("ranges"); j.strings(ranges.blocks.map(\.description)) }
         for (k, v) in options { j.key(k); j.string(v) }
+        if let shard { j.key("shard"); j.string(shard.description) }
+        if let merged { merged.write(into: &j) }
         if let baseline { j.key("baseline"); j.string(URL(fileURLWithPath: baseline).standardizedFileURL.path) }
         if let judgedFrom { j.key("judged_from"); j.string(judgedFrom) }
         j.key("started_at"); j.string(Timestamp.now())
@@ -198,9 +218,15 @@ struct RunInfo {
             guard parsed.count == blocks.count else { throw InventoryError(description: "\(directory)/run.json: a range is not CIDR") }
             ranges = CIDRSet(blocks: parsed)
         }
+        var shard: Shard?
+        if let text = o["shard"] as? String {
+            guard let parsed = Shard(text) else { throw InventoryError(description: "\(directory)/run.json: shard '\(text)' is not K/N") }
+            shard = parsed
+        }
         return RunInfo(inventory: inventory, checksum: String(checksum.dropFirst("fnv1a64:".count)), ranges: ranges,
                        baseline: o["baseline"] as? String,
-                       options: ["concurrency", "per_ip", "dns_concurrency"].compactMap { k in (o[k] as? String).map { (k, $0) } })
+                       options: ["concurrency", "per_ip", "dns_concurrency"].compactMap { k in (o[k] as? String).map { (k, $0) } },
+                       shard: shard, merged: MergedShards.read(o))
     }
 }
 

@@ -6,7 +6,7 @@ import ICPModel
 /// Finds the inventory row of a host (for A→B redirects between sites) in memory that does
 /// not grow with the inventory: one pass writes (hash of host, row offset, line) entries, sorted in
 /// bounded runs and merged into a temporary file; a lookup binary-searches that file with
-/// `pread` and reads the row back from the inventory.
+/// `pread` and reads the row back from the inventory (a hash collision only costs a row read).
 public final class InventoryIndex: @unchecked Sendable {
     private struct Entry: Comparable {
         var hash: UInt64
@@ -40,7 +40,7 @@ public final class InventoryIndex: @unchecked Sendable {
         while let row = reader.next() {
             guard case .success(let site) = row else { continue }
             for host in Set([site.domain] + site.hosts) {
-                run.append(Entry(hash: Self.hash(host), offset: UInt64(reader.rowOffset), line: UInt64(site.line)))
+                run.append(Entry(hash: FNV1a64.hash(host), offset: UInt64(reader.rowOffset), line: UInt64(site.line)))
                 if run.count == Self.runLength { flush() }
             }
         }
@@ -65,7 +65,7 @@ public final class InventoryIndex: @unchecked Sendable {
         if host.hasPrefix("www.") { candidates.append(String(host.dropFirst(4))) }
         if let reg = Domains.registrableDomain(host), !candidates.contains(reg) { candidates.append(reg) }
         for name in candidates {
-            for e in entries(Self.hash(name)) {
+            for e in entries(FNV1a64.hash(name)) {
                 if let site = site(e), site.domain == name || site.hosts.contains(name) { return site }
             }
         }
@@ -74,7 +74,7 @@ public final class InventoryIndex: @unchecked Sendable {
 
     /// The row filed for `domain`; of several, the one on `line` when there is one, else the first.
     public func site(forDomain domain: String, line: Int? = nil) -> Site? {
-        let rows = entries(Self.hash(domain)).compactMap(site).filter { $0.domain == domain }
+        let rows = entries(FNV1a64.hash(domain)).compactMap(site).filter { $0.domain == domain }
         return rows.first { $0.line == line } ?? rows.first
     }
 
@@ -138,10 +138,4 @@ public final class InventoryIndex: @unchecked Sendable {
         fflush(out)
     }
 
-    /// FNV-1a: stable across runs, cheap, and collisions only cost a row read.
-    static func hash(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
 }

@@ -35,12 +35,12 @@ public final class InventoryReader: Sequence, IteratorProtocol {
             throw InventoryError(description: "\(path): cannot open: \(String(cString: strerror(errno)))")
         }
         defer { fclose(f) }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h = FNV1a64()
         var block = [UInt8](repeating: 0, count: 1 << 16)
         while case let n = block.withUnsafeMutableBytes({ fread($0.baseAddress, 1, $0.count, f) }), n > 0 {
-            for b in block[0..<n] { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h.add(block[0..<n])
         }
-        return String(h, radix: 16)
+        return String(h.value, radix: 16)
     }
 
     public init(path: String) throws {

@@ -16,7 +16,7 @@ struct ICPAuditCommand: AsyncParsableCommand {
         commandName: "icpaudit",
         abstract: "Audit a hosting provider's filed websites for China's ICP filing rules.",
         discussion: "Exit codes: 0 the run finished (whatever it found), 2 bad usage or unreadable input, 1 an internal failure.",
-        subcommands: [Scan.self, JudgeCommand.self, Diff.self, Page.self, NoticesCommand.self])
+        subcommands: [Scan.self, JudgeCommand.self, Merge.self, Diff.self, Page.self, NoticesCommand.self])
 
     /// As ArgumentParser's, but bad usage exits 2 (SPEC) instead of 64.
     static func main() async {
@@ -119,6 +119,9 @@ struct Scan: AsyncParsableCommand {
     @Option(name: .customLong("render-timeout"), help: "Seconds each drawn page may take, its own budget beside --timeout (from when it gets a tab to the moment of judgement).")
     var renderTimeout = 15.0
 
+    @Option(help: ArgumentHelp("Audit only shard K of N (K from 0): the rows whose domain hashes to K (README, \"Shards\"); --per-ip is divided among the N shards. auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).", valueName: "K/N"))
+    var shard: String?
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
@@ -153,6 +156,12 @@ struct Scan: AsyncParsableCommand {
             do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { throw failure(error.description) }
         }
         config.baselineDirectory = baseline
+        if let shard {
+            do { config.shard = try Shard.parse(shard, environment: ProcessInfo.processInfo.environment) } catch { throw failure(error.description) }
+            if config.shard!.count > perIP {
+                FileHandle.standardError.write(Data("icpaudit: note: \(config.shard!.count) shards share --per-ip \(perIP) with at least one connection each: a server shared by rows of every shard may see up to \(config.shard!.count) at once\n".utf8))
+            }
+        }
         if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { throw failure("\(ca): cannot read the CA bundle") }
         let outcome: ScanOutcome
         do { outcome = try await ScanRun.run(config) } catch { throw failure(error) }
@@ -182,6 +191,40 @@ struct JudgeCommand: ParsableCommand {
         config.outDirectory = out
         config.showProgress = isatty(STDERR_FILENO) == 1
         do { printOutcome(try JudgeRun.run(config)) } catch { throw failure(error) }
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make one run directory of the shards of a run (scan --shard K/N).",
+        discussion: "Refuses run directories of different inventories, provider ranges or splits, a shard given twice, and missing or unfinished shards (continue one with scan --resume) unless --allow-partial. The merged run has every file a scan writes; run.json names the shards.")
+
+    @Argument(help: "The shards' run directories, in any order.") var runs: [String]
+    @Option(help: "The merged run directory.") var out: String
+    @Option(help: "The inventory the shards ran on (default: theirs, from run.json).") var inventory: String?
+    @Option(help: "An earlier run report.html shows the trend against (default: the shards' own).") var baseline: String?
+    @Flag(name: .customLong("allow-partial"), help: "Merge the shards given even when some are missing or unfinished, and list those.")
+    var allowPartial = false
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("merge needs the shards' run directories") }
+        let outPath = URL(fileURLWithPath: out).standardizedFileURL.path
+        if runs.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.path == outPath }) {
+            throw ValidationError("--out must not be one of the shards")
+        }
+    }
+
+    func run() throws {
+        var config = MergeConfiguration(runDirectories: runs, outDirectory: out)
+        config.inventoryPath = inventory
+        config.baselineDirectory = baseline
+        config.allowPartial = allowPartial
+        config.showProgress = isatty(STDERR_FILENO) == 1
+        let outcome: MergeOutcome
+        do { outcome = try MergeRun.run(config) } catch { throw failure(error) }
+        printOutcome(outcome.run)
+        if !outcome.missing.isEmpty { print("missing shards: \(outcome.missing.map(\.description).joined(separator: ", "))") }
+        if !outcome.unfinished.isEmpty { print("unfinished shards (rows written so far merged): \(outcome.unfinished.map(\.description).joined(separator: ", "))") }
     }
 }
 

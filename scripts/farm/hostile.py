@@ -8,8 +8,9 @@
   127.0.0.8:18080  flaky: odd-numbered requests get 503, even-numbered ones the page
   127.0.0.10:18080 shared: answers the page after 300 ms
   127.0.0.11:18080 quick: answers the page after 50 ms
-For the last two, each connection is appended to LOG as "ip<TAB>opened<TAB>answered" (monotonic
-seconds), so a test can count connections open at once per address.
+For the last two, each connection is appended to LOG as "ip<TAB>opened<TAB>answered<TAB>host"
+(monotonic seconds; the request's Host header), so a test can count connections open at once per
+address, and per client by the sites it audited.
 Runs until killed; each connection is handled on its own thread and closed after 60 s.
 Usage: hostile.py PAGE LOG"""
 import socket
@@ -112,13 +113,15 @@ def logged(ip, delay):
         # have finished with this connection (and opened the next) before `answered`.
         opened = time.monotonic()
         try:
-            conn.recv(65536)
+            request = conn.recv(65536)
+            host = next((line.split(b":", 1)[1].strip().decode("latin-1") for line in request.split(b"\r\n")[1:]
+                         if line.lower().startswith(b"host:")), "-")
             time.sleep(delay)
             head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
             conn.sendall(head + b"Content-Length: %d\r\n" % len(PAGE))
             answered = time.monotonic()
             with log_lock, open(LOG, "a") as f:
-                f.write(f"{ip}\t{opened:.6f}\t{answered:.6f}\n")
+                f.write(f"{ip}\t{opened:.6f}\t{answered:.6f}\t{host}\n")
             conn.sendall(b"\r\n" + PAGE)
         except OSError:
             pass
