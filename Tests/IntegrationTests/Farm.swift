@@ -76,6 +76,18 @@ enum Farm {
         return (run.stdout, run.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init))
     }
 
+    /// The most of `(opened, closed)` intervals (a connection log's) open at one moment.
+    static func mostOpenAtOnce(_ intervals: [(Double, Double)]) -> Int {
+        // At equal times a close counts before an open.
+        let events = intervals.flatMap { [($0.0, 1), ($0.1, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        var open = 0, most = 0
+        for (_, change) in events {
+            open += change
+            most = max(most, open)
+        }
+        return most
+    }
+
     static func tempDir() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("icpaudit-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -180,8 +180,8 @@ final class FarmScanTests: XCTestCase {
         XCTAssertEqual(shared.count, 48)
         XCTAssertEqual(quick.count, 48)
         guard shared.count == 48 else { return }
-        XCTAssertEqual(mostOpenAtOnce(shared.map { ($0.opened, $0.answered) }), 2)
-        XCTAssertEqual(mostOpenAtOnce(quick.map { ($0.opened, $0.answered) }), 2)
+        XCTAssertEqual(Farm.mostOpenAtOnce(shared.map { ($0.opened, $0.answered) }), 2)
+        XCTAssertEqual(Farm.mostOpenAtOnce(quick.map { ($0.opened, $0.answered) }), 2)
         let quickDone = try XCTUnwrap(quick.map(\.answered).max())
         XCTAssertLessThan(quickDone, shared[24].opened, "the quick server's sites waited behind the shared server's")
     }
@@ -208,17 +208,6 @@ final class FarmScanTests: XCTestCase {
         XCTAssertEqual(answered["opened"] as? Bool, true)
         XCTAssertEqual(answered["attempts"] as? Int, 1)
         XCTAssertEqual(answered["ips"] as? [String], ["127.0.0.1"])
-    }
-
-    private func mostOpenAtOnce(_ intervals: [(Double, Double)]) -> Int {
-        // At equal times a close counts before an open.
-        let events = intervals.flatMap { [($0.0, 1), ($0.1, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-        var open = 0, most = 0
-        for (_, change) in events {
-            open += change
-            most = max(most, open)
-        }
-        return most
     }
 
     /// kill -9 at random moments, several times, resuming each time: the run ends with exactly
