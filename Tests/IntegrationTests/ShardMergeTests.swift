@@ -226,6 +226,53 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertEqual(byDomain(try Farm.records(whole)), byDomain(try Farm.records(URL(fileURLWithPath: unsharded))))
     }
 
+    /// scripts/shard-scan and shard-fanin, as on plain machines: two shards (one run twice: the
+    /// second time resumes it), merged with the previous night as baseline, diffed, notices
+    /// written; a night with a shard that never started is merged partially, naming it.
+    func testShardScriptsRunANightOnPlainMachines() throws {
+        try Farm.requireRunning()
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("inv.csv")
+        try "domain,icp,hosts\nok.test,京ICP备10000001号-1,ok.test\nwrong.test,京ICP备10000006号-1,wrong.test\n"
+            .write(to: inventory, atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment
+        env["ICPAUDIT"] = Farm.binary.path
+        func script(_ name: String, _ args: [String]) throws -> Int32 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [Farm.repo.appendingPathComponent("scripts/\(name)").path] + args
+            p.environment = env
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        let runs = dir.appendingPathComponent("runs").path
+        for night in ["20261201T1800Z", "20261202T1800Z"] {
+            let root = dir.appendingPathComponent("shards/\(night)").path
+            for shard in ["0/2", "1/2", "0/2"] {
+                XCTAssertEqual(try script("shard-scan", [inventory.path, root, shard, "--allow-private"] + Farm.scanOptions), 0, shard)
+            }
+            XCTAssertEqual(try script("shard-fanin", [root, "2", runs, night]), 0)
+        }
+        let latest = URL(fileURLWithPath: runs).appendingPathComponent("20261202T1800Z")
+        XCTAssertEqual(try Farm.records(latest).map { "\($0["domain"] ?? "") \($0["verdict"] ?? "")" }.sorted(),
+                       ["ok.test pass", "wrong.test fail"])
+        let diff = try String(contentsOf: latest.appendingPathComponent("diff.txt"), encoding: .utf8)
+        XCTAssertTrue(diff.contains("new: 0\nresolved: 0\nstill failing: 1\n  ICP_WRONG (1): wrong.test"), diff)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: latest.appendingPathComponent("notices").path), ["wrong.test.txt"])
+        let trend = try json(latest.appendingPathComponent("summary.json"))["trend"] as? [[String: Any]] ?? []
+        XCTAssertEqual(trend.compactMap { $0["run"] as? String }, ["20261201T1800Z"])
+
+        let root = dir.appendingPathComponent("shards/20261203T1800Z").path
+        XCTAssertEqual(try script("shard-scan", [inventory.path, root, "1/2", "--allow-private"] + Farm.scanOptions), 0)
+        XCTAssertEqual(try script("shard-fanin", [root, "2", runs, "20261203T1800Z", "0"]), 0)
+        let partial = URL(fileURLWithPath: runs).appendingPathComponent("20261203T1800Z")
+        XCTAssertEqual(try json(partial.appendingPathComponent("run.json"))["missing_shards"] as? [String], ["0/2"])
+        XCTAssertEqual(try Farm.records(partial).map { "\($0["domain"] ?? "")" }, ["ok.test"])
+    }
+
     /// Four shards at once, --per-ip 4: each takes 1, so the shared server never has more than
     /// 4 connections open (not 4 x 4), and never more than one from a shard; the farm's
     /// connection log names each connection's site, hence its shard.
