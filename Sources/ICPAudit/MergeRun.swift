@@ -66,18 +66,17 @@ struct MergedShards {
 /// scan's has and every command reads it as one.
 public enum MergeRun {
     public static func run(_ config: MergeConfiguration) throws -> MergeOutcome {
-        let shards = try config.runDirectories.map { dir in (dir, try RunInfo.read(dir)) }
-        let first = try checkSameRun(shards)
-        let count = first.info.shard!.count
-        let given = Dictionary(uniqueKeysWithValues: shards.map { ($0.1.shard!.index, $0.0) })
-        let missing = (0..<count).filter { given[$0] == nil }.map { Shard(index: $0, count: count) }
+        let shards = try checkOneRun(config.runDirectories).sorted { $0.shard.index < $1.shard.index }
+        let first = shards[0]
+        let count = first.shard.count
+        let given = Set(shards.map(\.shard.index))
+        let missing = (0..<count).filter { !given.contains($0) }.map { Shard(index: $0, count: count) }
         if !missing.isEmpty && !config.allowPartial {
             throw InventoryError(description: "shards missing: \(missing.map(\.description).joined(separator: ", ")) (give every shard's run directory, or --allow-partial to merge these and list the missing ones)")
         }
-        let finished = try shards.map { dir, info in (dir, info, try ShardTiming.read(dir)) }
-        let unfinished = finished.filter { $0.2 == nil }
-        if let (dir, info, _) = unfinished.first, !config.allowPartial {
-            throw InventoryError(description: "\(dir): shard \(info.shard!) did not finish (no summary.json): continue it with `icpaudit scan INVENTORY --resume \(dir)`, or merge what it wrote with --allow-partial")
+        let unfinished = shards.filter { $0.timing == nil }
+        if let stopped = unfinished.first, !config.allowPartial {
+            throw InventoryError(description: "\(stopped.directory): shard \(stopped.shard) did not finish (no summary.json): continue it with `icpaudit scan INVENTORY --resume \(stopped.directory)`, or merge what it wrote with --allow-partial")
         }
 
         let inventoryPath = config.inventoryPath ?? first.info.inventory
@@ -89,21 +88,20 @@ public enum MergeRun {
         let judge = Judge(ranges: first.info.ranges, siteForHost: index.site(forHost:))
         let directory = config.outDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let sorted = finished.sorted { $0.1.shard!.index < $1.1.shard!.index }
         var shardOfLine: [Int: Shard] = [:]
         let started = Date()
         let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started)) { keep in
-            for (dir, info, _) in sorted {
-                let shard = info.shard!
-                try JSONLinesFile.read(dir + "/observations.jsonl", decode: RecordCodec.decodeObservation) { seen, _ in
-                    guard shard.contains(domain: seen.domain) else {
-                        throw InventoryError(description: "\(dir)/observations.jsonl: \(seen.domain) is not of shard \(shard) (it hashes to shard \(Shard.of(domain: seen.domain, count: count))): not a shard of this run")
+            for run in shards {
+                let path = run.directory + "/observations.jsonl"
+                try JSONLinesFile.read(path, decode: RecordCodec.decodeObservation) { seen, _ in
+                    guard run.shard.contains(domain: seen.domain) else {
+                        throw InventoryError(description: "\(path): \(seen.domain) is not of shard \(run.shard) (it hashes to shard \(Shard.of(domain: seen.domain, count: count))): not a shard of this run")
                     }
                     guard let row = index.site(forDomain: seen.domain, line: seen.line), row.line == seen.line else {
-                        throw InventoryError(description: "\(dir)/observations.jsonl: \(seen.domain) (line \(seen.line)) has no row in \(inventoryPath)")
+                        throw InventoryError(description: "\(path): \(seen.domain) (line \(seen.line)) has no row in \(inventoryPath)")
                     }
-                    if let other = shardOfLine.updateValue(shard, forKey: row.line) {
-                        throw InventoryError(description: "\(dir)/observations.jsonl: \(seen.domain) (line \(row.line)) is written twice (also in shard \(other)'s run)")
+                    if let other = shardOfLine.updateValue(run.shard, forKey: row.line) {
+                        throw InventoryError(description: "\(path): \(seen.domain) (line \(row.line)) is written twice (also in shard \(other)'s run)")
                     }
                     keep(seen, judge.judge(seen, row: row))
                 }
@@ -111,14 +109,14 @@ public enum MergeRun {
         }
         for case .failure(let bad) in reader { writer.skip(bad) }
 
-        let baseline = config.baselineDirectory ?? commonBaseline(shards.map(\.1))
+        let baseline = config.baselineDirectory ?? commonBaseline(shards.map(\.info))
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
-        let merged = MergedShards(count: count, runs: sorted.map { ($0.1.shard!, $0.0) }, missing: missing,
-                                  unfinished: unfinished.map { $0.1.shard! })
+        let merged = MergedShards(count: count, runs: shards.map { ($0.shard, $0.directory) }, missing: missing,
+                                  unfinished: unfinished.map(\.shard))
         try RunInfo(inventory: inventoryPath, checksum: first.info.checksum, ranges: first.info.ranges, baseline: baseline,
                     options: first.info.options, merged: merged).write(directory)
         // The job's time: from the first shard's start, as long as the longest shard ran.
-        let timings = finished.compactMap(\.2)
+        let timings = shards.compactMap(\.timing)
         let wall = timings.map(\.wallSeconds).max() ?? Date().timeIntervalSince(started)
         let startedAt = timings.map(\.startedAt).min() ?? Timestamp.now()
         var shardOptions = [("shards", "\(shards.count) of \(count)")]
@@ -131,29 +129,43 @@ public enum MergeRun {
                             missing: missing, unfinished: merged.unfinished)
     }
 
-    /// Refuses directories that are not shards of one run: unsharded, of another inventory or
-    /// provider ranges, of another split, or a shard given twice. Returns the first.
-    private static func checkSameRun(_ shards: [(String, RunInfo)]) throws -> (dir: String, info: RunInfo) {
-        guard let (firstDir, first) = shards.first else { throw InventoryError(description: "merge needs the shards' run directories") }
+    /// One shard's run directory, as merge reads it.
+    private struct ShardRun {
+        var directory: String
+        var info: RunInfo
+        var shard: Shard
+        /// nil when the shard did not finish.
+        var timing: ShardTiming?
+    }
+
+    /// Reads the directories and refuses any that are not shards of one run: unsharded, of
+    /// another inventory, provider ranges or split, or a shard given twice.
+    private static func checkOneRun(_ directories: [String]) throws -> [ShardRun] {
+        var runs: [ShardRun] = []
         var seen: [Int: String] = [:]
-        for (dir, info) in shards {
+        for dir in directories {
+            let info = try RunInfo.read(dir)
             guard let shard = info.shard else {
                 throw InventoryError(description: "\(dir): not a shard (its run.json names no shard; shards are scanned with --shard K/N)")
             }
-            guard info.checksum == first.checksum else {
-                throw InventoryError(description: "\(dir): a shard of another inventory (\(info.inventory), checksum \(info.checksum)) than \(firstDir) (\(first.inventory), checksum \(first.checksum))")
-            }
-            guard shard.count == first.shard!.count else {
-                throw InventoryError(description: "\(dir) is shard \(shard) but \(firstDir) is shard \(first.shard!): shards of different splits")
-            }
-            guard info.ranges?.blocks.map(\.description) == first.ranges?.blocks.map(\.description) else {
-                throw InventoryError(description: "\(dir): judged with other provider ranges (--ranges) than \(firstDir)")
+            if let first = runs.first {
+                guard info.checksum == first.info.checksum else {
+                    throw InventoryError(description: "\(dir): a shard of another inventory (\(info.inventory), checksum \(info.checksum)) than \(first.directory) (\(first.info.inventory), checksum \(first.info.checksum))")
+                }
+                guard shard.count == first.shard.count else {
+                    throw InventoryError(description: "\(dir) is shard \(shard) but \(first.directory) is shard \(first.shard): shards of different splits")
+                }
+                guard info.ranges?.blocks.map(\.description) == first.info.ranges?.blocks.map(\.description) else {
+                    throw InventoryError(description: "\(dir): judged with other provider ranges (--ranges) than \(first.directory)")
+                }
             }
             if let twice = seen.updateValue(dir, forKey: shard.index) {
                 throw InventoryError(description: "shard \(shard) given twice: \(twice) and \(dir)")
             }
+            runs.append(ShardRun(directory: dir, info: info, shard: shard, timing: try ShardTiming.read(dir)))
         }
-        return (firstDir, first)
+        guard !runs.isEmpty else { throw InventoryError(description: "merge needs the shards' run directories") }
+        return runs
     }
 
     private static func commonBaseline(_ infos: [RunInfo]) -> String? {
