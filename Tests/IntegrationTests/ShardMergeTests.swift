@@ -182,7 +182,8 @@ final class ShardMergeTests: XCTestCase {
         let rows = ["ok.test,京ICP备10000001号-1,ok.test", "wrong.test,京ICP备10000006号-1,wrong.test",
                     "redirect-a.test,京ICP备10000018号-1,redirect-a.test", "redirect-b.test,京ICP备10000019号-1,redirect-b.test"]
         let inventoryA = dir.appendingPathComponent("a.csv")
-        try ("domain,icp,hosts\n" + rows.joined(separator: "\n") + "\n").write(to: inventoryA, atomically: true, encoding: .utf8)
+        // Line 6 is a bad row: every shard reports it, the merge once.
+        try ("domain,icp,hosts\n" + rows.joined(separator: "\n") + "\nbad.test,not a number,bad.test\n").write(to: inventoryA, atomically: true, encoding: .utf8)
         let inventoryB = dir.appendingPathComponent("b.csv")
         try ("domain,icp,hosts\n" + rows.dropLast().joined(separator: "\n") + "\n").write(to: inventoryB, atomically: true, encoding: .utf8)
         func shard(_ inventory: URL, _ spec: String, _ name: String) throws -> String {
@@ -224,6 +225,10 @@ final class ShardMergeTests: XCTestCase {
         let whole = dir.appendingPathComponent("whole")
         XCTAssertEqual(try Farm.icpaudit(["merge", a1, a0, "--out", whole.path]).status, 0)
         XCTAssertEqual(byDomain(try Farm.records(whole)), byDomain(try Farm.records(URL(fileURLWithPath: unsharded))))
+        let badRows = try String(contentsOf: whole.appendingPathComponent("bad_rows.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(badRows.count, 1)
+        XCTAssertTrue(badRows.first?.contains(#""line":6,"field":"icp""#) == true, "\(badRows)")
+        XCTAssertEqual(try json(whole.appendingPathComponent("summary.json"))["bad_rows"] as? Int, 1)
     }
 
     /// scripts/shard-scan and shard-fanin, as on plain machines: two shards (one run twice: the
