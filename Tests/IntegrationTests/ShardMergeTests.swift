@@ -231,6 +231,35 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertEqual(try json(whole.appendingPathComponent("summary.json"))["bad_rows"] as? Int, 1)
     }
 
+    /// A bad --shard, or auto/N where JOB_COMPLETION_INDEX is missing or out of range, stops
+    /// before any run directory is made, with exit code 2 and what is wrong.
+    func testABadShardExitsTwoWithoutARun() throws {
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("inv.csv")
+        try "domain,icp\nok.test,京ICP备10000001号-1\n".write(to: inventory, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run")
+        for (shard, index, message) in [("auto/4", nil, "--shard auto/4: JOB_COMPLETION_INDEX is not set"),
+                                        ("auto/4", "4", "JOB_COMPLETION_INDEX=4: the shard must be a whole number from 0 to 3 for 4 shards"),
+                                        ("4/4", nil, "--shard 4/4: the shard must be a whole number from 0 to 3"),
+                                        ("two", nil, "--shard 'two': expected K/N or auto/N")] {
+            var env = ProcessInfo.processInfo.environment
+            env["JOB_COMPLETION_INDEX"] = index
+            let p = Process()
+            p.executableURL = Farm.binary
+            p.arguments = ["scan", inventory.path, "--out", out.path, "--shard", shard]
+            p.environment = env
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 2, shard)
+            XCTAssertTrue(stderr.contains(message), stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(shard): no run directory")
+        }
+    }
+
     /// scripts/shard-scan and shard-fanin, as on plain machines: two shards (one run twice: the
     /// second time resumes it), merged with the previous night as baseline, diffed, notices
     /// written; a night with a shard that never started is merged partially, naming it.
