@@ -157,10 +157,12 @@ struct Scan: AsyncParsableCommand {
         }
         config.baselineDirectory = baseline
         if let shard {
-            do { config.shard = try Shard.parse(shard, environment: ProcessInfo.processInfo.environment) } catch { throw failure(error.description) }
-            if config.shard!.count > perIP {
-                FileHandle.standardError.write(Data("icpaudit: note: \(config.shard!.count) shards share --per-ip \(perIP) with at least one connection each: a server shared by rows of every shard may see up to \(config.shard!.count) at once\n".utf8))
+            let parsed: Shard
+            do { parsed = try Shard.parse(shard, environment: ProcessInfo.processInfo.environment) } catch { throw failure(error.description) }
+            if parsed.count > perIP {
+                FileHandle.standardError.write(Data("icpaudit: note: \(parsed.count) shards share --per-ip \(perIP) with at least one connection each: a server shared by rows of every shard may see up to \(parsed.count) at once\n".utf8))
             }
+            config.shard = parsed
         }
         if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { throw failure("\(ca): cannot read the CA bundle") }
         let outcome: ScanOutcome
