@@ -36,6 +36,10 @@ final class DevToolsPipe: @unchecked Sendable {
     private let stateLock = PthreadMutex()
     /// Held while one message is written, so messages never interleave.
     private let writeLock = PthreadMutex()
+    /// Why writing failed for good (guarded by `writeLock`).
+    private var stalled: String?
+    /// How long one message may wait for the browser to read.
+    static let stallLimit = 5000
     private var nextID = 1
     private struct Waiter {
         var continuation: CheckedContinuation<JSONObject, Error>
@@ -57,6 +61,7 @@ final class DevToolsPipe: @unchecked Sendable {
     static let browserSession = ""
 
     init(commandFD: Int32, eventFD: Int32, onClose: @escaping @Sendable (String) -> Void) {
+        _ = fcntl(commandFD, F_SETFL, fcntl(commandFD, F_GETFL) | O_NONBLOCK)
         self.commandFD = commandFD
         self.eventFD = eventFD
         self.onClose = onClose
@@ -141,23 +146,31 @@ final class DevToolsPipe: @unchecked Sendable {
         waiter.continuation.resume(with: result)
     }
 
-    /// Writes one message and its NUL; the reason on failure (the browser closed its end).
+    /// Writes one message and its NUL; the reason on failure (the browser closed its end, or
+    /// has not read for `stallLimit`, being hung). The descriptor is non-blocking, so a caller
+    /// never blocks longer than that; once stalled, the pipe refuses every later message.
     private func write(_ message: Data) -> String? {
         writeLock.withLock {
+            if let stalled { return stalled }
             var framed = message
             framed.append(0)
-            return framed.withUnsafeBytes { raw -> String? in
+            let failure = framed.withUnsafeBytes { raw -> String? in
                 var offset = 0
+                let giveUp = MonotonicClock.milliseconds() + Self.stallLimit
                 while offset < raw.count {
                     let n = Glibc.write(commandFD, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        return "writing to the browser: \(String(cString: strerror(errno)))"
-                    }
-                    offset += n
+                    if n >= 0 { offset += n; continue }
+                    if errno == EINTR { continue }
+                    guard errno == EAGAIN else { return "writing to the browser: \(String(cString: strerror(errno)))" }
+                    let left = giveUp - MonotonicClock.milliseconds()
+                    if left <= 0 { return "the browser stopped reading its DevTools pipe" }
+                    var poller = pollfd(fd: commandFD, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&poller, 1, Int32(left))
                 }
                 return nil
             }
+            stalled = failure
+            return failure
         }
     }
 
