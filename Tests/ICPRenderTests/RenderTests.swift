@@ -229,15 +229,16 @@ final class RenderTests: XCTestCase {
     func testRedirectsAndScriptNavigationsAreFollowedThroughTheClosure() async throws {
         let sites = FakeSites([
             "http://a.test/": .init(status: 302, body: "", headers: [("Location", "http://a.test/next")]),
-            "http://a.test/next": .init(body: "<html><body><script>location.replace('/final')</script></body></html>"),
+            "http://a.test/next": .init(body: "<html><body><script>location.replace('/meta')</script></body></html>"),
+            "http://a.test/meta": .init(body: #"<html><head><meta http-equiv="refresh" content="0; url=/final"></head><body></body></html>"#),
             "http://a.test/final": .init(body: "<html><head><title>终</title></head><body>" + Self.footer + "</body></html>"),
         ])
         let page = try await render("http://a.test/", sites)
         XCTAssertEqual(page.finalURL, "http://a.test/final")
-        XCTAssertEqual(page.navigations, ["http://a.test/next", "http://a.test/final"])
+        XCTAssertEqual(page.navigations, ["http://a.test/next", "http://a.test/meta", "http://a.test/final"])
         XCTAssertEqual(page.facts().title, "终")
         XCTAssertEqual(numbers(page, .record).map(\.canonical), [Self.icp])
-        XCTAssertEqual(sites.urls.filter { !$0.hasSuffix("/favicon.ico") }, ["http://a.test/", "http://a.test/next", "http://a.test/final"])
+        XCTAssertEqual(sites.urls.filter { !$0.hasSuffix("/favicon.ico") }, ["http://a.test/", "http://a.test/next", "http://a.test/meta", "http://a.test/final"])
     }
 
     func testShadowDOMAndSameOriginFrameFootersAreWalked() async throws {
