@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
         .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
 
         .target(name: "ICPModel"),
         // The number grammar of SPEC, for pages and inventory rows alike.
@@ -38,7 +39,7 @@ let package = Package(
         // The judge: SPEC's rules over what was observed; pure, no I/O.
         // placeholders.tsv: the signatures of default and placeholder pages (PAGE_PLACEHOLDER), as data.
         .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers"], resources: [.embedInCode("placeholders.tsv")]),
-        .target(name: "ICPReport", dependencies: ["ICPModel"]),
+        .target(name: "ICPReport", dependencies: ["ICPModel", "CXLSXWriter"]),
         // Headless Chromium over the DevTools pipe, for pages that scripts draw.
         .target(name: "ICPRender", dependencies: ["ICPModel", "ICPScan", "ICPLoop"]),
         .target(name: "ICPAudit", dependencies: [
@@ -66,6 +67,6 @@ let package = Package(
         .testTarget(name: "ICPReportTests", dependencies: ["ICPReport", "ICPModel"]),
         .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPFetch", "ICPResolve", "ICPLoop", "ICPModel", "ICPRules"]),
         .testTarget(name: "ICPRenderTests", dependencies: ["ICPRender", "ICPModel"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["ICPModel"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ICPModel", "ICPReport"]),
     ]
 )

@@ -8,7 +8,8 @@ import ICPModel
 import ICPReport
 
 /// Owns a run directory's output files and counts: findings.jsonl, observations.jsonl,
-/// findings.csv and bad_rows.jsonl as sites finish, then summary.json and report.html. Records
+/// findings.csv and bad_rows.jsonl as sites finish, then summary.json, findings.xlsx and
+/// report.html. Records
 /// are handed over with one enqueue each and encoded and written on the writer's own serial
 /// queue, so the pool never waits on a write.
 final class RunWriter: @unchecked Sendable {
@@ -118,7 +119,8 @@ final class RunWriter: @unchecked Sendable {
         var trend: [TrendPoint]
     }
 
-    /// Waits for every record handed over so far, then writes summary.json and report.html.
+    /// Waits for every record handed over so far, then writes summary.json, findings.xlsx and
+    /// report.html.
     /// Throws the first output failure instead.
     func finish(_ closing: Closing) throws -> RunSummary {
         let (summary, reportSites) = queue.sync { () -> (RunSummary, ReportSites) in
@@ -130,6 +132,7 @@ final class RunWriter: @unchecked Sendable {
         try OutputFile.write(summary.json(
             startedAt: closing.startedAt, finishedAt: finishedAt, wallSeconds: closing.wallSeconds,
             options: [("inventory", closing.inventory)] + closing.options, trend: closing.trend), to: directory + "/summary.json")
+        try FindingsWorkbook.write(findingsPath: directory + "/findings.jsonl", codes: Set(summary.findings.keys), to: directory + "/findings.xlsx")
         let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites,
                                 trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory)
         let reportFile = try OutputFile(path: directory + "/report.html")

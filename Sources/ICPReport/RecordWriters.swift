@@ -93,43 +93,121 @@ public struct WriteFailure: Error, CustomStringConvertible {
     public init(description: String) { self.description = description }
 }
 
-/// findings.csv: one row per site, UTF-8 with BOM for Excel, RFC 4180 quoting, and cells that
-/// a spreadsheet would run as a formula neutralised.
+/// findings.csv: one row per site, UTF-8 with BOM for Excel, RFC 4180 quoting, and every text
+/// cell kept as text by a spreadsheet's CSV import (see `SpreadsheetText`). The host counts are
+/// two number columns, not `1/2`, which a spreadsheet reads as a date.
 public enum CSVEncoder {
-    public static let columns = ["domain", "verdict", "codes", "hosts_ok", "title", "icp_found", "psb_found", "final_url", "detail", "notice"]
+    public static let columns = ["domain", "verdict", "codes", "hosts_ok", "hosts_total", "title", "icp_found", "psb_found", "final_url", "detail", "notice"]
     public static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     public static func header() -> [UInt8] { bom + Array((columns.joined(separator: ",") + "\r\n").utf8) }
 
     public static func row(_ r: SiteRecord) -> [UInt8] {
-        let codes = unique(r.findings.map(\.code.rawValue))
-        let opened = r.hosts.filter(\.opened).count
-        let detail = r.findings.map { "\($0.host) \($0.code.rawValue): \($0.detail)" }.joined(separator: " | ")
-        let notice = Notices.notices(for: r).joined(separator: "\n")
-        let cells: [String] = [
-            r.domain, r.verdict.rawValue, codes.joined(separator: ";"), "\(opened)/\(r.hosts.count)",
-            r.hosts.compactMap(\.title).first(where: { !$0.isEmpty }) ?? "",
-            unique(r.hosts.flatMap(\.icp)).joined(separator: ";"),
-            unique(r.hosts.flatMap(\.psb)).joined(separator: ";"),
-            r.hosts.first?.finalURL ?? "",
-            detail, notice,
-        ]
-        return Array((cells.map(cell).joined(separator: ",") + "\r\n").utf8)
+        let s = SiteCells(r)
+        let text = [s.domain, s.verdict.rawValue, s.codes.map(\.rawValue).joined(separator: ";")].map(cell)
+            + [String(s.hostsOpened), String(s.hostCount)]
+            + [s.title, s.icpFound, s.psbFound, s.finalURL, s.detail, s.notice].map(cell)
+        return Array((text.joined(separator: ",") + "\r\n").utf8)
     }
 
+    /// A text cell: kept as text (`SpreadsheetText.guarded`), then quoted when it must be.
     public static func cell(_ raw: String) -> String {
-        var s = raw
-        if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { s = "'" + s }
+        let s = SpreadsheetText.guarded(raw)
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
         }
         return s
     }
+}
 
-    static func unique(_ items: [String]) -> [String] {
-        var seen = Set<String>()
-        return items.filter { seen.insert($0).inserted }
+/// The per-site cells findings.csv and findings.xlsx share.
+struct SiteCells {
+    var domain: String
+    var line: Int
+    var verdict: Verdict
+    var checkedAt: String
+    var codes: [FindingCode]
+    var hostsOpened: Int
+    var hostCount: Int
+    var title: String
+    var icpFound: String
+    var psbFound: String
+    var finalURL: String
+    /// Every finding as `host CODE: detail`, a mobile one as `host (mobile) CODE: detail`.
+    var detail: String
+    var notice: String
+
+    init(_ r: SiteRecord) {
+        domain = r.domain
+        line = r.line
+        verdict = r.verdict
+        checkedAt = r.checkedAt
+        codes = unique(r.findings.map(\.code))
+        hostsOpened = r.hosts.filter(\.opened).count
+        hostCount = r.hosts.count
+        title = r.hosts.compactMap(\.title).first(where: { !$0.isEmpty }) ?? ""
+        icpFound = unique(r.hosts.flatMap(\.icp)).joined(separator: ";")
+        psbFound = unique(r.hosts.flatMap(\.psb)).joined(separator: ";")
+        finalURL = r.hosts.first?.finalURL ?? ""
+        detail = r.findings.map { "\($0.host)\($0.view == .mobile ? " (mobile)" : "") \($0.code.rawValue): \($0.detail)" }.joined(separator: " | ")
+        notice = Notices.notices(for: r).joined(separator: "\n")
     }
+}
+
+func unique<T: Hashable>(_ items: [T]) -> [T] {
+    var seen = Set<T>()
+    return items.filter { seen.insert($0).inserted }
+}
+
+/// Text that a spreadsheet's CSV import (Excel's defaults; LibreOffice with "detect special
+/// numbers") would not keep as typed: a formula, or a value: a number (`0123` loses its zero,
+/// `123456789012345678` its digits, `１２３` is read as 123), a date or time (`1/2`, `1-2`,
+/// `1.2.3`, `2026年1月1日`, `12:30`), a fraction (`1 1/2`), a percentage, `(5)` as -5, TRUE,
+/// an error literal. Such a cell gets a leading `'`, which the spreadsheet shows as typed: the
+/// text stays readable and nothing is silently changed. Titles come from the audited pages, so
+/// any text can arrive here.
+public enum SpreadsheetText {
+    public static func guarded(_ raw: String) -> String {
+        if let first = raw.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { return "'" + raw }
+        return readsAsValue(raw) ? "'" + raw : raw
+    }
+
+    /// Leans to guarding: a cell guarded needlessly shows a `'`; one missed is changed.
+    static func readsAsValue(_ raw: String) -> Bool {
+        let folded = String(String.UnicodeScalarView(raw.unicodeScalars.map(foldWidth))).trimmingWhitespace().lowercased()
+        if folded == "true" || folded == "false" || errorLiterals.contains(folded) { return true }
+        var hasDigit = false
+        var word = ""
+        for c in folded + " " {
+            if c.isASCII && c.isLetter { word.append(c); continue }
+            if !word.isEmpty {
+                guard dateWords.contains(word) else { return false }
+                word = ""
+            }
+            if c.isASCII && c.isNumber { hasDigit = true } else if !valueMarks.contains(c) && !c.isWhitespace { return false }
+        }
+        return hasDigit
+    }
+
+    /// Full-width ASCII forms (U+FF01…U+FF5E) to ASCII.
+    private static func foldWidth(_ u: Unicode.Scalar) -> Unicode.Scalar {
+        (0xFF01...0xFF5E).contains(u.value) ? Unicode.Scalar(u.value - 0xFEE0)! : u
+    }
+
+    private static let valueMarks: Set<Character> = [".", ",", "/", ":", "%", "(", ")", "+", "-", "$", "¥", "€", "£", "'",
+                                                     "年", "月", "日", "时", "分", "秒", "上", "下", "午"]
+    /// Letters that can stand in a number or date: exponents, AM/PM, month and day names.
+    private static let dateWords: Set<String> = {
+        var words: Set<String> = ["e", "a", "p", "am", "pm"]
+        for name in ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+                     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] {
+            words.insert(name)
+            words.insert(String(name.prefix(3)))
+        }
+        words.insert("sept")
+        return words
+    }()
+    private static let errorLiterals: Set<String> = ["#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#getting_data"]
 }
 
 extension String {

@@ -174,14 +174,14 @@ struct Scan: AsyncParsableCommand {
 func printOutcome(_ outcome: ScanOutcome) {
     let verdicts = Verdict.allCases.map { "\($0.rawValue) \(outcome.verdicts[$0] ?? 0)" }.joined(separator: ", ")
     print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")
-    print("wrote \(outcome.directory)/findings.jsonl, observations.jsonl, findings.csv, summary.json, report.html")
+    print("wrote \(outcome.directory)/findings.jsonl, observations.jsonl, findings.csv, findings.xlsx, summary.json, report.html")
 }
 
 struct JudgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "judge",
         abstract: "Judge a run's saved observations again, with no network: after an inventory fix or a rule change.",
-        discussion: "Reads RUN/observations.jsonl and writes findings.jsonl, findings.csv, summary.json and report.html as a scan would. With --inventory, each observed domain is judged against its row there (rows moved to other lines are followed). Without --out, RUN's own findings are replaced.")
+        discussion: "Reads RUN/observations.jsonl and writes findings.jsonl, findings.csv, findings.xlsx, summary.json and report.html as a scan would. With --inventory, each observed domain is judged against its row there (rows moved to other lines are followed). Without --out, RUN's own findings are replaced.")
 
     @Argument(help: "A run directory.") var runDirectory: String
     @Option(help: "The inventory to judge against (default: the run's own, from run.json).") var inventory: String?

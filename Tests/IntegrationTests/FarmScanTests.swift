@@ -96,7 +96,7 @@ final class FarmScanTests: XCTestCase {
         let csv = try Data(contentsOf: out.appendingPathComponent("findings.csv"))
         XCTAssertEqual(Array(csv.prefix(3)), [0xEF, 0xBB, 0xBF])
         let csvLines = String(decoding: csv.dropFirst(3), as: UTF8.self).split(separator: "\r\n")
-        XCTAssertEqual(csvLines.first, "domain,verdict,codes,hosts_ok,title,icp_found,psb_found,final_url,detail,notice")
+        XCTAssertEqual(csvLines.first, "domain,verdict,codes,hosts_ok,hosts_total,title,icp_found,psb_found,final_url,detail,notice")
         XCTAssertEqual(csvLines.count, records.count + 1)
         XCTAssertTrue(csvLines.contains { $0.hasPrefix("notlinked.test,fail,ICP_NOT_LINKED,") && $0.hasSuffix(",经核查，您备案的网站【备案号未链接至工信部备案官网首页】。请您将ICP备案号链接至工信部备案官网首页(https://beian.miit.gov.cn/)。") })
 
