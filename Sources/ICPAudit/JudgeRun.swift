@@ -11,6 +11,8 @@ public struct JudgeConfiguration: Sendable {
     public var inventoryPath: String?
     /// Where the judged run goes (default: the run itself, its findings replaced).
     public var outDirectory: String?
+    /// `--metrics`: where metrics.prom is also written (a textfile collector's directory).
+    public var metricsPath: String?
     public var showProgress = false
 
     public init(runDirectory: String) { self.runDirectory = runDirectory }
@@ -57,7 +59,8 @@ public enum JudgeRun {
             .write(directory)
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: Timestamp.now(), wallSeconds: wall, inventory: inventoryPath,
-                                                          options: info.options + [("judged_from", source)], trend: trend))
+                                                          options: info.options + [("judged_from", source)], trend: trend,
+                                                          metricsPath: config.metricsPath))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows, verdicts: summary.verdicts, wallSeconds: wall)
     }
 }

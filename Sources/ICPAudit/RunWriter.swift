@@ -117,10 +117,14 @@ final class RunWriter: @unchecked Sendable {
         var inventory: String
         var options: [(String, String)]
         var trend: [TrendPoint]
+        /// Times the run was continued with `--resume`, for metrics.prom.
+        var resumes = 0
+        /// `--metrics`: a copy of metrics.prom for a textfile collector.
+        var metricsPath: String?
     }
 
-    /// Waits for every record handed over so far, then writes summary.json, findings.xlsx and
-    /// report.html.
+    /// Waits for every record handed over so far, then writes summary.json, findings.xlsx,
+    /// report.html and metrics.prom (last: a run whose outputs failed is no success).
     /// Throws the first output failure instead.
     func finish(_ closing: Closing) throws -> RunSummary {
         let (summary, reportSites) = queue.sync { () -> (RunSummary, ReportSites) in
@@ -139,6 +143,10 @@ final class RunWriter: @unchecked Sendable {
         report.write { reportFile.write($0, flush: false) }
         reportFile.sync()
         try reportFile.check()
+        let ended = Date().timeIntervalSince1970
+        let metrics = RunMetrics(summary: summary, startedAt: ended - closing.wallSeconds, finishedAt: ended, resumes: closing.resumes)
+        try metrics.write(to: directory + "/metrics.prom")
+        if let path = closing.metricsPath { try metrics.write(to: path) }
         return summary
     }
 }

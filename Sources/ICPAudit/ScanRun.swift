@@ -16,6 +16,8 @@ public struct ScanConfiguration: Sendable {
     /// An earlier run report.html shows the trend against (`--baseline`); a resumed run keeps
     /// the one it started with.
     public var baselineDirectory: String?
+    /// `--metrics`: where metrics.prom is also written (a textfile collector's directory).
+    public var metricsPath: String?
     public var concurrency = 200
     /// Only this shard's rows (`--shard`); a resumed run keeps the shard it started with.
     public var shard: Shard?
@@ -47,8 +49,9 @@ public enum ScanRun {
         let directory = config.resumeDirectory ?? config.outDirectory ?? "runs/\(Timestamp.compact())"
         let checksum = try InventoryReader.checksum(path: config.inventoryPath)
         var baseline = config.baselineDirectory
+        var resumes = 0
         if config.resumeDirectory != nil {
-            let info = try RunInfo.read(directory)
+            var info = try RunInfo.read(directory)
             guard info.checksum == checksum else {
                 throw InventoryError(description: "\(directory): the inventory changed since this run started; start a new run")
             }
@@ -57,6 +60,9 @@ public enum ScanRun {
                 throw InventoryError(description: "\(directory): this run is \(info.shard.map { "shard \($0)" } ?? "not sharded"); --shard \(asked) does not continue it")
             }
             config.shard = info.shard
+            info.resumes += 1
+            resumes = info.resumes
+            try info.write(directory)
         }
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
         if config.resumeDirectory == nil {
@@ -93,7 +99,7 @@ public enum ScanRun {
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: startedAt, wallSeconds: wall, inventory: config.inventoryPath,
                                                           options: config.runOptions + (config.shard.map { [("shard", $0.description)] } ?? []),
-                                                          trend: trend))
+                                                          trend: trend, resumes: resumes, metricsPath: config.metricsPath))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
                            verdicts: summary.verdicts, wallSeconds: wall)
     }
@@ -187,6 +193,10 @@ struct RunInfo {
     var judgedFrom: String?
     /// A merged run's shards (`merge`), and the ones it lacks (`--allow-partial`).
     var merged: MergedShards?
+    /// Times the run was continued with `--resume`.
+    var resumes = 0
+    /// When the run was first started; kept when a resume writes run.json again.
+    var startedAt = Timestamp.now()
 
     func write(_ directory: String) throws {
         var j = JSONBuffer()
@@ -200,7 +210,8 @@ struct RunInfo {
         if let merged { merged.write(into: &j) }
         if let baseline { j.key("baseline"); j.string(URL(fileURLWithPath: baseline).standardizedFileURL.path) }
         if let judgedFrom { j.key("judged_from"); j.string(judgedFrom) }
-        j.key("started_at"); j.string(Timestamp.now())
+        if resumes > 0 { j.key("resumes"); j.number(resumes) }
+        j.key("started_at"); j.string(startedAt)
         j.endObject()
         j.newline()
         try OutputFile.write(j.bytes, to: directory + "/run.json")
@@ -226,7 +237,9 @@ struct RunInfo {
         return RunInfo(inventory: inventory, checksum: String(checksum.dropFirst("fnv1a64:".count)), ranges: ranges,
                        baseline: o["baseline"] as? String,
                        options: ["concurrency", "per_ip", "dns_concurrency"].compactMap { k in (o[k] as? String).map { (k, $0) } },
-                       shard: shard, merged: MergedShards.read(o))
+                       shard: shard, judgedFrom: o["judged_from"] as? String, merged: MergedShards.read(o),
+                       resumes: o["resumes"] as? Int ?? 0,
+                       startedAt: o["started_at"] as? String ?? Timestamp.now())
     }
 }
 

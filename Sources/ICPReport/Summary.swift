@@ -9,13 +9,23 @@ public struct RunSummary {
     public var findings: [FindingCode: Int] = [:]
     /// Sites with at least one finding of the code.
     public var sitesByCode: [FindingCode: Int] = [:]
+    /// Findings per view and code, for metrics.prom.
+    public var findingsByView: [View: [FindingCode: Int]] = [:]
+    public var hostsOpened = 0
+    public var hostsFailed = 0
 
     public init() {}
 
     public mutating func add(_ r: SiteRecord) {
         sites += 1
         verdicts[r.verdict, default: 0] += 1
-        for f in r.findings { findings[f.code, default: 0] += 1 }
+        for f in r.findings {
+            findings[f.code, default: 0] += 1
+            findingsByView[f.view, default: [:]][f.code, default: 0] += 1
+        }
+        let opened = r.hosts.filter(\.opened).count
+        hostsOpened += opened
+        hostsFailed += r.hosts.count - opened
         for code in Set(r.findings.map(\.code)) { sitesByCode[code, default: 0] += 1 }
     }
 

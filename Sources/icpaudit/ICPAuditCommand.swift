@@ -122,6 +122,8 @@ struct Scan: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Audit only shard K of N (K from 0): the rows whose domain hashes to K (README, \"Shards\"); --per-ip is divided among the N shards. auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).", valueName: "K/N"))
     var shard: String?
 
+    @Option(help: metricsHelp) var metrics: String?
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
@@ -164,6 +166,7 @@ struct Scan: AsyncParsableCommand {
             }
             config.shard = parsed
         }
+        config.metricsPath = metrics
         if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { throw failure("\(ca): cannot read the CA bundle") }
         let outcome: ScanOutcome
         do { outcome = try await ScanRun.run(config) } catch { throw failure(error) }
@@ -174,23 +177,28 @@ struct Scan: AsyncParsableCommand {
 func printOutcome(_ outcome: ScanOutcome) {
     let verdicts = Verdict.allCases.map { "\($0.rawValue) \(outcome.verdicts[$0] ?? 0)" }.joined(separator: ", ")
     print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")
-    print("wrote \(outcome.directory)/findings.jsonl, observations.jsonl, findings.csv, findings.xlsx, summary.json, report.html")
+    print("wrote \(outcome.directory)/findings.jsonl, observations.jsonl, findings.csv, findings.xlsx, summary.json, report.html, metrics.prom")
 }
+
+let metricsHelp = ArgumentHelp("Also write metrics.prom to this file, atomically (e.g. into node_exporter's --collector.textfile.directory).",
+                               valueName: "file")
 
 struct JudgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "judge",
         abstract: "Judge a run's saved observations again, with no network: after an inventory fix or a rule change.",
-        discussion: "Reads RUN/observations.jsonl and writes findings.jsonl, findings.csv, findings.xlsx, summary.json and report.html as a scan would. With --inventory, each observed domain is judged against its row there (rows moved to other lines are followed). Without --out, RUN's own findings are replaced.")
+        discussion: "Reads RUN/observations.jsonl and writes findings.jsonl, findings.csv, findings.xlsx, summary.json, report.html and metrics.prom as a scan would. With --inventory, each observed domain is judged against its row there (rows moved to other lines are followed). Without --out, RUN's own findings are replaced.")
 
     @Argument(help: "A run directory.") var runDirectory: String
     @Option(help: "The inventory to judge against (default: the run's own, from run.json).") var inventory: String?
     @Option(help: "Write the judged run here instead of replacing RUN's findings.") var out: String?
+    @Option(help: metricsHelp) var metrics: String?
 
     func run() throws {
         var config = JudgeConfiguration(runDirectory: runDirectory)
         config.inventoryPath = inventory
         config.outDirectory = out
+        config.metricsPath = metrics
         config.showProgress = isatty(STDERR_FILENO) == 1
         do { printOutcome(try JudgeRun.run(config)) } catch { throw failure(error) }
     }

@@ -88,6 +88,14 @@ enum Farm {
         return most
     }
 
+    /// Runs Debian's python3 (which has the python3-* packages scripts/install-deps installs,
+    /// unlike whatever `python3` is first on PATH) and decodes the JSON it prints.
+    static func python(_ first: String, _ args: [String]) throws -> Any {
+        let run = try command("/usr/bin/python3", [first] + args)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    }
+
     static func tempDir() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("icpaudit-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -35,7 +35,7 @@ enum Spreadsheet {
     }
 
     static func read(_ xlsx: URL) throws -> [Sheet] {
-        let json = try python(Farm.repo.appendingPathComponent("Tests/Support/xlsx-cells").path, [xlsx.path])
+        let json = try Farm.python(Farm.repo.appendingPathComponent("Tests/Support/xlsx-cells").path, [xlsx.path])
         let sheets = try XCTUnwrap((json as? [String: Any])?["sheets"] as? [[String: Any]])
         return sheets.map {
             Sheet(name: $0["name"] as? String ?? "", rows: $0["rows"] as? [[Any]] ?? [], freeze: $0["freeze"] as? String,
@@ -48,14 +48,7 @@ enum Spreadsheet {
     /// CSV's text.
     static func csvFields(_ csv: URL) throws -> [[String]] {
         let script = "import csv, json, sys; json.dump(list(csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline=''))), sys.stdout, ensure_ascii=False)"
-        return try XCTUnwrap(try python("-c", [script, csv.path]) as? [[String]])
-    }
-
-    /// Debian's python3, which has python3-openpyxl (not whatever `python3` is first on PATH).
-    private static func python(_ first: String, _ args: [String]) throws -> Any {
-        let run = try Farm.command("/usr/bin/python3", [first] + args)
-        XCTAssertEqual(run.status, 0, run.stderr)
-        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+        return try XCTUnwrap(try Farm.python("-c", [script, csv.path]) as? [[String]])
     }
 
     /// Asserts that Calc kept every cell of `csv` as its text: the named number columns as
