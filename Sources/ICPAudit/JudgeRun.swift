@@ -13,6 +13,8 @@ public struct JudgeConfiguration: Sendable {
     public var outDirectory: String?
     /// `--metrics`: where metrics.prom is also written (a textfile collector's directory).
     public var metricsPath: String?
+    /// `--lang`: report.html's language.
+    public var reportLanguage = ReportLanguage.zh
     public var showProgress = false
 
     public init(runDirectory: String) { self.runDirectory = runDirectory }
@@ -60,7 +62,7 @@ public enum JudgeRun {
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: Timestamp.now(), wallSeconds: wall, inventory: inventoryPath,
                                                           options: info.options + [("judged_from", source)], trend: trend,
-                                                          metricsPath: config.metricsPath))
+                                                          metricsPath: config.metricsPath, language: config.reportLanguage))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows, verdicts: summary.verdicts, wallSeconds: wall)
     }
 }

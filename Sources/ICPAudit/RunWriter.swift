@@ -121,6 +121,8 @@ final class RunWriter: @unchecked Sendable {
         var resumes = 0
         /// `--metrics`: a copy of metrics.prom for a textfile collector.
         var metricsPath: String?
+        /// `--lang`: report.html's language.
+        var language = ReportLanguage.zh
     }
 
     /// Waits for every record handed over so far, then writes summary.json, findings.xlsx,
@@ -138,7 +140,7 @@ final class RunWriter: @unchecked Sendable {
             options: [("inventory", closing.inventory)] + closing.options, trend: closing.trend), to: directory + "/summary.json")
         try FindingsWorkbook.write(findingsPath: directory + "/findings.jsonl", codes: Set(summary.findings.keys), to: directory + "/findings.xlsx")
         let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites,
-                                trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory)
+                                trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory, language: closing.language)
         let reportFile = try OutputFile(path: directory + "/report.html")
         report.write { reportFile.write($0, flush: false) }
         reportFile.sync()

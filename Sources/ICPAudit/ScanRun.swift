@@ -18,6 +18,8 @@ public struct ScanConfiguration: Sendable {
     public var baselineDirectory: String?
     /// `--metrics`: where metrics.prom is also written (a textfile collector's directory).
     public var metricsPath: String?
+    /// `--lang`: report.html's language.
+    public var reportLanguage = ReportLanguage.zh
     public var concurrency = 200
     /// Only this shard's rows (`--shard`); a resumed run keeps the shard it started with.
     public var shard: Shard?
@@ -99,7 +101,8 @@ public enum ScanRun {
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: startedAt, wallSeconds: wall, inventory: config.inventoryPath,
                                                           options: config.runOptions + (config.shard.map { [("shard", $0.description)] } ?? []),
-                                                          trend: trend, resumes: resumes, metricsPath: config.metricsPath))
+                                                          trend: trend, resumes: resumes, metricsPath: config.metricsPath,
+                                                          language: config.reportLanguage))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
                            verdicts: summary.verdicts, wallSeconds: wall)
     }

@@ -65,44 +65,51 @@ public struct HTMLReport {
     public var trend: [TrendPoint]
     public var finishedAt: String
     public var inventory: String
+    public var language: ReportLanguage
+    private var words: ReportWords { language.words }
 
-    public init(title: String, summary: RunSummary, sites: ReportSites, trend: [TrendPoint], finishedAt: String, inventory: String) {
+    public init(title: String, summary: RunSummary, sites: ReportSites, trend: [TrendPoint], finishedAt: String, inventory: String,
+                language: ReportLanguage = .zh) {
         self.title = title
         self.summary = summary
         self.sites = sites
         self.trend = trend
         self.finishedAt = finishedAt
         self.inventory = inventory
+        self.language = language
     }
 
     /// Writes the page in pieces, the table's data one site at a time, so a large run's report
     /// is never held whole in memory.
     public func write(_ emit: ([UInt8]) -> Void) {
+        let w = words
         var h = """
         <!DOCTYPE html>
-        <html lang="zh-CN"><head><meta charset="utf-8">
+        <html lang="\(language.htmlLang)"><head><meta charset="utf-8">
         <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>icpaudit \(escape(title))</title>
         <style>\(Self.style)</style></head><body>
-        <h1>icpaudit run \(escape(title))</h1>
-        <p class="meta">Inventory <code>\(escape(inventory))</code> · finished \(escape(finishedAt)) ·
-        <span id="sites-count">\(summary.sites)</span> sites · \(summary.badRows) bad rows skipped</p>
-        <section><h2>Sites per verdict</h2>\(verdictChart())</section>
-        <section><h2>Sites per finding code</h2>\(codeChart())</section>
+        <h1>\(w.heading) \(escape(title))</h1>
+        <p class="meta">\(w.inventory) <code>\(escape(inventory))</code> · \(w.finished) \(escape(time(finishedAt))) ·
+        \(w.sites("<span id=\"sites-count\">\(summary.sites)</span>")) · \(w.badRows(summary.badRows))</p>
+        <section><h2>\(w.sitesPerVerdict)</h2>\(verdictChart())</section>
+        <section><h2>\(w.sitesPerCode)</h2>\(codeChart())</section>
 
         """
         if let baseline = trend.last { h += trendSection(baseline) }
         h += """
-        <section><h2>Sites that did not pass</h2>
+        <section><h2>\(w.notPassed)</h2>
         <div class="filters">
-        <input id="q" type="search" placeholder="Filter: domain, code or detail" aria-label="Filter">
-        <select id="verdict" aria-label="Verdict"><option value="">every verdict</option>\(Verdict.allCases.filter { $0 != .pass }.map { "<option>\($0.rawValue)</option>" }.joined())</select>
-        <select id="code" aria-label="Code"><option value="">every code</option>\(FindingCode.allCases.filter { summary.sitesByCode[$0] != nil }.map { "<option>\($0.rawValue)</option>" }.joined())</select>
-        <span>showing <b id="shown">0</b> of <b id="listed">\(sites.rows.count)</b>\(sites.total > sites.rows.count ? " (the first \(sites.rows.count) of \(sites.total); findings.csv has every site)" : "")</span>
+        <input id="q" type="search" placeholder="\(w.filterPlaceholder)" aria-label="\(w.filter)">
+        <select id="verdict" aria-label="\(w.verdict)"><option value="">\(w.everyVerdict)</option>\(Verdict.allCases.filter { $0 != .pass }.map { "<option value=\"\($0.rawValue)\">\(language.name(of: $0))</option>" }.joined())</select>
+        <select id="code" aria-label="\(w.code)"><option value="">\(w.everyCode)</option>\(FindingCode.allCases.filter { summary.sitesByCode[$0] != nil }.map { "<option value=\"\($0.rawValue)\">\(escape(label(of: $0)))</option>" }.joined())</select>
+        <span>\(w.showing("<b id=\"shown\">0</b>", "<b id=\"listed\">\(sites.rows.count)</b>"))\(sites.total > sites.rows.count ? " " + w.firstOf(sites.rows.count, sites.total) : "")</span>
         </div>
-        <table><thead><tr>\(Self.columns.map { "<th data-key=\"\($0.key)\" tabindex=\"0\">\($0.label)</th>" }.joined())</tr></thead>
+        <table><thead><tr>\(zip(Self.columnKeys, w.columns).map { "<th data-key=\"\($0)\" tabindex=\"0\">\($1)</th>" }.joined())</tr></thead>
         <tbody id="rows"></tbody></table></section>
+        \(noticeSection())
+        <script id="labels" type="application/json">\(labelsJSON())</script>
         <script id="sites" type="application/json">
         """
         emit(Array(h.utf8))
@@ -110,29 +117,70 @@ public struct HTMLReport {
         emit(Array("</script>\n<script>\(Self.script)</script>\n</body></html>\n".utf8))
     }
 
-    private static let columns = [("domain", "Domain"), ("line", "Line"), ("verdict", "Verdict"), ("codes", "Codes"), ("detail", "First finding")]
-        .map { (key: $0.0, label: $0.1) }
+    private static let columnKeys = ["domain", "line", "verdict", "codes", "detail"]
+
+    /// A code as the page names it: in Chinese, with its problem name from the notices.
+    private func label(of code: FindingCode) -> String {
+        language == .zh ? "\(code.rawValue) \(Notices.texts[code]?.problem ?? "")" : code.rawValue
+    }
+
+    /// A UTC timestamp shown in Beijing time.
+    private func time(_ iso: String) -> String {
+        let beijing = ShanghaiTime.text(ofUTC: iso)
+        return beijing == iso ? iso : beijing + words.beijingTime
+    }
+
+    /// What the page's script shows for verdicts and codes (the data itself keeps the codes).
+    private func labelsJSON() -> String {
+        var j = JSONBuffer()
+        j.beginObject()
+        j.key("verdicts"); j.beginObject()
+        for v in Verdict.allCases { j.key(v.rawValue); j.string(language.name(of: v)) }
+        j.endObject()
+        j.key("codes"); j.beginObject()
+        for c in FindingCode.allCases { j.key(c.rawValue); j.string(label(of: c)) }
+        j.endObject()
+        j.endObject()
+        return String(decoding: j.bytes, as: UTF8.self).replacingAll("<", with: "\\u003c")
+    }
+
+    /// The notice a customer is sent for each code found: in Chinese whatever the page's language.
+    private func noticeSection() -> String {
+        let codes = FindingCode.allCases.filter { summary.sitesByCode[$0] != nil }
+        guard !codes.isEmpty else { return "" }
+        var s = "<section id=\"notices\"><h2>\(words.notices)</h2><table class=\"notices\"><thead><tr>"
+        s += words.noticeColumns.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"
+        for c in codes {
+            s += "<tr data-code=\"\(c.rawValue)\"><td>\(c.rawValue)</td><td>\(escape(Notices.texts[c]?.problem ?? ""))</td><td>\(escape(Notices.text(for: c)))</td></tr>"
+        }
+        return s + "</tbody></table></section>"
+    }
 
     private func verdictChart() -> String {
         let baseline = trend.last
         return barChart(Verdict.allCases.map { v in
-            Bar(label: v.rawValue, kind: "verdict", cssClass: v.rawValue, count: summary.verdicts[v] ?? 0,
+            Bar(key: v.rawValue, label: language.name(of: v), note: nil, kind: "verdict", cssClass: v.rawValue, count: summary.verdicts[v] ?? 0,
                 baseline: baseline.map { $0.verdicts[v] ?? 0 }, hint: nil)
-        })
+        }, labelWidth: 190)
     }
 
     private func codeChart() -> String {
         let baseline = trend.last
         let codes = FindingCode.allCases.filter { summary.sitesByCode[$0] != nil || (baseline?.sitesByCode[$0] ?? 0) > 0 }
-        guard !codes.isEmpty else { return "<p>No findings.</p>" }
+        guard !codes.isEmpty else { return "<p>\(words.noFindings)</p>" }
+        let chinese = language == .zh
         return barChart(codes.map { c in
-            Bar(label: c.rawValue, kind: "code", cssClass: c.severity.rawValue, count: summary.sitesByCode[c] ?? 0,
-                baseline: baseline.map { $0.sitesByCode[c] ?? 0 }, hint: Notices.texts[c]?.problem)
-        })
+            Bar(key: c.rawValue, label: c.rawValue, note: chinese ? Notices.texts[c]?.problem : nil, kind: "code", cssClass: c.severity.rawValue,
+                count: summary.sitesByCode[c] ?? 0, baseline: baseline.map { $0.sitesByCode[c] ?? 0 }, hint: Notices.texts[c]?.problem)
+        }, labelWidth: chinese ? 400 : 190)
     }
 
     private struct Bar {
+        /// The verdict or code, for the `data-` attribute.
+        var key: String
         var label: String
+        /// A second, smaller line under the label (a code's problem name).
+        var note: String?
         var kind: String
         var cssClass: String
         var count: Int
@@ -141,16 +189,17 @@ public struct HTMLReport {
     }
 
     /// Horizontal bars; with a baseline, a thin bar under each for the baseline's count.
-    private func barChart(_ bars: [Bar]) -> String {
-        let rowHeight = 26, labelWidth = 190, barWidth = 420, width = labelWidth + barWidth + 120
+    private func barChart(_ bars: [Bar], labelWidth: Int) -> String {
+        let rowHeight = bars.contains { $0.note != nil } ? 40 : 26, barWidth = 420, width = labelWidth + barWidth + 120
         let most = max(1, bars.map { max($0.count, $0.baseline ?? 0) }.max() ?? 1)
         var s = "<svg class=\"chart\" role=\"img\" width=\"\(width)\" height=\"\(bars.count * rowHeight)\" viewBox=\"0 0 \(width) \(bars.count * rowHeight)\">"
         for (i, bar) in bars.enumerated() {
             let y = i * rowHeight
             let w = bar.count * barWidth / most
-            s += "<g data-\(bar.kind)=\"\(bar.label)\" data-count=\"\(bar.count)\">"
+            s += "<g data-\(bar.kind)=\"\(bar.key)\" data-count=\"\(bar.count)\">"
             s += "<title>\(escape(bar.label))\(bar.hint.map { " " + escape($0) } ?? ""): \(bar.count)</title>"
             s += "<text x=\"0\" y=\"\(y + 17)\">\(escape(bar.label))</text>"
+            if let note = bar.note { s += "<text class=\"note\" x=\"0\" y=\"\(y + 33)\">\(escape(note))</text>" }
             s += "<rect class=\"\(bar.cssClass)\" x=\"\(labelWidth)\" y=\"\(y + 4)\" width=\"\(max(w, bar.count > 0 ? 2 : 0))\" height=\"14\"/>"
             if let base = bar.baseline {
                 s += "<rect class=\"baseline\" x=\"\(labelWidth)\" y=\"\(y + 20)\" width=\"\(base * barWidth / most)\" height=\"3\"/>"
@@ -161,12 +210,13 @@ public struct HTMLReport {
     }
 
     private func trendSection(_ baseline: TrendPoint) -> String {
-        var s = "<section id=\"trend\"><h2>Trend</h2><p>Against the baseline <code>\(escape(baseline.run))</code> (finished \(escape(baseline.finishedAt))); in the charts, the thin grey bar under each bar is the baseline's count.</p>"
-        s += "<table class=\"trend\"><thead><tr><th>Run</th><th>Finished</th><th>Sites</th>"
-        s += Verdict.allCases.map { "<th>\($0.rawValue)</th>" }.joined() + "</tr></thead><tbody>"
+        let w = words
+        var s = "<section id=\"trend\"><h2>\(w.trend)</h2><p>\(w.trendNote("<code>\(escape(baseline.run))</code>", escape(time(baseline.finishedAt))))</p>"
+        s += "<table class=\"trend\"><thead><tr>" + w.trendColumns.map { "<th>\($0)</th>" }.joined()
+        s += Verdict.allCases.map { "<th>\(language.name(of: $0))</th>" }.joined() + "</tr></thead><tbody>"
         let points = trend + [TrendPoint(run: title, finishedAt: finishedAt, sites: summary.sites, verdicts: summary.verdicts, sitesByCode: summary.sitesByCode)]
         for (i, p) in points.enumerated() {
-            s += "<tr\(i == points.count - 1 ? " class=\"current\"" : "")><td>\(escape(p.run))</td><td>\(escape(p.finishedAt))</td><td>\(p.sites)</td>"
+            s += "<tr\(i == points.count - 1 ? " class=\"current\"" : "")><td>\(escape(p.run))</td><td>\(escape(time(p.finishedAt)))</td><td>\(p.sites)</td>"
             for v in Verdict.allCases {
                 let n = p.verdicts[v] ?? 0
                 s += "<td>\(n)\(i > 0 ? " <span class=\"change\">\(change(points[i - 1].verdicts[v] ?? 0, n))</span>" : "")</td>"
@@ -221,15 +271,16 @@ public struct HTMLReport {
     }
 
     private static let style = """
-    body{font:14px/1.45 system-ui,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:24px;color:#222;max-width:1200px}
+    body{font:14px/1.45 "PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","WenQuanYi Micro Hei",system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
     h1{font-size:20px}h2{font-size:16px;margin-top:28px}.meta{color:#555}
-    svg text{font:12px system-ui,sans-serif;fill:#222}.count{fill:#444}
+    svg text{font:12px "PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","WenQuanYi Micro Hei",system-ui,sans-serif;fill:#222}.count{fill:#444}
+    svg text.note{font-size:11px;fill:#666}.notices td:first-child{white-space:nowrap}
     .pass{fill:#2e7d32}.fail,.error{fill:#c62828}.review,.warn{fill:#ef8f00}.unreachable{fill:#6d6d6d}.info{fill:#1565c0}
     .baseline{fill:#9e9e9e}.change{fill:#777;color:#777}
     .filters{display:flex;gap:8px;align-items:center;margin:8px 0}
     table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
     th[data-key]{cursor:pointer;user-select:none}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
-    td:nth-child(5){color:#555;word-break:break-all}.trend td,.trend th{text-align:right}.trend td:first-child,.trend th:first-child{text-align:left}
+    td:nth-child(5){color:#555;word-break:break-all}td:nth-child(2),td:nth-child(3),th{white-space:nowrap}.trend td,.trend th{text-align:right}.trend td:first-child,.trend th:first-child{text-align:left}
     tr.current{font-weight:bold}
     """
 
@@ -237,6 +288,8 @@ public struct HTMLReport {
     (function () {
       "use strict";
       var data = JSON.parse(document.getElementById("sites").textContent);
+      var labels = JSON.parse(document.getElementById("labels").textContent);
+      function codeNames(s) { return s.codes.map(function (c) { return labels.codes[c] || c; }).join("; "); }
       var q = document.getElementById("q"), verdict = document.getElementById("verdict"), code = document.getElementById("code");
       var body = document.getElementById("rows"), shown = document.getElementById("shown");
       var headers = Array.prototype.slice.call(document.querySelectorAll("th[data-key]"));
@@ -261,7 +314,7 @@ public struct HTMLReport {
         var rows = data.filter(function (s) {
           return (!verdict.value || s.verdict === verdict.value) &&
             (!code.value || s.codes.indexOf(code.value) >= 0) &&
-            (!needle || (s.domain + " " + s.codes.join(" ") + " " + s.detail).toLowerCase().indexOf(needle) >= 0);
+            (!needle || (s.domain + " " + labels.verdicts[s.verdict] + " " + codeNames(s) + " " + s.detail).toLowerCase().indexOf(needle) >= 0);
         });
         rows.sort(function (a, b) {
           var x = value(a, sortKey), y = value(b, sortKey);
@@ -271,7 +324,7 @@ public struct HTMLReport {
         rows.forEach(function (s) {
           var tr = document.createElement("tr");
           tr.dataset.verdict = s.verdict;
-          [s.domain, String(s.line), s.verdict, s.codes.join(" "), s.detail].forEach(function (text) {
+          [s.domain, String(s.line), labels.verdicts[s.verdict], codeNames(s), s.detail].forEach(function (text) {
             var td = document.createElement("td");
             td.textContent = text;
             tr.appendChild(td);

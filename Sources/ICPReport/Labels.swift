@@ -58,3 +58,54 @@ public enum ShanghaiTime {
         return "\(p.year)-\(two(p.month))-\(two(p.day)) \(two(p.hour)):\(two(p.minute)):\(two(p.second))"
     }
 }
+
+/// report.html's language (`--lang`): Chinese for the compliance staff who act on it, English
+/// for others. Notices are Chinese in both: they are what the customer is sent.
+public enum ReportLanguage: String, Sendable, CaseIterable {
+    case zh, en
+
+    var htmlLang: String { self == .zh ? "zh-CN" : "en" }
+
+    func name(of verdict: Verdict) -> String { self == .zh ? verdict.chinese : verdict.rawValue }
+
+    var words: ReportWords { self == .zh ? .chinese : .english }
+}
+
+/// The page's fixed text in one language.
+struct ReportWords: Sendable {
+    var heading, inventory, finished, beijingTime: String
+    var sites: @Sendable (_ count: String) -> String
+    var badRows: @Sendable (Int) -> String
+    var sitesPerVerdict, sitesPerCode, noFindings, notPassed: String
+    var filter, filterPlaceholder, verdict, code, everyVerdict, everyCode: String
+    var showing: @Sendable (_ shown: String, _ listed: String) -> String
+    var firstOf: @Sendable (_ listed: Int, _ total: Int) -> String
+    var columns: [String]
+    var trend: String
+    var trendNote: @Sendable (_ baseline: String, _ finished: String) -> String
+    var trendColumns: [String]
+    var notices: String
+    var noticeColumns: [String]
+
+    static let chinese = ReportWords(
+        heading: "icpaudit 备案核查报告", inventory: "备案清单", finished: "完成于", beijingTime: "（北京时间）",
+        sites: { "共 \($0) 个网站" }, badRows: { "跳过无效行 \($0) 行" },
+        sitesPerVerdict: "各结论网站数", sitesPerCode: "各问题网站数", noFindings: "未发现问题。", notPassed: "未通过的网站",
+        filter: "筛选", filterPlaceholder: "筛选：域名、问题代码或详情", verdict: "结论", code: "问题", everyVerdict: "全部结论", everyCode: "全部问题",
+        showing: { "显示 \($0) 个，共 \($1) 个" }, firstOf: { "（仅列出前 \($0) 个，共 \($1) 个；findings.csv 与 findings.xlsx 含全部网站）" },
+        columns: ["域名", "行号", "结论", "问题", "首条问题详情"],
+        trend: "趋势", trendNote: { "与基准运行 \($0)（完成于 \($1)）对比；图中每条下方的灰色细条为基准运行的数量。" },
+        trendColumns: ["运行", "完成时间", "网站数"],
+        notices: "整改通知", noticeColumns: ["问题代码", "问题", "通知内容"])
+
+    static let english = ReportWords(
+        heading: "icpaudit run", inventory: "Inventory", finished: "finished", beijingTime: " (Beijing time)",
+        sites: { "\($0) sites" }, badRows: { "\($0) bad rows skipped" },
+        sitesPerVerdict: "Sites per verdict", sitesPerCode: "Sites per finding code", noFindings: "No findings.", notPassed: "Sites that did not pass",
+        filter: "Filter", filterPlaceholder: "Filter: domain, code or detail", verdict: "Verdict", code: "Code", everyVerdict: "every verdict", everyCode: "every code",
+        showing: { "showing \($0) of \($1)" }, firstOf: { "(the first \($0) of \($1); findings.csv and findings.xlsx have every site)" },
+        columns: ["Domain", "Line", "Verdict", "Codes", "First finding"],
+        trend: "Trend", trendNote: { "Against the baseline \($0) (finished \($1)); in the charts, the thin grey bar under each bar is the baseline's count." },
+        trendColumns: ["Run", "Finished", "Sites"],
+        notices: "Notices (sent in Chinese)", noticeColumns: ["Code", "Problem", "Notice"])
+}

@@ -124,6 +124,8 @@ struct Scan: AsyncParsableCommand {
 
     @Option(help: metricsHelp) var metrics: String?
 
+    @Option(help: langHelp) var lang = ReportLanguage.zh
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
@@ -167,6 +169,7 @@ struct Scan: AsyncParsableCommand {
             config.shard = parsed
         }
         config.metricsPath = metrics
+        config.reportLanguage = lang
         if let ca = caBundle, !FileManager.default.isReadableFile(atPath: ca) { throw failure("\(ca): cannot read the CA bundle") }
         let outcome: ScanOutcome
         do { outcome = try await ScanRun.run(config) } catch { throw failure(error) }
@@ -179,6 +182,10 @@ func printOutcome(_ outcome: ScanOutcome) {
     print("\(outcome.sites) sites in \(String(format: "%.1f", outcome.wallSeconds))s: \(verdicts); \(outcome.badRows) bad rows skipped")
     print("wrote \(outcome.directory)/findings.jsonl, observations.jsonl, findings.csv, findings.xlsx, summary.json, report.html, metrics.prom")
 }
+
+extension ReportLanguage: ExpressibleByArgument {}
+
+let langHelp = ArgumentHelp("report.html's language: zh (Chinese) or en (English); notices are Chinese in both.")
 
 let metricsHelp = ArgumentHelp("Also write metrics.prom to this file, atomically (e.g. into node_exporter's --collector.textfile.directory).",
                                valueName: "file")
@@ -193,12 +200,14 @@ struct JudgeCommand: ParsableCommand {
     @Option(help: "The inventory to judge against (default: the run's own, from run.json).") var inventory: String?
     @Option(help: "Write the judged run here instead of replacing RUN's findings.") var out: String?
     @Option(help: metricsHelp) var metrics: String?
+    @Option(help: langHelp) var lang = ReportLanguage.zh
 
     func run() throws {
         var config = JudgeConfiguration(runDirectory: runDirectory)
         config.inventoryPath = inventory
         config.outDirectory = out
         config.metricsPath = metrics
+        config.reportLanguage = lang
         config.showProgress = isatty(STDERR_FILENO) == 1
         do { printOutcome(try JudgeRun.run(config)) } catch { throw failure(error) }
     }

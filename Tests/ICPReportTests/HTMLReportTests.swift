@@ -21,7 +21,7 @@ final class HTMLReportTests: XCTestCase {
         sites.add(failing("evil.test", line: 2, detail: "title </script><script>alert(1)</script> & <b>"))
         var summary = RunSummary()
         summary.add(failing("evil.test", line: 2))
-        let html = page(HTMLReport(title: "r<1>", summary: summary, sites: sites, trend: [], finishedAt: "now", inventory: "inv&.csv"))
+        let html = page(HTMLReport(title: "r<1>", summary: summary, sites: sites, trend: [], finishedAt: "now", inventory: "inv&.csv", language: .en))
         XCTAssertFalse(html.contains("</script><script>alert"))
         XCTAssertTrue(html.contains("\\u003c/script>\\u003cscript>alert(1)\\u003c/script> & \\u003cb>"))
         XCTAssertTrue(html.contains("icpaudit run r&lt;1&gt;"))
@@ -37,7 +37,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(sites.total, ReportSites.limit + 5)
         XCTAssertFalse(sites.rows.contains { $0.domain == "ok.test" })
         let html = page(HTMLReport(title: "r", summary: RunSummary(), sites: sites, trend: [], finishedAt: "", inventory: ""))
-        XCTAssertTrue(html.contains("the first \(ReportSites.limit) of \(ReportSites.limit + 5); findings.csv has every site"))
+        XCTAssertTrue(html.contains("（仅列出前 \(ReportSites.limit) 个，共 \(ReportSites.limit + 5) 个；findings.csv 与 findings.xlsx 含全部网站）"))
     }
 
     /// A run's summary.json carries its trend, so each night's baseline brings the nights before.

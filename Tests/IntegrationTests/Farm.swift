@@ -96,6 +96,14 @@ enum Farm {
         return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
     }
 
+    /// A screenshot of `url` as headless Chromium draws it at 1280 px wide.
+    static func chromiumScreenshot(_ url: String, to png: URL) throws {
+        let run = try command("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                    "--user-data-dir=" + tempDir().path, "--window-size=1280,2400",
+                                                    "--screenshot=" + png.path, url])
+        XCTAssertEqual(run.status, 0, run.stderr)
+    }
+
     static func tempDir() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("icpaudit-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
