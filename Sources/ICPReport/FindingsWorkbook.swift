@@ -142,7 +142,6 @@ public enum FindingsWorkbook {
         private var worksheet: UnsafeMutablePointer<lxw_worksheet>
         private var row: lxw_row_t = 0
         private var firstDataRow: lxw_row_t = 0
-        private var links = 0
 
         init(book: Book, name: String, title: String?, columns: [Column]) {
             self.book = book
@@ -155,7 +154,6 @@ public enum FindingsWorkbook {
 
         private func start() {
             row = 0
-            links = 0
             for (i, c) in columns.enumerated() { book.note(worksheet_set_column(worksheet, lxw_col_t(i), lxw_col_t(i), c.width, nil)) }
             if let title {
                 book.note(worksheet_write_string(worksheet, row, 0, title, book.header))
@@ -188,10 +186,14 @@ public enum FindingsWorkbook {
             case .wrapped(let s): book.note(worksheet_write_string(worksheet, row, column, excelText(s), book.wrap))
             case .number(let n): book.note(worksheet_write_number(worksheet, row, column, Double(n), nil))
             case .link(let url):
-                // Excel holds at most 65,530 links per sheet and 2,079 characters per link.
-                if links < Int(LXW_MAX_NUMBER_URLS), url.unicodeScalars.count <= 2079, url.hasPrefix("http://") || url.hasPrefix("https://") {
-                    links += 1
-                    book.note(worksheet_write_url_opt(worksheet, row, column, url, book.link, nil, nil))
+                // A HYPERLINK formula rather than a stored hyperlink: libxlsxwriter keeps every
+                // stored hyperlink in memory until the workbook is packed (at 100,000 rows, 150 MB
+                // more), while a formula is streamed like any cell. Its cached result is the URL,
+                // so a reader that does not calculate shows it too. Excel takes at most 255
+                // characters in a formula's string; a longer URL stays text.
+                if url.utf16.count <= 255, url.hasPrefix("http://") || url.hasPrefix("https://") {
+                    let formula = "=HYPERLINK(\"" + url.replacingAll("\"", with: "\"\"") + "\")"
+                    book.note(worksheet_write_formula_str(worksheet, row, column, formula, book.link, url))
                 } else {
                     book.note(worksheet_write_string(worksheet, row, column, excelText(url), nil))
                 }

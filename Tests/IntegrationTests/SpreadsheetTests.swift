@@ -53,7 +53,7 @@ final class SpreadsheetTests: XCTestCase {
         let run = Farm.tempDir()
         let jsonl = """
         {"domain":"example.cn","line":2,"verdict":"fail","checked_at":"2026-11-23T18:30:05Z","findings":[{"code":"ICP_MISSING","host":"www.example.cn","view":"mobile","severity":"error","detail":"手机版页面未见备案号"},{"code":"TITLE_RESTRICTED","host":"example.cn","severity":"warn","detail":"标题含“中国”"}],"hosts":[{"host":"example.cn","ips":["203.0.113.10"],"url":"http://example.cn/","final_url":"https://example.cn/","status":200,"title":"中国示例科技","icp":["京ICP备12345678号-1"],"icp_links":["https://beian.miit.gov.cn/"],"psb":["京公网安备11010502000001号"],"bytes":100,"ms":20,"opened":true},{"host":"www.example.cn","ips":["203.0.113.10"],"url":"http://www.example.cn/","final_url":"http://www.example.cn/","status":200,"title":"中国示例科技","icp":[],"icp_links":[],"psb":[],"bytes":100,"ms":20,"opened":true}]}
-        {"domain":"ok.cn","line":3,"verdict":"pass","checked_at":"2026-11-23T02:00:00Z","findings":[],"hosts":[{"host":"ok.cn","ips":["203.0.113.11"],"url":"http://ok.cn/","final_url":"http://ok.cn/","status":200,"title":"0123","icp":["京ICP备12345678号-2"],"icp_links":[],"psb":[],"bytes":100,"ms":20,"opened":true}]}
+        {"domain":"ok.cn","line":3,"verdict":"pass","checked_at":"2026-11-23T02:00:00Z","findings":[],"hosts":[{"host":"ok.cn","ips":["203.0.113.11"],"url":"http://ok.cn/","final_url":"http://ok.cn/?q=\\")&x=1","status":200,"title":"0123","icp":["京ICP备12345678号-2"],"icp_links":[],"psb":[],"bytes":100,"ms":20,"opened":true}]}
         {"domain":"down.cn","line":4,"verdict":"unreachable","checked_at":"2026-11-23T02:00:00Z","findings":[{"code":"ICP_MISSING","host":"down.cn","severity":"error","detail":"x"},{"code":"CONNECT_FAILED","host":"down.cn","severity":"error","detail":"connection refused"}],"hosts":[{"host":"down.cn","ips":["203.0.113.12"],"url":"http://down.cn/","final_url":null,"status":null,"title":null,"icp":[],"icp_links":[],"psb":[],"bytes":0,"ms":20,"opened":false}]}
 
         """
@@ -90,6 +90,8 @@ final class SpreadsheetTests: XCTestCase {
         // 18:30:05 UTC is 02:30:05 the next day in Beijing.
         XCTAssertEqual((first[13] as? [String: String])?["datetime"], "2026-11-24T02:30:05")
         XCTAssertEqual(sites.rows[2][7] as? String, "0123", "typed as text, not a number")
+        XCTAssertEqual(sites.rows[2][10] as? String, "http://ok.cn/?q=\")&x=1", "a quote in a URL cannot end the link's formula")
+        XCTAssertEqual(sites.links["K3"], "http://ok.cn/?q=\")&x=1")
         XCTAssertEqual(sites.rows[2][2] as? String, "通过")
         XCTAssertEqual(sites.rows[3][2] as? String, "无法访问")
         XCTAssertNil(sites.links["K4"], "no final URL, no link")
