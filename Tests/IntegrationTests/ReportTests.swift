@@ -111,11 +111,5 @@ final class ReportTests: XCTestCase {
     }
 
     /// The first cell (the domain) of every row the page's script drew.
-    private func rows(_ dom: String) -> [String] {
-        guard let body = dom.range(of: "<tbody id=\"rows\">"), let end = dom.range(of: "</tbody>", range: body.upperBound..<dom.endIndex) else { return [] }
-        return dom[body.upperBound..<end.lowerBound].components(separatedBy: "<tr").dropFirst().compactMap { row in
-            guard let open = row.range(of: "<td>"), let close = row.range(of: "</td>") else { return nil }
-            return String(row[open.upperBound..<close.lowerBound])
-        }
-    }
+    private func rows(_ dom: String) -> [String] { cells(dom, column: 0) }
 }
