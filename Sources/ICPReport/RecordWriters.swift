@@ -113,7 +113,7 @@ public enum CSVEncoder {
     /// A text cell: kept as text (`SpreadsheetText.guarded`), then quoted when it must be.
     public static func cell(_ raw: String) -> String {
         let s = SpreadsheetText.guarded(raw)
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        if s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
             return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
         }
         return s
@@ -172,21 +172,28 @@ public enum SpreadsheetText {
         return readsAsValue(raw) ? "'" + raw : raw
     }
 
-    /// Leans to guarding: a cell guarded needlessly shows a `'`; one missed is changed.
+    /// Leans to guarding: a cell guarded needlessly shows a `'`; one missed is changed. Most
+    /// cells (Chinese text, domains, URLs) are told apart at their first letter or mark.
     static func readsAsValue(_ raw: String) -> Bool {
-        let folded = String(String.UnicodeScalarView(raw.unicodeScalars.map(foldWidth))).trimmingWhitespace().lowercased()
-        if folded == "true" || folded == "false" || errorLiterals.contains(folded) { return true }
+        if raw.utf8.count <= 40 {
+            let literal = String(String.UnicodeScalarView(raw.unicodeScalars.map(foldWidth))).trimmingWhitespace().lowercased()
+            if literal == "true" || literal == "false" || errorLiterals.contains(literal) { return true }
+        }
         var hasDigit = false
         var word = ""
-        for c in folded + " " {
-            if c.isASCII && c.isLetter { word.append(c); continue }
+        for u in raw.unicodeScalars.lazy.map(foldWidth) {
+            if u.isASCII && u.properties.isAlphabetic {
+                word.unicodeScalars.append(u)
+                if word.utf8.count > longestDateWord { return false }
+                continue
+            }
             if !word.isEmpty {
-                guard dateWords.contains(word) else { return false }
+                guard dateWords.contains(word.lowercased()) else { return false }
                 word = ""
             }
-            if c.isASCII && c.isNumber { hasDigit = true } else if !valueMarks.contains(c) && !c.isWhitespace { return false }
+            if ("0"..."9").contains(u) { hasDigit = true } else if !valueMarks.contains(u) && !u.properties.isWhitespace { return false }
         }
-        return hasDigit
+        return hasDigit && (word.isEmpty || dateWords.contains(word.lowercased()))
     }
 
     /// Full-width ASCII forms (U+FF01…U+FF5E) to ASCII.
@@ -194,8 +201,8 @@ public enum SpreadsheetText {
         (0xFF01...0xFF5E).contains(u.value) ? Unicode.Scalar(u.value - 0xFEE0)! : u
     }
 
-    private static let valueMarks: Set<Character> = [".", ",", "/", ":", "%", "(", ")", "+", "-", "$", "¥", "€", "£", "'",
-                                                     "年", "月", "日", "时", "分", "秒", "上", "下", "午"]
+    private static let valueMarks: Set<Unicode.Scalar> = [".", ",", "/", ":", "%", "(", ")", "+", "-", "$", "¥", "€", "£",
+                                                            "年", "月", "日", "时", "分", "秒", "上", "下", "午"]
     /// Letters that can stand in a number or date: exponents, AM/PM, month and day names.
     private static let dateWords: Set<String> = {
         var words: Set<String> = ["e", "a", "p", "am", "pm"]
@@ -207,6 +214,7 @@ public enum SpreadsheetText {
         words.insert("sept")
         return words
     }()
+    private static let longestDateWord = dateWords.map(\.utf8.count).max()!
     private static let errorLiterals: Set<String> = ["#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#getting_data"]
 }
 
