@@ -19,6 +19,7 @@ final class RunWriter: @unchecked Sendable {
     private let findings: OutputFile
     private let observations: OutputFile
     private let csv: OutputFile
+    private let workbook: FindingsWorkbook
     private let badRows: OutputFile
     private var codec = RecordCodec()
     private var summary = RunSummary()
@@ -42,6 +43,7 @@ final class RunWriter: @unchecked Sendable {
         do {
             let temps = try paths.map { try OutputFile(path: $0 + ".tmp") }
             temps[2].write(CSVEncoder.header(), flush: false)
+            let workbook = try FindingsWorkbook(path: directory + "/findings.xlsx")
             var codec = RecordCodec()
             var summary = RunSummary()
             var reportSites = ReportSites()
@@ -49,6 +51,7 @@ final class RunWriter: @unchecked Sendable {
                 temps[0].write(codec.encode(record), flush: false)
                 temps[1].write(codec.encode(seen), flush: false)
                 temps[2].write(CSVEncoder.row(record), flush: false)
+                workbook.add(record)
                 summary.add(record)
                 reportSites.add(record)
             }
@@ -58,6 +61,7 @@ final class RunWriter: @unchecked Sendable {
             }
             self.summary = summary
             self.reportSites = reportSites
+            self.workbook = workbook
         }
         for path in paths where rename(path + ".tmp", path) != 0 {
             throw OutputError(description: "\(path): cannot replace: \(String(cString: strerror(errno)))")
@@ -77,6 +81,7 @@ final class RunWriter: @unchecked Sendable {
             findings.write(codec.encode(record))
             csv.write(CSVEncoder.row(record))
             if noteFailure(of: [observations, findings, csv]) { return }
+            workbook.add(record)
             summary.add(record)
             reportSites.add(record)
             progress.update(summary)
@@ -138,7 +143,7 @@ final class RunWriter: @unchecked Sendable {
         try OutputFile.write(summary.json(
             startedAt: closing.startedAt, finishedAt: finishedAt, wallSeconds: closing.wallSeconds,
             options: [("inventory", closing.inventory)] + closing.options, trend: closing.trend), to: directory + "/summary.json")
-        try FindingsWorkbook.write(findingsPath: directory + "/findings.jsonl", codes: Set(summary.findings.keys), to: directory + "/findings.xlsx")
+        try workbook.finish()
         let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites,
                                 trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory, language: closing.language)
         let reportFile = try OutputFile(path: directory + "/report.html")

@@ -8,36 +8,109 @@ import ICPModel
 /// header frozen, autofilter, the notice wrapped, final URLs as links), then one sheet per
 /// finding code that occurred, in SPEC's order, listing its hosts, views and details.
 ///
-/// It is made from the run's findings.jsonl when the run finishes (so the code sheets come in
-/// a fixed order and a resumed or judged run needs nothing kept), streamed through
-/// libxlsxwriter's constant-memory mode: memory stays flat however many rows the run has.
-public enum FindingsWorkbook {
-    /// Writes `path` (through `path.tmp`, renamed when whole) from the records of `findingsPath`.
-    /// - Parameter codes: the codes that occurred; each gets a sheet.
-    public static func write(findingsPath: String, codes: Set<FindingCode>, to path: String) throws {
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let book = try Book(path: path + ".tmp", tmpdir: directory.isEmpty ? "." : directory)
-        let sites = book.sheet(named: "站点", columns: siteColumns)
+/// Written through libxlsxwriter's constant-memory mode, as the run goes: each site's row
+/// streams into the sites sheet; its findings go to a spill file beside it, which `finish`
+/// streams into the code sheets, made then so that they come in a fixed order (a
+/// constant-memory sheet is written once, top to bottom, but sheets may be added late). Memory
+/// stays flat however many rows the run has. Not thread-safe: one writer at a time.
+public final class FindingsWorkbook {
+    private let path: String
+    private let book: Book
+    private let sites: Sheet
+    private let spill: UnsafeMutablePointer<FILE>
+    private var codes = Set<FindingCode>()
+
+    /// Starts `path` (as `path.tmp`, renamed by `finish` when whole).
+    public init(path: String) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        var template = Array((directory + "/.findings-xlsx-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0, let file = fdopen(fd, "w+") else {
+            throw OutputError(description: "\(directory): cannot write: \(String(cString: strerror(errno)))")
+        }
+        unlink(template)  // gone with the process, whatever happens to the run
+        spill = file
+        do { book = try Book(path: path + ".tmp", tmpdir: directory) } catch {
+            fclose(file)
+            throw error
+        }
+        sites = book.sheet(named: "站点", columns: Self.siteColumns)
+    }
+
+    deinit { fclose(spill) }
+
+    public func add(_ record: SiteRecord) {
+        let s = SiteCells(record)
+        sites.add([.number(s.line), .text(s.domain), .text(s.verdict.chinese), .text(s.codes.map(\.rawValue).joined(separator: "; ")),
+                   .text(s.codes.compactMap { Notices.texts[$0]?.problem }.joined(separator: "；")),
+                   .number(s.hostsOpened), .number(s.hostCount), .text(s.title), .text(s.icpFound), .text(s.psbFound),
+                   .link(s.finalURL), .text(s.detail), .wrapped(s.notice), .time(record.checkedAt)])
+        for f in record.findings {
+            codes.insert(f.code)
+            let fields = [f.code.rawValue, record.domain, String(record.line), f.host, f.view.rawValue, f.severity.rawValue, f.detail]
+            fputs(fields.map(Self.escaped).joined(separator: "\t") + "\n", spill)
+        }
+    }
+
+    /// Writes the code sheets, packs the workbook and puts it in place.
+    public func finish() throws {
         var byCode: [FindingCode: Sheet] = [:]
         for code in FindingCode.allCases where codes.contains(code) {
-            byCode[code] = book.sheet(named: code.rawValue, title: "\(code.rawValue)：\(Notices.texts[code]?.problem ?? "")", columns: codeColumns)
+            byCode[code] = book.sheet(named: code.rawValue, title: "\(code.rawValue)：\(Notices.texts[code]?.problem ?? "")", columns: Self.codeColumns)
         }
-        try JSONLinesFile.read(findingsPath, decode: RecordCodec.decodeRecord) { record, _ in
-            let s = SiteCells(record)
-            sites.add([.number(s.line), .text(s.domain), .text(s.verdict.chinese), .text(s.codes.map(\.rawValue).joined(separator: "; ")),
-                       .text(s.codes.compactMap { Notices.texts[$0]?.problem }.joined(separator: "；")),
-                       .number(s.hostsOpened), .number(s.hostCount), .text(s.title), .text(s.icpFound), .text(s.psbFound),
-                       .link(s.finalURL), .text(s.detail), .wrapped(s.notice), .time(record.checkedAt)])
-            for f in record.findings {
-                byCode[f.code]?.add([.text(record.domain), .number(record.line), .text(f.host), .text(f.view.chinese),
-                                     .text(f.severity.chinese), .text(f.detail)])
-            }
-            try book.check()
+        guard fflush(spill) == 0, ferror(spill) == 0 else {
+            throw WriteFailure(description: "\(path): spill file: \(String(cString: strerror(errno)))")
+        }
+        rewind(spill)
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        while case let n = getline(&buffer, &capacity, spill), n > 0, let buffer {
+            let fields = String(decoding: UnsafeRawBufferPointer(start: buffer, count: n - 1), as: UTF8.self)
+                .split(separator: "\t", omittingEmptySubsequences: false).map(Self.unescaped)
+            guard fields.count == 7, let code = FindingCode(rawValue: fields[0]), let sheet = byCode[code] else { continue }
+            sheet.add([.text(fields[1]), .number(Int(fields[2]) ?? 0), .text(fields[3]), .text(View(rawValue: fields[4])?.chinese ?? fields[4]),
+                       .text(Severity(rawValue: fields[5])?.chinese ?? fields[5]), .text(fields[6])])
         }
         try book.close()
         if rename(path + ".tmp", path) != 0 {
             throw OutputError(description: "\(path): cannot replace: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// A spill field on one line: tab, newline, carriage return and backslash escaped.
+    private static func escaped(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x5C }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\\": out += "\\\\"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    private static func unescaped(_ s: Substring) -> String {
+        guard s.utf8.contains(0x5C) else { return String(s) }
+        var out = ""
+        var escaping = false
+        for u in s.unicodeScalars {
+            if escaping {
+                out.unicodeScalars.append(u == "t" ? "\t" : u == "n" ? "\n" : u == "r" ? "\r" : u)
+                escaping = false
+            } else if u == "\\" {
+                escaping = true
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     struct Column {

@@ -47,21 +47,22 @@ final class SpreadsheetTests: XCTestCase {
         }
     }
 
-    /// A findings.jsonl written by hand, with a mobile finding, a Chinese title and detail, and
-    /// an opened host's final URL, becomes a workbook with the issue's sheets and format.
+    /// Records written by hand as findings.jsonl lines, with a mobile finding, a Chinese title
+    /// and detail, and an opened host's final URL, become a workbook with the issue's sheets and
+    /// format.
     func testWorkbookFromFindings() throws {
         let run = Farm.tempDir()
         let jsonl = """
-        {"domain":"example.cn","line":2,"verdict":"fail","checked_at":"2026-11-23T18:30:05Z","findings":[{"code":"ICP_MISSING","host":"www.example.cn","view":"mobile","severity":"error","detail":"手机版页面未见备案号"},{"code":"TITLE_RESTRICTED","host":"example.cn","severity":"warn","detail":"标题含“中国”"}],"hosts":[{"host":"example.cn","ips":["203.0.113.10"],"url":"http://example.cn/","final_url":"https://example.cn/","status":200,"title":"中国示例科技","icp":["京ICP备12345678号-1"],"icp_links":["https://beian.miit.gov.cn/"],"psb":["京公网安备11010502000001号"],"bytes":100,"ms":20,"opened":true},{"host":"www.example.cn","ips":["203.0.113.10"],"url":"http://www.example.cn/","final_url":"http://www.example.cn/","status":200,"title":"中国示例科技","icp":[],"icp_links":[],"psb":[],"bytes":100,"ms":20,"opened":true}]}
+        {"domain":"example.cn","line":2,"verdict":"fail","checked_at":"2026-11-23T18:30:05Z","findings":[{"code":"ICP_MISSING","host":"www.example.cn","view":"mobile","severity":"error","detail":"手机版页面未见备案号"},{"code":"TITLE_RESTRICTED","host":"example.cn","severity":"warn","detail":"标题含“中国”\\t\\\\x\\n"}],"hosts":[{"host":"example.cn","ips":["203.0.113.10"],"url":"http://example.cn/","final_url":"https://example.cn/","status":200,"title":"中国示例科技","icp":["京ICP备12345678号-1"],"icp_links":["https://beian.miit.gov.cn/"],"psb":["京公网安备11010502000001号"],"bytes":100,"ms":20,"opened":true},{"host":"www.example.cn","ips":["203.0.113.10"],"url":"http://www.example.cn/","final_url":"http://www.example.cn/","status":200,"title":"中国示例科技","icp":[],"icp_links":[],"psb":[],"bytes":100,"ms":20,"opened":true}]}
         {"domain":"ok.cn","line":3,"verdict":"pass","checked_at":"2026-11-23T02:00:00Z","findings":[],"hosts":[{"host":"ok.cn","ips":["203.0.113.11"],"url":"http://ok.cn/","final_url":"http://ok.cn/?q=\\")&x=1","status":200,"title":"0123","icp":["京ICP备12345678号-2"],"icp_links":[],"psb":[],"bytes":100,"ms":20,"opened":true}]}
         {"domain":"down.cn","line":4,"verdict":"unreachable","checked_at":"2026-11-23T02:00:00Z","findings":[{"code":"ICP_MISSING","host":"down.cn","severity":"error","detail":"x"},{"code":"CONNECT_FAILED","host":"down.cn","severity":"error","detail":"connection refused"}],"hosts":[{"host":"down.cn","ips":["203.0.113.12"],"url":"http://down.cn/","final_url":null,"status":null,"title":null,"icp":[],"icp_links":[],"psb":[],"bytes":0,"ms":20,"opened":false}]}
 
         """
-        try jsonl.write(to: run.appendingPathComponent("findings.jsonl"), atomically: true, encoding: .utf8)
         let xlsx = run.appendingPathComponent("findings.xlsx")
-        try FindingsWorkbook.write(findingsPath: run.appendingPathComponent("findings.jsonl").path,
-                                   codes: [.icpMissing, .titleRestricted, .connectFailed], to: xlsx.path)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: xlsx.path + ".tmp"))
+        let workbook = try FindingsWorkbook(path: xlsx.path)
+        for line in jsonl.split(separator: "\n") { workbook.add(try RecordCodec.decodeRecord(Data(line.utf8))) }
+        try workbook.finish()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run.path), ["findings.xlsx"], "no temporary or spill file left")
 
         let sheets = try Spreadsheet.read(xlsx)
         // The sites, then one sheet per code that occurred, in SPEC's order.
@@ -84,7 +85,7 @@ final class SpreadsheetTests: XCTestCase {
         XCTAssertEqual(first[9] as? String, "京公网安备11010502000001号")
         XCTAssertEqual(first[10] as? String, "https://example.cn/")
         XCTAssertEqual(sites.links["K2"], "https://example.cn/")
-        XCTAssertEqual(first[11] as? String, "www.example.cn (mobile) ICP_MISSING: 手机版页面未见备案号 | example.cn TITLE_RESTRICTED: 标题含“中国”")
+        XCTAssertEqual(first[11] as? String, "www.example.cn (mobile) ICP_MISSING: 手机版页面未见备案号 | example.cn TITLE_RESTRICTED: 标题含“中国”\t\\x\n")
         XCTAssertTrue((first[12] as? String ?? "").hasPrefix("经核查，您备案的网站【未悬挂备案号】。"))
         XCTAssertTrue(sites.wrapped.contains("M2"), "the notice column wraps")
         // 18:30:05 UTC is 02:30:05 the next day in Beijing.
@@ -110,6 +111,7 @@ final class SpreadsheetTests: XCTestCase {
         XCTAssertEqual(missing.rows[2][5] as? String, "手机版页面未见备案号")
         XCTAssertEqual(missing.rows[3][3] as? String, "电脑版")
         XCTAssertEqual(sheets[3].rows[2][4] as? String, "警告")
+        XCTAssertEqual(sheets[3].rows[2][5] as? String, "标题含“中国”\t\\x\n", "a tab, backslash and newline survive the spill file")
     }
 
     /// A real scan of the sample inventory: findings.csv imports cell for cell, and
