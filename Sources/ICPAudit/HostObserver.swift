@@ -40,10 +40,11 @@ struct HostObserver: Sendable {
             try? await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
         }
         seen.attempts = attempts
+        // The site's time; drawing the page is icpaudit's (its own --render-timeout).
+        seen.ms = MonotonicClock.milliseconds() - started
         if let renderer, let page = seen.page, renderer.wants(page) {
             try await render(&seen, renderer, ticket: ticket)
         }
-        seen.ms = MonotonicClock.milliseconds() - started
         return seen
     }
 
