@@ -26,16 +26,22 @@ final class PageRenderer: Sendable {
         self.timeout = timeout
     }
 
-    /// The renderer of a run with its browser started; nil when rendering is off. A browser that
-    /// cannot start throws: `auto` then warns and goes on without, `always` stops.
+    /// The renderer of a run; nil when rendering is off. `always` starts the browser now, so a
+    /// browser that cannot start stops the run before it begins; `auto` only checks that there
+    /// is one and starts it at the first page that needs it (most runs need none, and an idle
+    /// browser costs a second of CPU and a few hundred MB). No browser throws: `auto` then warns
+    /// and goes on without.
     static func start(_ options: AuditOptions) async throws(RenderError) -> PageRenderer? {
         guard options.render != .never else { return nil }
+        guard access(options.browser, X_OK) == 0 else { throw .browser("\(options.browser) is not an executable") }
         let pool = BrowserPool(options: BrowserPool.Options(executable: options.browser, concurrency: options.renderConcurrency))
-        do {
-            try await pool.start()
-        } catch {
-            await pool.shutdown()
-            throw error
+        if options.render == .always {
+            do {
+                try await pool.start()
+            } catch {
+                await pool.shutdown()
+                throw error
+            }
         }
         return PageRenderer(pool: pool, mode: options.render, timeout: .milliseconds(Int(options.renderTimeoutSeconds * 1000)))
     }

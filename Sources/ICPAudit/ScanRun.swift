@@ -239,7 +239,7 @@ struct RunInfo {
         }
         return RunInfo(inventory: inventory, checksum: String(checksum.dropFirst("fnv1a64:".count)), ranges: ranges,
                        baseline: o["baseline"] as? String,
-                       options: ["concurrency", "per_ip", "dns_concurrency"].compactMap { k in (o[k] as? String).map { (k, $0) } },
+                       options: ["concurrency", "per_ip", "dns_concurrency", "per_ip_in_shard"].compactMap { k in (o[k] as? String).map { (k, $0) } },
                        shard: shard, judgedFrom: o["judged_from"] as? String, merged: MergedShards.read(o),
                        resumes: o["resumes"] as? Int ?? 0,
                        startedAt: o["started_at"] as? String ?? Timestamp.now())

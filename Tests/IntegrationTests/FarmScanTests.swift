@@ -18,12 +18,13 @@ final class FarmScanTests: XCTestCase {
         let expected = try Farm.expected("scenario")
         Farm.assertExact(records, expected)
 
-        // Every SPEC code but IP_PRIVATE (its own test) is raised by some scenario.
+        // Every SPEC code but IP_PRIVATE and PAGE_SCRIPT_RENDERED (their own tests; the browser
+        // draws the scenarios' script pages) is raised by some scenario.
         let raised = Set(records.flatMap { ($0["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } })
         let all: Set<String> = ["DNS_NO_RECORD", "DNS_ERROR", "CONNECT_FAILED", "TLS_FAILED", "HTTP_ERROR", "TIMEOUT",
                                 "IP_NOT_PROVIDER", "IP_NOT_FILED", "ICP_MISSING", "ICP_WRONG", "ICP_SUBJECT_LEVEL",
                                 "ICP_NOT_LINKED", "ICP_LINK_WRONG", "PSB_MISSING", "PSB_WRONG", "PSB_NOT_LINKED",
-                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_SCRIPT_RENDERED", "PAGE_PLACEHOLDER", "REDIRECT_OFFSITE"]
+                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_PLACEHOLDER", "REDIRECT_OFFSITE"]
         XCTAssertEqual(all.subtracting(raised), [])
 
         func host(_ domain: String, _ name: String? = nil) throws -> [String: Any] {
@@ -110,6 +111,32 @@ final class FarmScanTests: XCTestCase {
         XCTAssertFalse(files.contains("ok.test.txt"))
         let letter = try String(contentsOf: noticeDir.appendingPathComponent("psbunlinked.test.txt"), encoding: .utf8)
         XCTAssertTrue(letter.contains("1. 经核查，您备案的网站【公安备案号未链接至全国互联网安全管理服务平台】。"), letter)
+    }
+
+    /// Pages only scripts draw: without a browser (`--render never`, or `auto` with none to
+    /// start) they are PAGE_SCRIPT_RENDERED (warn) only, never ICP_MISSING / PSB_MISSING; with
+    /// one, they are judged as drawn (the scenario scan above: both pass).
+    func testScriptPagesWithoutABrowserArePageScriptRenderedOnly() throws {
+        try Farm.requireRunning()
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("scripts.csv")
+        try "domain,icp\nspa.test,京ICP备10000016号-1\ndocwrite.test,京ICP备10000074号-1\n".write(to: inventory, atomically: true, encoding: .utf8)
+        for (name, flags) in [("never", ["--render", "never"]), ("nobrowser", ["--browser", "/nonexistent/chromium"])] {
+            let out = dir.appendingPathComponent(name)
+            let run = try Farm.icpaudit(["scan", inventory.path, "--out", out.path] + Farm.scanOptions + flags)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertEqual(run.stderr.contains("warning: no browser"), name == "nobrowser", run.stderr)
+            for record in try Farm.records(out) {
+                let findings = record["findings"] as? [[String: Any]] ?? []
+                XCTAssertEqual(findings.compactMap { $0["code"] as? String }, ["PAGE_SCRIPT_RENDERED"], "\(name): \(record)")
+                XCTAssertEqual(findings.first?["severity"] as? String, "warn")
+                XCTAssertEqual(record["verdict"] as? String, "review")
+                XCTAssertTrue((findings.first?["detail"] as? String ?? "").contains("京ICP备"), "the number is in the detail")
+            }
+        }
+        let always = try Farm.icpaudit(["scan", inventory.path, "--out", dir.appendingPathComponent("always").path,
+                                        "--render", "always", "--browser", "/nonexistent/chromium"] + Farm.scanOptions)
+        XCTAssertEqual(always.status, 2, "--render always cannot do what it was asked without a browser")
     }
 
     /// The bulk farm (`scripts/sitefarm start --bulk N`): every generated site, exact.

@@ -59,10 +59,10 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(shown.first, unreachable.last)
         XCTAssertEqual(shown.last, unreachable.first)
 
-        // Text and code filters together: the sites with PAGE_SCRIPT_RENDERED whose row mentions "script".
-        let (byCode, byCodeConsole) = try Farm.chromium(report.absoluteString + "#code=PAGE_SCRIPT_RENDERED&q=SCRIPT")
+        // Text and code filters together: the sites with PAGE_PLACEHOLDER whose row mentions "nginx".
+        let (byCode, byCodeConsole) = try Farm.chromium(report.absoluteString + "#code=PAGE_PLACEHOLDER&q=NGINX")
         XCTAssertEqual(byCodeConsole, [])
-        XCTAssertEqual(rows(byCode), ["spa.test"])
+        XCTAssertEqual(rows(byCode), ["nginxdefault.test"])
 
         // --lang en: English labels; the notices stay Chinese.
         let english = Farm.tempDir()
