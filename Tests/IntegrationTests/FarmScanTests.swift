@@ -120,10 +120,11 @@ final class FarmScanTests: XCTestCase {
         try Farm.requireRunning()
         let dir = Farm.tempDir()
         let inventory = dir.appendingPathComponent("scripts.csv")
-        try "domain,icp\nspa.test,京ICP备10000016号-1\ndocwrite.test,京ICP备10000074号-1\n".write(to: inventory, atomically: true, encoding: .utf8)
+        try "domain,icp,hosts\nspa.test,京ICP备10000016号-1,spa.test\ndocwrite.test,京ICP备10000074号-1,docwrite.test\n"
+            .write(to: inventory, atomically: true, encoding: .utf8)
         for (name, flags) in [("never", ["--render", "never"]), ("nobrowser", ["--browser", "/nonexistent/chromium"])] {
             let out = dir.appendingPathComponent(name)
-            let run = try Farm.icpaudit(["scan", inventory.path, "--out", out.path] + Farm.scanOptions + flags)
+            let run = try Farm.icpaudit(["scan", inventory.path, "--out", out.path, "--allow-private"] + Farm.scanOptions + flags)
             XCTAssertEqual(run.status, 0, run.stderr)
             XCTAssertEqual(run.stderr.contains("warning: no browser"), name == "nobrowser", run.stderr)
             for record in try Farm.records(out) {
@@ -135,7 +136,7 @@ final class FarmScanTests: XCTestCase {
             }
         }
         let always = try Farm.icpaudit(["scan", inventory.path, "--out", dir.appendingPathComponent("always").path,
-                                        "--render", "always", "--browser", "/nonexistent/chromium"] + Farm.scanOptions)
+                                        "--allow-private", "--render", "always", "--browser", "/nonexistent/chromium"] + Farm.scanOptions)
         XCTAssertEqual(always.status, 2, "--render always cannot do what it was asked without a browser")
     }
 
