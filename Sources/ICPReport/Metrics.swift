@@ -37,6 +37,8 @@ public struct RunMetrics {
                })
         metric("icpaudit_hosts", "Hosts audited by the last run, by whether their home page opened.",
                [("result=\"opened\"", String(summary.hostsOpened)), ("result=\"failed\"", String(summary.hostsFailed))])
+        metric("icpaudit_rendered_pages", "Host pages the last run judged as headless Chromium drew them (--render).",
+               [("", String(summary.pagesRendered))])
         metric("icpaudit_bad_rows", "Inventory rows the last run skipped as bad.", [("", String(summary.badRows))])
         metric("icpaudit_resumes", "Times the last run was continued with --resume.", [("", String(resumes))])
         metric("icpaudit_run_start_timestamp_seconds", "When the last run (its last invocation) started.", [("", seconds(startedAt))])

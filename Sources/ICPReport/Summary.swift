@@ -13,6 +13,8 @@ public struct RunSummary {
     public var findingsByView: [View: [FindingCode: Int]] = [:]
     public var hostsOpened = 0
     public var hostsFailed = 0
+    /// Host pages judged as a browser drew them (`--render`).
+    public var pagesRendered = 0
 
     public init() {}
 
@@ -26,6 +28,7 @@ public struct RunSummary {
         let opened = r.hosts.filter(\.opened).count
         hostsOpened += opened
         hostsFailed += r.hosts.count - opened
+        pagesRendered += r.hosts.filter(\.rendered).count
         for code in Set(r.findings.map(\.code)) { sitesByCode[code, default: 0] += 1 }
     }
 
