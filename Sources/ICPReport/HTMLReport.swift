@@ -28,7 +28,10 @@ public struct ReportSites {
         var codes: [FindingCode] = []
         for f in r.findings where !codes.contains(f.code) { codes.append(f.code) }
         rows.append(Row(domain: r.domain, line: r.line, verdict: r.verdict, codes: codes,
-                        detail: String(r.findings.first.map { $0.detail.contains($0.host) ? $0.detail : "\($0.host): \($0.detail)" }?
+                        detail: String(r.findings.first.map { f in
+                            let at = f.host + (f.view == .mobile ? " (手机版)" : "")
+                            return f.detail.contains(f.host) && f.view == .desktop ? f.detail : "\(at): \(f.detail)"
+                        }?
                             .prefix(Self.detailLength) ?? "")))
     }
 }

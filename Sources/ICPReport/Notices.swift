@@ -46,7 +46,9 @@ public enum Notices {
         var seen = Set<FindingCode>()
         for finding in record.findings where seen.insert(finding.code).inserted {
             lines.append("\(seen.count). \(text(for: finding.code))")
-            for f in record.findings where f.code == finding.code { lines.append("   （\(f.host)：\(f.detail)）") }
+            for f in record.findings where f.code == finding.code {
+                lines.append("   （\(f.host)\(f.view == .mobile ? "，手机版" : "")：\(f.detail)）")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -52,12 +52,15 @@ public struct RunDiff {
         return diff
     }
 
+    /// A finding's code as the diff names it: a mobile view's as `CODE (mobile)`, its own change.
+    static func changeCode(_ f: Finding) -> String { f.code.rawValue + (f.view == .mobile ? " (mobile)" : "") }
+
     /// Error and warning codes per domain in a run's findings.jsonl.
     static func codesByDomain(_ run: String) throws -> [String: Set<String>] {
         let path = run.hasSuffix(".jsonl") ? run : run + "/findings.jsonl"
         var out: [String: Set<String>] = [:]
         try JSONLinesFile.read(path, decode: RecordCodec.decodeRecord) { record, _ in
-            out[record.domain, default: []].formUnion(record.findings.filter { $0.severity != .info }.map(\.code.rawValue))
+            out[record.domain, default: []].formUnion(record.findings.filter { $0.severity != .info }.map(changeCode))
         }
         return out
     }
