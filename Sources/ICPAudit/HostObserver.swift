@@ -72,6 +72,9 @@ struct HostObserver: Sendable {
         page.charset = staticPage.charset
         page.hiddenNumbers = drawn.hiddenNumbers().map { var n = $0.number; n.hiddenBy = $0.how; return n }
         page.numberPlacement = placementSummary(drawn)
+        // What the served HTML announces (a mobile variant, a device test) stays known.
+        page.mobileSignals = staticPage.mobileSignals
+        page.conditionalRedirect = staticPage.conditionalRedirect
         seen.staticPage = staticPage
         seen.page = page
         // Where scripts took the browser on: script hops of the way to the page.

@@ -73,7 +73,7 @@ final class FarmScanTests: XCTestCase {
         XCTAssertEqual(probe["status"] as? Int, 302)
         XCTAssertNil(try seen("ok.test")["mobile_probe"].flatMap { ($0 as? [String: Any])?["location"] }, "ok.test sends phones nowhere")
         XCTAssertEqual(records.filter { ($0["hosts"] as? [[String: Any]] ?? []).contains { $0["view"] as? String == "mobile" } }
-                           .compactMap { $0["domain"] as? String }.sorted(), ["mobile.test", "vary.test"])
+                           .compactMap { $0["domain"] as? String }.sorted(), ["mobile.test", "uasniff.test", "vary.test"])
         let hiddenDetail = try XCTUnwrap(records.first { $0["domain"] as? String == "hiddenfooter.test" }?["findings"] as? [[String: Any]])
             .first { $0["code"] as? String == "ICP_MISSING" }?["detail"] as? String
         XCTAssertTrue(hiddenDetail?.contains("display:none") ?? false, hiddenDetail ?? "no detail")

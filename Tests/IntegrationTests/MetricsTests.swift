@@ -41,9 +41,9 @@ final class MetricsTests: XCTestCase {
         let unreachableHosts = expected.filter { $0.verdict == "unreachable" }.map(\.hosts.count).reduce(0, +)
         XCTAssertGreaterThanOrEqual(samples.value("icpaudit_hosts", ["result": "failed"]) ?? -1, Double(unreachableHosts))
         XCTAssertEqual(samples.value("icpaudit_bad_rows", [:]), 0)
-        // --render auto draws the script shell, the document.write footer and the page with no
-        // ICP number that runs a script (farmgen: spa, docwrite, clickredirect), nothing else.
-        XCTAssertEqual(samples.value("icpaudit_rendered_pages", [:]), 3)
+        // --render auto draws the farm's script pages and nothing else (farmgen): spa, docwrite,
+        // clickredirect, the four shell-* sites, jquery, shadow, and uasniff as desktop and phone.
+        XCTAssertEqual(samples.value("icpaudit_rendered_pages", [:]), 11)
         XCTAssertEqual(samples.value("icpaudit_resumes", [:]), 0)
         let start = try XCTUnwrap(samples.value("icpaudit_run_start_timestamp_seconds", [:]))
         let end = try XCTUnwrap(samples.value("icpaudit_run_end_timestamp_seconds", [:]))

@@ -190,6 +190,43 @@ def scenarios():
     partners = "".join(f'<li><a href="http://p{i}.example/">京ICP备{20000000 + i}号-1</a></li>' for i in range(300))
     add("partners.test", "京ICP备10000073号-1", {}, "pass",
         page("示例科技", ok(10000073), body=f"<h3>友情链接</h3><ul>{partners}</ul>"))
+    # Shells whose footer a bundle draws, judged as drawn (--render auto): rule by rule.
+    def shell(n, foot_html, inline=False):
+        """A script shell; its footer drawn by /bundle.js, or by an inline script (escaped)."""
+        body = ('var d = document.getElementById("app");'
+                'd.innerHTML = "<h1>\\u793a\\u4f8b\\u79d1\\u6280</h1><p>" + "\\u6211\\u4eec\\u63d0\\u4f9b\\u4e91\\u4e3b\\u673a\\u670d\\u52a1\\u3002".repeat(40) + "</p>"'
+                f' + {json.dumps(foot_html)};')
+        script = f"<script>{body}</script>" if inline else '<script src="/bundle.js"></script>'
+        html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例科技</title></head><body><div id="app"></div>'
+                f'{script}</body></html>')
+        return html, ({} if inline else {"bundle.js": body})
+    psb_link = lambda code: f'<a href="{PSB_LINK.format(code=code)}">京公网安备{code}号</a>'
+    for name, number, foot, expect in [
+        ("shell-unlinked", 10000075, lambda n: f'<footer>京ICP备{n}号-1 {psb_link("11010502000001")}</footer>', ["ICP_NOT_LINKED"]),
+        ("shell-nopsb", 10000076, lambda n: f'<footer><a href="{MIIT}">京ICP备{n}号-1</a></footer>', ["PSB_MISSING"]),
+        ("shell-subject", 10000077, lambda n: f'<footer><a href="{MIIT}">京ICP备{n}号</a> {psb_link("11010502000001")}</footer>', ["ICP_SUBJECT_LEVEL"]),
+        ("shell-oldlink", 10000078, lambda n: f'<footer><a href="http://www.miitbeian.gov.cn/">京ICP备{n}号-1</a> {psb_link("11010502000001")}</footer>',
+         ["ICP_LINK_WRONG"]),
+    ]:
+        html, files = shell(number, foot(number), inline=name == "shell-nopsb")
+        add(f"{name}.test", f"京ICP备{number}号-1", {f"{name}.test": expect}, "fail", html, files=files)
+    # A footer jQuery (Debian's libjs-jquery) loads from a fragment after the page is ready.
+    jquery = ('<script src="/jquery.min.js"></script>'
+              '<script>$(function () { $("#foot").load("/foot.html"); });</script>')
+    add("jquery.test", "京ICP备10000079号-1", {}, "pass", page("示例科技", '<div id="foot"></div>' + jquery),
+        files={"jquery.min.js": open("/usr/share/javascript/jquery/jquery.min.js", encoding="utf-8").read(),
+               "foot.html": footer("京ICP备10000079号-1")})
+    # A footer inside a shadow root, drawn by a custom element.
+    shadow = ('<site-footer></site-footer><script>customElements.define("site-footer", class extends HTMLElement {'
+              ' connectedCallback() { this.attachShadow({mode: "open"}).innerHTML = '
+              + json.dumps(footer("京ICP备10000080号-1")) + '; } });</script>')
+    add("shadow.test", "京ICP备10000080号-1", {}, "pass", page("示例科技", shadow))
+    # Phones are sent to an m. site by a script that tests the User-Agent: static reading cannot
+    # follow it; drawn as a phone, the mobile view lands on the m. page, which shows no number.
+    sniff = ('<script>if (/iPhone|Android|Mobile/i.test(navigator.userAgent)) { location.replace("http://m.uasniff.test/"); }</script>')
+    add("uasniff.test", "京ICP备10000081号-1", {"uasniff.test@mobile": ["ICP_MISSING", "PSB_MISSING"]}, "fail",
+        page("示例科技", ok(10000081), head=sniff), serve={"m_site": True},
+        files={"m/index.html": page("示例科技", footer("", psb=None))}, mobile=["uasniff.test"])
     # A footer document.write draws: rendered (--render auto), it passes.
     docwrite = page("示例科技", '<div class="footer"><script>document.write(\'<a href="https://beian.miit.gov.cn/">京ICP备10000074号-1</a> '
                     '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502000001">京公网安备11010502000001号</a>\');'
@@ -297,7 +334,7 @@ def main():
             write(os.path.join(www, d, "index.html"), s["page"])
         for path, html in s["files"].items():
             write(os.path.join(www, d, path), html)
-        if "mobile_redirect" in s["serve"]:
+        if "mobile_redirect" in s["serve"] or s["serve"].get("m_site"):
             hosts_lines.append(f"{WEB} m.{d}")
         servers.append(server_block(d, s, farm))
         r = s["row"]
@@ -388,7 +425,7 @@ def server_block(d, s, farm):
     cert = f"ssl_certificate {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.crt; " \
            f"ssl_certificate_key {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.key;"
     http_body = "return 301 https://$host/;" if serve.get("https_redirect") else body
-    mobile_site = f"server {{ {' '.join(listen_http)} server_name m.{d}; root {root}/m; }}\n" if "mobile_redirect" in serve else ""
+    mobile_site = f"server {{ {' '.join(listen_http)} server_name m.{d}; root {root}/m; }}\n" if "mobile_redirect" in serve or serve.get("m_site") else ""
     return (f"server {{ {' '.join(listen_http)} server_name {names}; {http_body} }}\n"
             f"server {{ {' '.join(listen_https)} server_name {names}; {cert} {body} }}\n" + mobile_site)
 
