@@ -57,7 +57,7 @@ struct HostObserver: Sendable {
                                           : RenderDevice.desktop(userAgent: options.profile.userAgent)
         var known: [String: [IPAddress]] = [seen.host: seen.dns.addresses]
         for hop in seen.hops where !hop.addresses.isEmpty { if let host = ParsedURL(hop.url)?.host { known[host] = hop.addresses } }
-        let network = BrowserNetwork(observer: self, ticket: ticket, known: known)
+        let network = BrowserNetwork(observer: self, ticket: ticket, profile: options.profile(for: seen.view), known: known)
         let drawn: RenderedPage
         do {
             drawn = try await renderer.pool.render(url: url, device: device, timeout: renderer.timeout, network: network.fetch)
@@ -96,15 +96,16 @@ struct HostObserver: Sendable {
         return try await resolve(host, deadline: &deadline)
     }
 
-    /// One request of the browser's, through the per-IP gate, on its own `--timeout`; the body
-    /// comes back whole (up to what the browser takes).
-    func fetchForBrowser(_ url: ParsedURL, _ ips: [IPAddress], ticket: SiteTicket) async throws(CrawlerFailure) -> (FetchResult, [UInt8]) {
+    /// One request of the browser's, as the view's device (a server that varies by User-Agent
+    /// answers the phone's page to a phone), through the per-IP gate, on its own `--timeout`; the
+    /// body comes back whole (up to what the browser takes).
+    func fetchForBrowser(_ url: ParsedURL, _ ips: [IPAddress], profile: FetchProfile, ticket: SiteTicket) async throws(CrawlerFailure) -> (FetchResult, [UInt8]) {
         var deadline = MonotonicClock.milliseconds() + Int(options.timeoutSeconds * 1000)
         let server = ips[0]
         deadline += await gate.acquire(server, for: ticket)
         defer { gate.release(server) }
         return try await retryingLocalFailures("fetching \(url.text) for the browser", deadline: &deadline) { by in
-            await transport.fetchBody(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: options.profile,
+            await transport.fetchBody(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile,
                                                 caBundle: options.caBundle, timeoutMilliseconds: by - MonotonicClock.milliseconds(),
                                                 maxBodyBytes: min(options.maxBodyBytes, BrowserPool.maxBodyBytes)))
         } isLocal: {

@@ -76,13 +76,16 @@ func placementSummary(_ page: RenderedPage) -> String? {
 final class BrowserNetwork: @unchecked Sendable {
     private let observer: HostObserver
     private let ticket: SiteTicket
+    /// The view's device, as the requests present it.
+    private let profile: FetchProfile
     private let lock = NSLock()
     // Guarded by `lock`.
     private var addresses: [String: [IPAddress]]
 
-    init(observer: HostObserver, ticket: SiteTicket, known: [String: [IPAddress]]) {
+    init(observer: HostObserver, ticket: SiteTicket, profile: FetchProfile, known: [String: [IPAddress]]) {
         self.observer = observer
         self.ticket = ticket
+        self.profile = profile
         addresses = known
     }
 
@@ -100,7 +103,7 @@ final class BrowserNetwork: @unchecked Sendable {
         }
         guard !ips.isEmpty else { return .blocked("\(url.host) has no address") }
         if !observer.options.allowPrivate, ips.contains(where: \.isNonPublic) { return .blocked("non-public address: not fetched") }
-        guard let (result, body) = try? await observer.fetchForBrowser(url, ips, ticket: ticket) else { return .blocked("not fetched") }
+        guard let (result, body) = try? await observer.fetchForBrowser(url, ips, profile: profile, ticket: ticket) else { return .blocked("not fetched") }
         if let failure = result.failure { return .blocked("\(failure)") }
         var headers: [(name: String, value: String)] = []
         if let type = result.contentType { headers.append(("Content-Type", type)) }
