@@ -32,9 +32,17 @@ struct HostObserver: Sendable {
         var deadline = started + Int(options.timeoutSeconds * 1000)
         var attempts = 0
         var seen: HostObservation
+        var earlier: HostObservation? = nil
         while true {
             attempts += 1
             seen = try await attempt(host, view: view, ticket: ticket, deadline: &deadline)
+            // A retry that only ran out of the host's time says nothing new: the earlier
+            // answer (refused, 503) is what the site said.
+            if let earlier, Self.ranOutOfTime(seen) {
+                seen = earlier
+                break
+            }
+            earlier = seen
             let backoff = options.retryBackoffMilliseconds << (attempts - 1)
             guard attempts <= options.retries, Self.mayPassOnRetry(seen), MonotonicClock.milliseconds() + backoff < deadline else { break }
             try? await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
@@ -157,6 +165,10 @@ struct HostObserver: Sendable {
         case nil: return (last.status ?? 0) >= 500
         default: return false
         }
+    }
+
+    static func ranOutOfTime(_ seen: HostObservation) -> Bool {
+        seen.page == nil && (seen.dns.failure ?? seen.hops.last?.failure)?.kind == .deadline
     }
 
     private func attempt(_ host: String, view: View, ticket: SiteTicket, deadline: inout Int) async throws(CrawlerFailure) -> HostObservation {

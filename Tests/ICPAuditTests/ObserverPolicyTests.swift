@@ -428,6 +428,30 @@ final class ObserverPolicyTests: XCTestCase {
         XCTAssertEqual(accessCodes(judged(twice)), [.httpError])
     }
 
+    /// A retry that runs out of the host's time learns nothing: the site refused, and that is
+    /// its finding, not TIMEOUT. (A fresh-clone CI run with four shard scans at once saw
+    /// refused.test's third attempt begin too late and the host reported as TIMEOUT.)
+    func testARetryCutOffByTheDeadlineKeepsTheEarlierFailure() async throws {
+        let fake = FakeTransport()
+        fake.resolve("a.test", lookups: [FakeTransport.Lookup(result: .success(Resolution(addresses: [Self.ip1], cnames: [])), delay: 0),
+                                         FakeTransport.Lookup(result: .success(Resolution(addresses: [Self.ip1], cnames: [])), delay: 5000)])
+        fake.on("http://a.test/", .fail(.connect("Connection refused")))
+        fake.on("https://a.test/", .fail(.connect("Connection refused")))
+
+        let seen = try await observe(fake) { $0.timeoutSeconds = 0.5; $0.retries = 2; $0.retryBackoffMilliseconds = 10 }
+
+        XCTAssertEqual(seen.attempts, 2, "the second attempt was made")
+        XCTAssertEqual(fake.resolveCalls.count, 2)
+        XCTAssertEqual(seen.hops.last?.failure?.kind, .connect)
+        XCTAssertEqual(accessCodes(judged(seen)), [.connectFailed])
+
+        // A first attempt cut off by the deadline is still TIMEOUT.
+        let slow = FakeTransport()
+        slow.resolve("a.test", [Self.ip1], delay: 5000)
+        let cutOff = try await observe(slow) { $0.timeoutSeconds = 0.3; $0.retries = 2; $0.retryBackoffMilliseconds = 10 }
+        XCTAssertEqual(accessCodes(judged(cutOff)), [.timeout])
+    }
+
     // MARK: 7. one deadline, DNS included
 
     func testASlowLookupEndsInTIMEOUTWithinTheHostsTime() async throws {
