@@ -70,11 +70,13 @@ struct HostObserver: Sendable {
         do {
             drawn = try await renderer.pool.render(url: url, device: device, timeout: renderer.timeout, network: network.fetch)
         } catch {
+            if let own = network.ownFailure { throw own }
             switch error {
             case .browser(let why): throw CrawlerFailure(description: "rendering \(url): \(why)")
             case .page(let why): seen.renderFailure = why; return
             }
         }
+        if let own = network.ownFailure { throw own }
         var page = drawn.facts()
         page.rendered = true
         page.charset = staticPage.charset

@@ -81,6 +81,7 @@ final class BrowserNetwork: @unchecked Sendable {
     private let lock = NSLock()
     // Guarded by `lock`.
     private var addresses: [String: [IPAddress]]
+    private var _ownFailure: CrawlerFailure?
 
     init(observer: HostObserver, ticket: SiteTicket, profile: FetchProfile, known: [String: [IPAddress]]) {
         self.observer = observer
@@ -89,7 +90,21 @@ final class BrowserNetwork: @unchecked Sendable {
         addresses = known
     }
 
+    /// The first failure of icpaudit's own (out of descriptors for a whole `--timeout`, say)
+    /// while fetching for the browser. The page was drawn without what that request would have
+    /// brought, so it cannot be judged: the run stops rather than blame the site.
+    var ownFailure: CrawlerFailure? { lock.withLock { _ownFailure } }
+
     func fetch(_ request: RenderRequest) async -> RenderResponse {
+        do {
+            return try await fetchOrFail(request)
+        } catch {
+            lock.withLock { if _ownFailure == nil { _ownFailure = error } }
+            return .blocked("not fetched: \(error.description)")
+        }
+    }
+
+    private func fetchOrFail(_ request: RenderRequest) async throws(CrawlerFailure) -> RenderResponse {
         guard request.method == "GET" else { return .blocked("only GET requests are made for the browser") }
         guard let url = ParsedURL(request.url) else { return .blocked("only http and https are fetched") }
         let known = lock.withLock { addresses[url.host] }
@@ -97,13 +112,13 @@ final class BrowserNetwork: @unchecked Sendable {
         if let known {
             ips = known
         } else {
-            guard case .success(let answer)? = try? await observer.lookUp(url.host) else { return .blocked("\(url.host) does not resolve") }
+            guard case .success(let answer) = try await observer.lookUp(url.host) else { return .blocked("\(url.host) does not resolve") }
             ips = answer.addresses
             lock.withLock { addresses[url.host] = ips }
         }
         guard !ips.isEmpty else { return .blocked("\(url.host) has no address") }
         if !observer.options.allowPrivate, ips.contains(where: \.isNonPublic) { return .blocked("non-public address: not fetched") }
-        guard let (result, body) = try? await observer.fetchForBrowser(url, ips, profile: profile, ticket: ticket) else { return .blocked("not fetched") }
+        let (result, body) = try await observer.fetchForBrowser(url, ips, profile: profile, ticket: ticket)
         if let failure = result.failure { return .blocked("\(failure)") }
         var headers: [(name: String, value: String)] = []
         if let type = result.contentType { headers.append(("Content-Type", type)) }

@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+import ICPFetch
+import ICPModel
+@testable import ICPAudit
+
+/// The observer with a real browser (Debian's chromium) whose requests go through a scripted
+/// transport: icpaudit's own failures while fetching for the browser stop the run, never
+/// become the drawn page's findings.
+final class RenderingObserverTests: XCTestCase {
+    static let browser = "/usr/bin/chromium"
+
+    /// A request the browser needs fails on icpaudit's side for a whole `--timeout` (out of
+    /// descriptors): the page drawn without it would show no number (ICP_MISSING), so the
+    /// observer throws `CrawlerFailure` instead.
+    func testALocalFailureFetchingForTheBrowserStopsTheRun() async throws {
+        let fake = FakeTransport()
+        fake.resolve("a.test", [ObserverPolicyTests.ip1])
+        // The static fetch reads the page; every later request (the browser's) fails locally.
+        fake.on("http://a.test/", .page(), .fail(.local("socket: Too many open files")))
+        let outcome = try await observeDrawn(fake)
+        guard case .failure(let failure) = outcome else {
+            return XCTFail("the page was judged as drawn without its document: \(outcome)")
+        }
+        XCTAssertTrue(failure.description.contains("for the browser"), failure.description)
+        XCTAssertTrue(failure.description.contains("Too many open files"), failure.description)
+    }
+
+    /// The control: the same page whose requests succeed is drawn and judged.
+    func testThePageIsDrawnWhenTheBrowsersRequestsSucceed() async throws {
+        let fake = FakeTransport()
+        fake.resolve("a.test", [ObserverPolicyTests.ip1])
+        fake.on("http://a.test/", .page())
+        let outcome = try await observeDrawn(fake)
+        guard case .success(let seen) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(seen.page?.rendered, true)
+        XCTAssertNotNil(seen.staticPage)
+        XCTAssertGreaterThanOrEqual(fake.fetches.count, 2, "the browser's request went through the transport")
+    }
+
+    private func observeDrawn(_ fake: FakeTransport) async throws -> Result<HostObservation, CrawlerFailure> {
+        try XCTSkipUnless(access(Self.browser, X_OK) == 0, "no chromium")
+        var options = ObserverPolicyTests.options
+        options.timeoutSeconds = 1
+        options.render = .always
+        options.browser = Self.browser
+        options.renderTimeoutSeconds = 10
+        let started = try await PageRenderer.start(options)
+        let renderer = try XCTUnwrap(started)
+        var observer = HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8))
+        observer.renderer = renderer
+        let outcome: Result<HostObservation, CrawlerFailure>
+        do throws(CrawlerFailure) {
+            outcome = .success(try await observer.observe("a.test", ticket: ObserverPolicyTests.ticket()))
+        } catch {
+            outcome = .failure(error)
+        }
+        await renderer.shutdown()
+        return outcome
+    }
+}
