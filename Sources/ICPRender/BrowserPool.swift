@@ -120,11 +120,22 @@ public actor BrowserPool {
             let generation = self.generation
             let options = self.options
             task = Task {
-                try await BrowserInstance.start(executable: options.executable, generation: generation,
-                                                commandTimeout: options.commandTimeout) { [weak self] _ in
-                    guard let self else { return }
-                    Task { await self.browserClosed(generation: generation) }
+                // A start can fail for a moment (the machine short of memory, the old browser's
+                // processes still going): it is tried again before the run is given up.
+                var failure: Error = RenderError.browser("not started")
+                for launch in 0..<Self.launchAttempts {
+                    if launch > 0 { try await Task.sleep(for: Self.launchBackoff * (1 << (launch - 1))) }
+                    do {
+                        return try await BrowserInstance.start(executable: options.executable, generation: generation,
+                                                               commandTimeout: options.commandTimeout) { [weak self] _ in
+                            guard let self else { return }
+                            Task { await self.browserClosed(generation: generation) }
+                        }
+                    } catch {
+                        failure = error
+                    }
                 }
+                throw failure
             }
             starting = task
         }
@@ -142,6 +153,9 @@ public actor BrowserPool {
             throw error as? RenderError ?? .browser("\(error)")
         }
     }
+
+    static let launchAttempts = 3
+    static let launchBackoff = Duration.milliseconds(500)
 
     /// The browser went away on its own (crash, kill): reap it now, so no zombie is left even
     /// when no render notices.

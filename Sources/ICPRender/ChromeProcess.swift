@@ -58,6 +58,7 @@ final class ChromeProcess: @unchecked Sendable {
 
     /// Starts `executable` in a new profile directory under the system's temporary directory.
     static func launch(executable: String) throws(RenderError) -> ChromeProcess {
+        Self.brokenPipesAreErrors()
         guard access(executable, X_OK) == 0 else { throw .browser("no browser at \(executable) (install chromium, or pass --browser PATH)") }
         var template = Array((NSTemporaryDirectory() + "/icpaudit-chromium-XXXXXX").utf8CString)
         guard let dir = mkdtemp(&template) else { throw .browser("cannot create a browser profile directory: \(String(cString: strerror(errno)))") }
@@ -120,6 +121,12 @@ final class ChromeProcess: @unchecked Sendable {
         }
         return ChromeProcess(pid: pid, commandFD: toBrowser.write, eventFD: fromBrowser.read, profile: profile)
     }
+
+    /// A browser that died leaves a pipe without a reader: writing to it must fail with EPIPE
+    /// (a browser failure, restarted) rather than kill the whole run with SIGPIPE. Linux has no
+    /// per-descriptor switch for pipes, so the signal is ignored process-wide, once.
+    private static func brokenPipesAreErrors() { _ = ignoringSIGPIPE }
+    private static let ignoringSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// A close-on-exec pipe whose descriptors are both above `floor`. (Glibc's module lacks
     /// pipe2; the plain pipe's descriptors live only for the moment they are duplicated.)

@@ -309,6 +309,63 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(kill(pid, 0), -1, "the killed browser was reaped")
     }
 
+    /// A crash takes the whole browser, every process of it: the pool still starts another and
+    /// draws the page again.
+    func testABrowserKilledWithItsWholeProcessTreeIsRestarted() async throws {
+        let sites = FakeSites([
+            "http://slow.test/": .init(body: "<html><body>" + Self.footer + "</body></html>", delay: 800),
+        ])
+        for round in 1...2 {
+            try await pool.start()
+            let running = await pool.browserProcessID
+            let pid = try XCTUnwrap(running)
+            let pool = self.pool!
+            let asked = sites.requests.count
+            async let rendering = pool.render(url: "http://slow.test/", device: .desktop(userAgent: Self.desktopUA), timeout: .seconds(10), network: sites.network)
+            for _ in 0..<500 where sites.requests.count == asked { try await Task.sleep(for: .milliseconds(20)) }
+            XCTAssertEqual(kill(-pid, SIGKILL), 0, "round \(round)")
+            let page = try await rendering
+            XCTAssertEqual(numbers(page, .record).map(\.canonical), [Self.icp], "round \(round)")
+            let restarts = await pool.restarts
+            XCTAssertEqual(restarts, round)
+        }
+    }
+
+    /// A browser that dies as it starts (killed in a crash of its predecessor's tree, short of
+    /// memory) is started again; one that never starts is given up after a few launches.
+    func testABrowserThatFailsToStartIsLaunchedAgain() async throws {
+        await pool.shutdown()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("icpaudit-launch-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func wrapper(_ name: String, _ body: String) throws -> String {
+            let path = dir.appendingPathComponent(name).path
+            try ("#!/bin/sh\necho launch >> \(dir.path)/\(name).launches\n" + body).write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o755)
+            return path
+        }
+        func launches(_ name: String) -> Int {
+            ((try? String(contentsOfFile: dir.appendingPathComponent(name + ".launches").path, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let once = try wrapper("once", "[ -e \(dir.path)/failed ] || { touch \(dir.path)/failed; exit 1; }\nexec \(Self.browser) \"$@\"\n")
+        pool = BrowserPool(options: .init(executable: once))
+        let sites = FakeSites(["http://a.test/": .init(body: "<html><body>" + Self.footer + "</body></html>")])
+        let page = try await render("http://a.test/", sites)
+        XCTAssertEqual(numbers(page, .record).map(\.canonical), [Self.icp])
+        XCTAssertEqual(launches("once"), 2, "the first launch failed, the second drew the page")
+        await pool.shutdown()
+
+        let never = try wrapper("never", "exit 1\n")
+        pool = BrowserPool(options: .init(executable: never))
+        do {
+            _ = try await render("http://a.test/", sites)
+            XCTFail("a browser that never starts drew a page")
+        } catch {
+            guard case .browser = error as? RenderError else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(launches("never"), 3)
+    }
+
     func testAHungBrowserIsKilledAndTheRenderRetried() async throws {
         await pool.shutdown()
         pool = BrowserPool(options: .init(executable: Self.browser, commandTimeout: .seconds(2)))
