@@ -111,39 +111,55 @@ public struct PageRedirect: Sendable, Equatable {
 }
 
 /// What the rules need to know about one page, gathered while it streamed through.
+@dynamicMemberLookup
 public struct PageFacts: Sendable, Equatable {
-    public var title: String
-    /// Numbers a browser shows.
-    public var numbers: [ShownNumber]
-    /// Numbers that exist only inside `<script>`.
-    public var scriptNumbers: [ShownNumber]
-    /// Numbers in the HTML that its markup hides from a person (each says how).
-    public var hiddenNumbers: [ShownNumber] = []
-    /// Numbers seen but not kept (a directory of hundreds); footer numbers are always kept.
-    public var numbersDropped = 0
-    public var shownCharacters: Int
-    public var textLength: Int
-    public var scriptCount: Int
-    /// `<img>` elements: a page of pictures is not an empty page.
-    public var images = 0
-    public var charset: CharsetDecision?
-    /// Where the page sends the browser by itself (followed like a redirect).
-    public var redirect: PageRedirect?
-    /// A script that sends the browser on under a condition static reading cannot decide (the
-    /// User-Agent, the screen): what it depends on. Rendering decides it.
-    public var conditionalRedirect: String?
-    /// The frames the page shows instead of content of its own (a frameset's frames, or one
-    /// full-page iframe): their `src` as written.
-    public var frames: [String] = []
-    /// How the page announces a mobile variant (`mobile-agent` meta, an alternate link for small
-    /// screens, a redirect by User-Agent).
-    public var mobileSignals: [String] = []
-    /// The beginning of a short page's text (normalised), for recognising default pages.
-    public var sample = ""
-    /// The page was drawn by a browser (`--render`), not read statically.
-    public var rendered = false
-    /// Where a browser drew the filing numbers: `bottom (93% down), centred`.
-    public var numberPlacement: String?
+    public struct Fields: Sendable, Equatable {
+        public var title: String
+        /// Numbers a browser shows.
+        public var numbers: [ShownNumber]
+        /// Numbers that exist only inside `<script>`.
+        public var scriptNumbers: [ShownNumber]
+        /// Numbers in the HTML that its markup hides from a person (each says how).
+        public var hiddenNumbers: [ShownNumber] = []
+        /// Numbers seen but not kept (a directory of hundreds); footer numbers are always kept.
+        public var numbersDropped = 0
+        public var shownCharacters: Int
+        public var textLength: Int
+        public var scriptCount: Int
+        /// `<img>` elements: a page of pictures is not an empty page.
+        public var images = 0
+        public var charset: CharsetDecision?
+        /// Where the page sends the browser by itself (followed like a redirect).
+        public var redirect: PageRedirect?
+        /// A script that sends the browser on under a condition static reading cannot decide (the
+        /// User-Agent, the screen): what it depends on. Rendering decides it.
+        public var conditionalRedirect: String?
+        /// The frames the page shows instead of content of its own (a frameset's frames, or one
+        /// full-page iframe): their `src` as written.
+        public var frames: [String] = []
+        /// How the page announces a mobile variant (`mobile-agent` meta, an alternate link for small
+        /// screens, a redirect by User-Agent).
+        public var mobileSignals: [String] = []
+        /// The beginning of a short page's text (normalised), for recognising default pages.
+        public var sample = ""
+        /// The page was drawn by a browser (`--render`), not read statically.
+        public var rendered = false
+        /// Where a browser drew the filing numbers: `bottom (93% down), centred`.
+        public var numberPlacement: String?
+
+        init(title: String, numbers: [ShownNumber], scriptNumbers: [ShownNumber], shownCharacters: Int,
+             textLength: Int, scriptCount: Int, charset: CharsetDecision?) {
+            self.title = title
+            self.numbers = numbers
+            self.scriptNumbers = scriptNumbers
+            self.shownCharacters = shownCharacters
+            self.textLength = textLength
+            self.scriptCount = scriptCount
+            self.charset = charset
+        }
+    }
+
+    private var storage: Storage
 
     /// A page showing less text than this while carrying scripts is a script-rendered shell;
     /// with less than this, a lone iframe or a script redirect is the whole page.
@@ -151,13 +167,30 @@ public struct PageFacts: Sendable, Equatable {
 
     public init(title: String, numbers: [ShownNumber], scriptNumbers: [ShownNumber], shownCharacters: Int,
                 textLength: Int, scriptCount: Int, charset: CharsetDecision?) {
-        self.title = title
-        self.numbers = numbers
-        self.scriptNumbers = scriptNumbers
-        self.shownCharacters = shownCharacters
-        self.textLength = textLength
-        self.scriptCount = scriptCount
-        self.charset = charset
+        storage = Storage(Fields(title: title, numbers: numbers, scriptNumbers: scriptNumbers, shownCharacters: shownCharacters,
+                                 textLength: textLength, scriptCount: scriptCount, charset: charset))
+    }
+
+    /// Read and written as `page.title`, `page.numbers.append(…)`: in place when this value is
+    /// the only one holding its storage, on a copy otherwise.
+    public subscript<T>(dynamicMember field: WritableKeyPath<Fields, T>) -> T {
+        get { storage.fields[keyPath: field] }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields[keyPath: field]
+        }
+    }
+
+    public static func == (a: PageFacts, b: PageFacts) -> Bool { a.storage === b.storage || a.storage.fields == b.storage.fields }
+
+    /// Copy-on-write storage: a page's facts travel through every async frame between the
+    /// scanner and the judge (observation, host, site), and a frame keeps what it holds until it
+    /// returns. One reference instead of 200-odd bytes inline keeps those frames small at
+    /// thousands of hosts in flight.
+    private final class Storage: @unchecked Sendable {
+        // Written only through `_modify` above, after making it unique to one value.
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
     }
 }
 
@@ -166,6 +199,12 @@ extension PageFacts {
     /// text after the top document's (so a footer frame is the page's bottom); the title stays
     /// the top document's (what the browser tab shows).
     public mutating func include(frame: PageFacts) {
+        self[dynamicMember: \Fields.self].include(frame: frame[dynamicMember: \Fields.self])
+    }
+}
+
+extension PageFacts.Fields {
+    mutating func include(frame: PageFacts.Fields) {
         let shift = textLength
         let shifted = { (list: [ShownNumber]) in list.map { n -> ShownNumber in var n = n; n.offset += shift; return n } }
         numbers += shifted(frame.numbers)
