@@ -9,7 +9,12 @@ public struct AuditOptions: Sendable {
     public var caBundle: String?
     /// Per-host deadline: DNS, every fetch and redirect together.
     public var timeoutSeconds = 15.0
+    /// Non-public addresses (loopback, private, link-local, …) are not fetched, for a site nor
+    /// for any request its drawn page makes, unless `--allow-private` allows them all or
+    /// `--allow-private-range` the ones inside its blocks (a provider's own internal network,
+    /// while 169.254.169.254 and the rest stay refused).
     public var allowPrivate = false
+    public var allowedPrivateRanges = CIDRSet(blocks: [])
     public var ranges: CIDRSet?
     public var maxRedirects = 10
     /// Further attempts at a host that failed to open, each after a doubling backoff.
@@ -38,6 +43,12 @@ public struct AuditOptions: Sendable {
     public init() {}
 
     func profile(for view: View) -> FetchProfile { view == .mobile ? mobileProfile : profile }
+
+    /// True when `ips` holds a non-public address this run may not reach: then none of them is
+    /// fetched (IP_PRIVATE, or a request the browser does not get).
+    func refuses(_ ips: [IPAddress]) -> Bool {
+        !allowPrivate && ips.contains { $0.isNonPublic && !allowedPrivateRanges.contains($0) }
+    }
 }
 
 /// `--mobile`: `auto` audits the mobile view where the site signals one (SPEC "What a person

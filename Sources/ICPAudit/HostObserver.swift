@@ -282,7 +282,7 @@ struct HostObserver: Sendable {
                 }
                 walk.ipsByHost[url.host] = ips
             }
-            if !options.allowPrivate, ips.contains(where: \.isNonPublic) {
+            if options.refuses(ips) {
                 hops.append(Hop(url: url.text, kind: hopKind, addresses: ips, failure: AccessFailure(.privateAddress, "not fetched")))
                 return nil
             }

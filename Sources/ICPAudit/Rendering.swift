@@ -71,7 +71,7 @@ func placementSummary(_ page: RenderedPage) -> String? {
 }
 
 /// The browser's network: every request a page makes is made by icpaudit itself, resolved by
-/// its resolver, refused for a non-public address (unless `--allow-private`), pinned, through
+/// its resolver, refused for a non-public address (unless `--allow-private` or `--allow-private-range` allows it), pinned, through
 /// the per-IP gate, with the farm's ports and CA bundle. The browser reaches nothing else.
 final class BrowserNetwork: @unchecked Sendable {
     private let observer: HostObserver
@@ -117,7 +117,7 @@ final class BrowserNetwork: @unchecked Sendable {
             lock.withLock { addresses[url.host] = ips }
         }
         guard !ips.isEmpty else { return .blocked("\(url.host) has no address") }
-        if !observer.options.allowPrivate, ips.contains(where: \.isNonPublic) { return .blocked("non-public address: not fetched") }
+        if observer.options.refuses(ips) { return .blocked("non-public address: not fetched") }
         let (result, body) = try await observer.fetchForBrowser(url, ips, profile: profile, ticket: ticket)
         if let failure = result.failure { return .blocked("\(failure)") }
         var headers: [(name: String, value: String)] = []

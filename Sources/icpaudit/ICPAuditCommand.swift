@@ -101,8 +101,12 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "An earlier run directory: report.html shows the trend against it (and the runs before it). A resumed run keeps its own.")
     var baseline: String?
 
-    @Flag(name: .customLong("allow-private"), help: "Fetch sites that resolve to loopback, private or other non-public addresses.")
+    @Flag(name: .customLong("allow-private"), help: "Fetch sites that resolve to loopback, private or other non-public addresses, all of them (--allow-private-range: only some).")
     var allowPrivate = false
+
+    @Option(name: .customLong("allow-private-range"),
+            help: ArgumentHelp("Fetch non-public addresses only inside this CIDR block; repeat for several (a provider's own internal network). Every other loopback, private, link-local or metadata address (169.254.169.254) stays refused, for the sites and for every request their drawn pages make.", valueName: "CIDR"))
+    var allowPrivateRanges: [String] = []
 
     @Option(help: "Audit the mobile view: auto (where the site signals one: a phone gets another answer, Vary: User-Agent, a mobile-agent meta, …), always, never.")
     var mobile = MobileMode.auto
@@ -136,6 +140,8 @@ struct Scan: AsyncParsableCommand {
         guard (1...65535).contains(httpPort), (1...65535).contains(httpsPort) else { throw ValidationError("ports are 1 to 65535") }
         if resume != nil && out != nil { throw ValidationError("--resume continues its own directory; leave out --out") }
         if let problem = Resolver.problem(withServers: dnsServers) { throw ValidationError("--dns-server: \(problem)") }
+        if let bad = allowPrivateRanges.first(where: { CIDR($0) == nil }) { throw ValidationError("--allow-private-range: not a CIDR block: '\(bad)'") }
+        if allowPrivate && !allowPrivateRanges.isEmpty { throw ValidationError("--allow-private allows every non-public address; leave out --allow-private-range") }
     }
 
     func run() async throws {
@@ -150,6 +156,7 @@ struct Scan: AsyncParsableCommand {
         config.options.caBundle = caBundle
         config.options.timeoutSeconds = timeout
         config.options.allowPrivate = allowPrivate
+        config.options.allowedPrivateRanges = CIDRSet(blocks: allowPrivateRanges.compactMap { CIDR($0) })
         config.options.mobile = mobile
         config.options.render = render
         config.options.browser = browser

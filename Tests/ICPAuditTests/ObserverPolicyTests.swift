@@ -251,6 +251,32 @@ final class ObserverPolicyTests: XCTestCase {
         XCTAssertEqual(accessCodes(record), [])
     }
 
+    /// `--allow-private-range`: a provider's internal network is audited while the metadata
+    /// address and every other non-public address stay refused.
+    func testAnAllowedPrivateRangeIsFetchedAndNothingOutsideIt() async throws {
+        let inside = IPAddress("10.20.0.5")!
+        for (target, address) in [("metadata.a.test", "169.254.169.254"), ("local.a.test", "127.0.0.1"), ("other.a.test", "10.21.0.1")] {
+            let fake = FakeTransport()
+            fake.resolve("a.test", [inside])
+            fake.resolve(target, [IPAddress(address)!])
+            fake.on("http://a.test/", .redirect("http://\(target)/"))
+            fake.on("http://\(target)/", .page())
+
+            let seen = try await observe(fake) { $0.allowedPrivateRanges = CIDRSet(blocks: [CIDR("10.20.0.0/16")!]) }
+
+            XCTAssertEqual(fake.fetchedURLs, ["http://a.test/"], "\(address) is outside 10.20.0.0/16")
+            XCTAssertEqual(fake.fetches.first?.addresses, [inside])
+            XCTAssertEqual(seen.hops.last?.failure?.kind, .privateAddress)
+            XCTAssertEqual(accessCodes(judged(seen)), [.ipPrivate], address)
+        }
+        let fake = FakeTransport()
+        fake.resolve("a.test", [inside])
+        fake.on("http://a.test/", .page())
+        let seen = try await observe(fake) { $0.allowedPrivateRanges = CIDRSet(blocks: [CIDR("10.20.0.0/16")!]) }
+        XCTAssertNotNil(seen.page)
+        XCTAssertEqual(accessCodes(judged(seen)), [])
+    }
+
     func testAStartHostOnAPrivateAddressIsNotFetchedAtAll() async throws {
         for address in ["10.0.0.1", "127.0.0.1"] {
             let fake = FakeTransport()

@@ -74,6 +74,21 @@ final class FarmScanTests: XCTestCase {
         XCTAssertNil(try seen("ok.test")["mobile_probe"].flatMap { ($0 as? [String: Any])?["location"] }, "ok.test sends phones nowhere")
         XCTAssertEqual(records.filter { ($0["hosts"] as? [[String: Any]] ?? []).contains { $0["view"] as? String == "mobile" } }
                            .compactMap { $0["domain"] as? String }.sorted(), ["mobile.test", "uasniff.test", "vary.test"])
+        // Real single-page-app builds (Vue 2, React 18): judged on the page their footer
+        // component drew.
+        for (domain, icp, linked, psb) in [("vue.test", "京ICP备10000082号-1", true, ["京公网安备11010502000001号"]),
+                                           ("vue-nopsb.test", "京ICP备10000083号-1", true, []),
+                                           ("react.test", "京ICP备10000084号-1", true, ["京公网安备11010502000001号"]),
+                                           ("react-unlinked.test", "京ICP备10000085号-1", false, ["京公网安备11010502000001号"])] {
+            let drawn = try host(domain)
+            XCTAssertEqual(drawn["rendered"] as? Bool, true, domain)
+            XCTAssertEqual(drawn["icp"] as? [String], [icp], domain)
+            XCTAssertEqual(drawn["icp_links"] as? [String], linked ? ["https://beian.miit.gov.cn/"] : [], domain)
+            XCTAssertEqual(drawn["psb"] as? [String], psb, domain)
+            XCTAssertEqual(drawn["title"] as? String, "示例科技", domain)
+            XCTAssertNotNil(drawn["number_placement"], "\(domain): where the drawn numbers are")
+        }
+        XCTAssertNil(try host("ok.test")["rendered"], "a page static reading judges is not drawn")
         let hiddenDetail = try XCTUnwrap(records.first { $0["domain"] as? String == "hiddenfooter.test" }?["findings"] as? [[String: Any]])
             .first { $0["code"] as? String == "ICP_MISSING" }?["detail"] as? String
         XCTAssertTrue(hiddenDetail?.contains("display:none") ?? false, hiddenDetail ?? "no detail")
@@ -82,8 +97,8 @@ final class FarmScanTests: XCTestCase {
         XCTAssertEqual(summary["sites"] as? Int, records.count)
         // Hostile servers (endless body, gzip bomb, silent TLS, …) cost bounded time: the whole
         // scan, and every host in it, ends within --timeout plus a margin.
-        // The browser's start and the eleven pages it draws (--render auto, two at a time) come on top.
-        XCTAssertLessThan(summary["wall_seconds"] as? Double ?? 99, 3 + 2.5 + 15)
+        // The browser's start and the fifteen pages it draws (--render auto, two at a time) come on top.
+        XCTAssertLessThan(summary["wall_seconds"] as? Double ?? 99, 3 + 2.5 + 20)
         for r in records {
             for h in r["hosts"] as? [[String: Any]] ?? [] {
                 XCTAssertLessThan(h["ms"] as? Int ?? 99_999, 3000 + 1500, "\(h["host"] ?? "?") took too long")
@@ -334,6 +349,55 @@ final class FarmScanTests: XCTestCase {
         XCTAssertEqual(findings.compactMap { $0["code"] as? String }, ["IP_PRIVATE", "IP_PRIVATE"])
         XCTAssertEqual(Set(findings.compactMap { $0["host"] as? String }), ["ok.test", "www.ok.test"])
         XCTAssertTrue((r["hosts"] as? [[String: Any]] ?? []).allSatisfy { $0["bytes"] as? Int == 0 && $0["status"] is NSNull })
+    }
+
+    /// `--allow-private-range`: a page drawn in the browser whose scripts ask for private addresses
+    /// (fetch, XHR, an image, an iframe; farm/www/leak.test) is drawn and judged, and none of its
+    /// requests reaches the farm's tattle listener (127.0.2.1, outside the allowed range), which
+    /// logs every connection it accepts. The control: the range widened to 127.0.0.0/8, the same
+    /// scripts do reach it. The metadata (169.254.169.254) and intranet (10.99.0.1) requests are
+    /// outside both ranges, so no scan here sends anything off loopback.
+    func testAPagesScriptsReachNoPrivateAddressOutsideTheAllowedRange() throws {
+        try Farm.requireRunning()
+        let dir = Farm.tempDir()
+        let inventory = dir.appendingPathComponent("leak.csv")
+        try "domain,icp,hosts\nleak.test,京ICP备10000086号-1,leak.test\nnotprovider.test,京ICP备10000030号-1,notprovider.test\n"
+            .write(to: inventory, atomically: true, encoding: .utf8)
+        let tattle = Farm.dir.appendingPathComponent("tattle.log")
+        func tattled() throws -> [String] {
+            try String(contentsOf: tattle, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+
+        let before = try tattled()
+        let out = dir.appendingPathComponent("scoped")
+        let run = try Farm.icpaudit(["scan", inventory.path, "--out", out.path, "--allow-private-range", "127.0.0.0/24",
+                                     "--timeout", "5"] + Farm.scanOptions)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let records = try Farm.records(out)
+        let leak = try XCTUnwrap(records.first { $0["domain"] as? String == "leak.test" })
+        XCTAssertEqual(leak["verdict"] as? String, "pass", "\(leak)")
+        let drawn = try XCTUnwrap((leak["hosts"] as? [[String: Any]])?.first)
+        XCTAssertEqual(drawn["rendered"] as? Bool, true)
+        XCTAssertEqual(drawn["icp"] as? [String], ["京ICP备10000086号-1"])
+        // A site outside the range (127.0.1.1, outside the provider's ranges too) is not fetched at all.
+        let outside = try XCTUnwrap(records.first { $0["domain"] as? String == "notprovider.test" })
+        XCTAssertEqual((outside["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }.sorted(),
+                       ["IP_NOT_PROVIDER", "IP_PRIVATE"])
+        XCTAssertEqual(outside["verdict"] as? String, "unreachable")
+        XCTAssertEqual(try tattled(), before, "a request reached 127.0.2.1")
+
+        let widened = try Farm.icpaudit(["scan", inventory.path, "--out", dir.appendingPathComponent("widened").path,
+                                         "--allow-private-range", "127.0.0.0/8", "--timeout", "5"] + Farm.scanOptions)
+        XCTAssertEqual(widened.status, 0, widened.stderr)
+        let reached = try tattled().dropFirst(before.count)
+        for request in ["18080\tGET /fetch HTTP/1.1", "18080\tGET /xhr HTTP/1.1", "18080\tGET /frame HTTP/1.1"] {
+            XCTAssertTrue(reached.contains(request), "\(request) not seen: \(reached)")
+        }
+        XCTAssertTrue(reached.contains("18443\taccepted"), "the https image: \(reached)")
+
+        let bad = try Farm.icpaudit(["scan", inventory.path, "--allow-private-range", "10.0.0.0/33"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--allow-private-range: not a CIDR block: '10.0.0.0/33'"), bad.stderr)
     }
 
     func testBadRowsAreReportedWithLineAndFieldAndSkipped() throws {

@@ -25,6 +25,9 @@ ENDLESS = "127.0.0.6"      # scripts/farm/hostile.py: a body that never ends
 FLAKY = "127.0.0.8"        # scripts/farm/hostile.py: every other answer is a 503
 SHARED = "127.0.0.10"      # scripts/farm/hostile.py: slow shared host; logs each connection (--per-ip)
 QUICK = "127.0.0.11"       # scripts/farm/hostile.py: quick host; logs each connection (--per-ip)
+TATTLE = "127.0.2.1"       # scripts/farm/hostile.py: logs every connection (leak.test's scripts must never reach it)
+METADATA = "169.254.169.254"  # never served (nothing off loopback is): what leak.test's scripts ask for
+INTRANET = "10.99.0.1"        # never served, likewise
 # Bulk sites are spread over these, as a provider's sites are over its servers (--per-ip).
 BULK_IPS = [f"127.0.0.{i}" for i in range(64, 128)]
 
@@ -55,11 +58,12 @@ def scenarios():
     """(domain, inventory row extras, dns, serving, page, expected {host: [codes]}, verdict)."""
     S = []
 
-    def add(domain, icp, expect, verdict, page_html=None, dns=WEB, serve=None, row=None, www=False, files=None, mobile=None):
+    def add(domain, icp, expect, verdict, page_html=None, dns=WEB, serve=None, row=None, www=False, files=None, mobile=None,
+            listed=True):
         """files: more pages of the site, by path; mobile: the hosts whose mobile view is audited
-        (keys "host@mobile" in expect)."""
+        (keys "host@mobile" in expect); listed: in the scenario inventory and its expectations."""
         S.append(dict(domain=domain, icp=icp, expect=expect, verdict=verdict, page=page_html, dns=dns,
-                      serve=serve or {}, row=row or {}, www=www, files=files or {}, mobile=mobile or []))
+                      serve=serve or {}, row=row or {}, www=www, files=files or {}, mobile=mobile or [], listed=listed))
 
     ok_icp = "京ICP备10000001号-1"
     add("ok.test", ok_icp, {}, "pass", page("示例科技", footer(ok_icp)), www=True,
@@ -227,12 +231,92 @@ def scenarios():
     add("uasniff.test", "京ICP备10000081号-1", {"uasniff.test@mobile": ["ICP_MISSING", "PSB_MISSING"]}, "fail",
         page("示例科技", ok(10000081), head=sniff), serve={"m_site": True},
         files={"m/index.html": page("示例科技", footer("", psb=None))}, mobile=["uasniff.test"])
+    # Real single-page-app builds (Debian's production builds of Vue 2 and of React 18), the
+    # footer a component of the app, mounted into an empty element: drawn (--render auto), they
+    # are judged as drawn. (Debian 12's vue-router 3.6.5 cannot run: its bundled path-to-regexp
+    # gives no `regex.keys`, so any route throws.)
+    vendor = lambda path: open(path, encoding="utf-8").read()
+    vue_files = {"js/vue.min.js": vendor("/usr/share/javascript/vue/vue.min.js")}
+    react_files = {"js/react.production.min.js": vendor("/usr/share/nodejs/react/umd/react.production.min.js"),
+                   "js/react-dom.production.min.js": vendor("/usr/share/nodejs/react-dom/umd/react-dom.production.min.js")}
+    for name, number, psb, expect in [("vue", 10000082, "11010502000001", []), ("vue-nopsb", 10000083, None, ["PSB_MISSING"])]:
+        add(f"{name}.test", f"京ICP备{number}号-1", {f"{name}.test": expect}, "fail" if expect else "pass",
+            spa_shell('<div id="app"></div>', ["/js/vue.min.js", "/js/app.js"]),
+            files=dict(vue_files, **{"js/app.js": vue_app(f"京ICP备{number}号-1", psb)}))
+    for name, number, linked, expect in [("react", 10000084, True, []), ("react-unlinked", 10000085, False, ["ICP_NOT_LINKED"])]:
+        add(f"{name}.test", f"京ICP备{number}号-1", {f"{name}.test": expect}, "fail" if expect else "pass",
+            spa_shell('<div id="root"></div>', ["/js/react.production.min.js", "/js/react-dom.production.min.js", "/js/app.js"]),
+            files=dict(react_files, **{"js/app.js": react_app(f"京ICP备{number}号-1", linked)}))
+    # A shell whose scripts, once the footer is drawn, ask for private addresses by fetch(), XHR,
+    # an image and an iframe: the farm's tattle listener (by address and by name), the metadata
+    # address and an intranet one. Not listed: scanned with --allow-private its scripts would send
+    # requests off loopback. Its own test (FarmScanTests) scans it with --allow-private-range.
+    leak = ('var d = document.getElementById("app");'
+            'd.innerHTML = "<h1>示例科技</h1><p>" + "我们提供云主机与网站建设服务。".repeat(20) + "</p>" + '
+            + json.dumps(footer("京ICP备10000086号-1")) + ';'
+            'function quiet(p) { p.catch(function () {}); }'
+            f'quiet(fetch("http://{TATTLE}/fetch"));'
+            'var x = new XMLHttpRequest(); x.open("GET", "http://tattle.test:18080/xhr"); x.send();'
+            f'new Image().src = "https://{TATTLE}/img.png";'
+            'var f = document.createElement("iframe"); f.src = "http://tattle.test/frame"; document.body.appendChild(f);'
+            f'quiet(fetch("http://{METADATA}/latest/meta-data/"));'
+            'new Image().src = "http://metadata.test/latest/meta-data/iam/";'
+            f'quiet(fetch("http://{INTRANET}/"));'
+            'new Image().src = "http://intranet.test/logo.png";')
+    add("leak.test", "京ICP备10000086号-1", {}, "pass",
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例科技</title></head><body><div id="app"></div>'
+        f'<script>{leak}</script></body></html>', listed=False)
     # A footer document.write draws: rendered (--render auto), it passes.
     docwrite = page("示例科技", '<div class="footer"><script>document.write(\'<a href="https://beian.miit.gov.cn/">京ICP备10000074号-1</a> '
                     '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502000001">京公网安备11010502000001号</a>\');'
                     '</script></div>')
     add("docwrite.test", "京ICP备10000074号-1", {}, "pass", docwrite)
     return S
+
+
+def spa_shell(mount, scripts):
+    """A single-page app's served HTML: a title, an empty mount element and its bundles."""
+    tags = "".join(f'<script src="{src}"></script>' for src in scripts)
+    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例科技</title></head><body>{mount}{tags}</body></html>'
+
+
+def vue_app(icp, psb):
+    """A Vue 2 app: a page component and a <site-footer> component (no PSB number when psb is None)."""
+    psb_html = f'<a href="{PSB_LINK.format(code=psb)}">京公网安备{psb}号</a>' if psb else ""
+    return f"""var SiteFooter = {{
+  props: ["icp"],
+  template: '<footer class="footer"><p>Copyright © 2026 示例科技有限公司</p><p><a href="{MIIT}" target="_blank">{{{{ icp }}}}</a> {psb_html}</p></footer>'
+}};
+var HomePage = {{
+  data: function () {{ return {{ services: ["云主机", "域名注册", "网站建设"] }}; }},
+  template: '<div class="main"><h1>示例科技</h1><p v-for="s in services">我们提供{{{{ s }}}}服务。{"欢迎访问本站。" * 10}</p></div>'
+}};
+new Vue({{
+  components: {{ "home-page": HomePage, "site-footer": SiteFooter }},
+  template: '<div id="app"><div class="nav"><a href="/">首页</a> <a href="/about">关于我们</a></div>'
+    + '<home-page></home-page><site-footer icp="{icp}"></site-footer></div>'
+}}).$mount("#app");
+"""
+
+
+def react_app(icp, linked):
+    """A React 18 app (createRoot) with a Footer component; the ICP number unlinked when not `linked`."""
+    return f"""var e = React.createElement;
+function Footer(props) {{
+  var icp = props.linked ? e("a", {{ href: {json.dumps(MIIT)}, target: "_blank" }}, props.icp) : props.icp;
+  return e("footer", {{ className: "footer" }},
+    e("p", null, "Copyright © 2026 示例科技有限公司"),
+    e("p", null, icp, " ", e("a", {{ href: {json.dumps(PSB_LINK.format(code="11010502000001"))} }}, "京公网安备11010502000001号")));
+}}
+function App() {{
+  var state = React.useState("{"我们提供云主机与网站建设服务。" * 20}");
+  return e(React.Fragment, null,
+    e("div", {{ className: "nav" }}, e("a", {{ href: "/" }}, "首页"), " ", e("a", {{ href: "/about" }}, "关于我们")),
+    e("div", {{ className: "main" }}, e("h1", null, "示例科技"), e("p", null, state[0])),
+    e(Footer, {{ icp: {json.dumps(icp)}, linked: {"true" if linked else "false"} }}));
+}}
+ReactDOM.createRoot(document.getElementById("root")).render(e(App));
+"""
 
 
 def fixture(name):
@@ -266,6 +350,17 @@ def bulk_page(kind, paragraphs):
     if kind == "nopsb":
         return page("批量站点", footer(icp, psb=None), body=body)
     return page("批量站点", footer(icp), body=body)
+
+
+def bulk_shell(kind):
+    """The bulk page of `kind` as a script shell: its footer (and a short body) drawn by an inline
+    script, the number still the site's own (SSI)."""
+    html = bulk_page(kind, 20)
+    foot = html[html.index('<div class="footer">'):html.index("</body>")].strip()
+    body = "<p>" + "本公司提供云主机、域名注册与网站建设服务。" * 20 + "</p>"
+    assert "'" not in foot
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>批量站点</title></head><body><div id="app"></div>'
+            f"<script>document.getElementById(\"app\").innerHTML = '{body}{foot}';</script></body></html>\n")
 
 
 def write(path, data):
@@ -302,6 +397,9 @@ def main():
                     help="per-site delays in ms instead, log-uniform from MIN to MAX (most sites quick, a long tail slow)")
     ap.add_argument("--bulk-mobile", type=int, default=0, metavar="PCT",
                     help="phones of PCT %% of the bulk sites (0, 10, 20, …, 100) are sent to an m. site")
+    ap.add_argument("--bulk-shells", type=int, default=0, metavar="PCT",
+                    help="PCT %% of the bulk sites (0, 10, 20, …, 100) serve their home page as a script shell "
+                         "whose inline script draws the same footer (pages --render auto draws)")
     args = ap.parse_args()
     farm = os.path.abspath(args.farm)
     www = os.path.join(farm, "www")
@@ -337,13 +435,15 @@ def main():
         if "mobile_redirect" in s["serve"] or s["serve"].get("m_site"):
             hosts_lines.append(f"{WEB} m.{d}")
         servers.append(server_block(d, s, farm))
+        if not s["listed"]:
+            continue
         r = s["row"]
         inventory.append(",".join([r.get("domain", d), s["icp"], r.get("service_name", ""), r.get("ips", ""), r.get("psb", ""),
                                    ";".join(hosts) if (s["www"] or r.get("hosts")) else d]))
         views = hosts + [f"{h}@mobile" for h in s["mobile"]]
         expected.append(dict(set="scenario", domain=d, verdict=s["verdict"], hosts=views,
                              findings={h: sorted(s["expect"].get(h, [])) for h in views}))
-    hosts_lines.append(f"{WEB} elsewhere.test")
+    hosts_lines += [f"{WEB} elsewhere.test", f"{TATTLE} tattle.test", f"{METADATA} metadata.test", f"{INTRANET} intranet.test"]
     dns_conf += [f"address=/shared.test/{SHARED}", f"address=/quick.test/{QUICK}"]
     bomb = os.path.join(farm, "bomb", "bomb.gz")
     if not os.path.exists(bomb):  # 1 GB of zeros, 1 MB on the wire
@@ -360,6 +460,7 @@ def main():
         for kind in {k for k, _, _ in BULK_KINDS}:
             for size, paragraphs in BULK_SIZES.items():
                 write(os.path.join(farm, "bulk", f"{kind}-{size}.html"), bulk_page(kind, paragraphs))
+                write(os.path.join(farm, "bulk", f"shell-{kind}-{size}.html"), bulk_shell(kind))
         kind_map = []
         with open(os.path.join(farm, "bulk-hosts"), "w") as f:
             for i in range(1, args.bulk + 1):
@@ -371,7 +472,7 @@ def main():
                 bulk_inventory.append(f"{d},京ICP备2{i:05d}号-1,批量站点")
                 expected.append(dict(set="bulk", domain=d, verdict=verdict, hosts=[d, f"www.{d}"],
                                      findings={h: sorted(codes) for h in (d, f"www.{d}")}))
-        servers.append(bulk_block(farm, kind_map, args.delay_ms, spread_delays(args.delay_spread, args.bulk), args.bulk_mobile))
+        servers.append(bulk_block(farm, kind_map, args.delay_ms, spread_delays(args.delay_spread, args.bulk), args.bulk_mobile, args.bulk_shells))
     write(os.path.join(farm, "bulk-inventory.csv"), "\n".join(bulk_inventory) + "\n")
 
     write(os.path.join(farm, "hosts"), "\n".join(hosts_lines) + "\n")
@@ -439,11 +540,11 @@ def spread_delays(spread, sites):
     return {i: math.exp(rng.uniform(math.log(low), math.log(high))) / 1000 for i in range(1, sites + 1)}
 
 
-def bulk_block(farm, kind_map, delay_ms, delays=None, mobile_pct=0):
+def bulk_block(farm, kind_map, delay_ms, delays=None, mobile_pct=0, shells_pct=0):
     # The delay holds each home page back server-side (echo module), then serves it: one for
     # every site, or each site its own (`delays`, by site number). Page size follows the site
     # number's last digit.
-    page = "/$bulk_kind-$bulk_size.html"
+    page = "/$bulk_shell$bulk_kind-$bulk_size.html"
     if delays:
         home = f"echo_sleep $bulk_delay; echo_exec {page};"
     else:
@@ -453,10 +554,13 @@ def bulk_block(farm, kind_map, delay_ms, delays=None, mobile_pct=0):
     tens = "".join(str(t) for t in range(mobile_pct // 10))
     mobile_map = (f"map $num $bulk_mobile {{ default 0; ~[{tens}]\\d$ 1; }}\n" if tens else "map $num $bulk_mobile { default 0; }\n") + \
         'map $http_user_agent $bulk_phone { default 0; ~*(iPhone|Android|Mobile) 1; }\n'
+    # Likewise a site whose number's tens digit is below PCT/10 serves a script shell.
+    shell_tens = "".join(str(t) for t in range(shells_pct // 10))
+    shell_map = f'map $num $bulk_shell {{ default ""; ~[{shell_tens}]\\d$ shell-; }}\n' if shell_tens else 'map $num $bulk_shell { default ""; }\n'
     phone = '  set $bulk_to_m "$bulk_mobile$bulk_phone$bulk_www"; if ($bulk_to_m = 110) { return 302 http://m.b$num.test/; }\n'
 
     return (
-        delay_map + mobile_map +
+        delay_map + mobile_map + shell_map +
         "map $host $bulk_kind {\n    hostnames;\n    default ok;\n" + "\n".join(kind_map) + "\n}\n"
         "map $num $bulk_size { ~[0-3]$ s; ~[4-6]$ m; default l; }\n"
         f"server {{ {' '.join(f'listen {ip}:{HTTP_PORT};' for ip in [WEB] + BULK_IPS)} server_name ~^(?<bulk_sub>www\\.|m\\.)?b(?<num>\\d+)\\.test$; root {farm}/bulk; ssi on;\n"

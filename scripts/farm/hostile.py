@@ -8,11 +8,15 @@
   127.0.0.8:18080  flaky: odd-numbered requests get 503, even-numbered ones the page
   127.0.0.10:18080 shared: answers the page after 300 ms
   127.0.0.11:18080 quick: answers the page after 50 ms
-For the last two, each connection is appended to LOG as "ip<TAB>opened<TAB>answered<TAB>host"
+  127.0.2.1:18080 and :18443  tattle: a private address no scan may reach (leak.test's scripts
+                   ask for it); every connection is appended to TATTLE_LOG when it is accepted
+                   ("port<TAB>accepted"), then its request line ("port<TAB>GET /path HTTP/1.1", or
+                   "port<TAB>TLS handshake")
+For 127.0.0.10 and .11, each connection is appended to LOG as "ip<TAB>opened<TAB>answered<TAB>host"
 (monotonic seconds; the request's Host header), so a test can count connections open at once per
 address, and per client by the sites it audited.
 Runs until killed; each connection is handled on its own thread and closed after 60 s.
-Usage: hostile.py PAGE LOG"""
+Usage: hostile.py PAGE LOG TATTLE_LOG"""
 import socket
 import sys
 import threading
@@ -20,6 +24,7 @@ import time
 
 PAGE = sys.argv[1].encode()
 LOG = sys.argv[2]
+TATTLE_LOG = sys.argv[3]
 log_lock = threading.Lock()
 
 
@@ -129,11 +134,31 @@ def logged(ip, delay):
     return handler
 
 
+def tattle(port):
+    def handler(conn):
+        with log_lock, open(TATTLE_LOG, "a") as f:
+            f.write(f"{port}\taccepted\n")
+        try:
+            conn.settimeout(5)
+            data = conn.recv(65536)
+            line = "TLS handshake" if data[:1] == b"\x16" else data.split(b"\r\n", 1)[0].decode("latin-1")
+            with log_lock, open(TATTLE_LOG, "a") as f:
+                f.write(f"{port}\t{line}\n")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAccess-Control-Allow-Origin: *\r\n"
+                         b"Content-Length: 7\r\nConnection: close\r\n\r\nreached")
+        except OSError:
+            pass
+        conn.close()
+    return handler
+
+
 threading.Thread(target=dns_server, args=(("127.0.0.7", 15354), cname_loop), daemon=True).start()
 threading.Thread(target=dns_server, args=(("127.0.0.12", 15354), servfail), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.10", 18080), logged("127.0.0.10", 0.3)), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.11", 18080), logged("127.0.0.11", 0.05)), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.8", 18080), flaky), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.2.1", 18080), tattle(18080)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.2.1", 18443), tattle(18443)), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.4", 18443), silent), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.6", 18080), endless), daemon=True).start()
 serve(("127.0.0.5", 18080), many_headers)
