@@ -10,16 +10,29 @@ import ICPResolve
 /// unverified read when the certificate does not verify), follow redirects itself (HTTP ones,
 /// meta refreshes and script redirects, as a browser does) so every hop is resolved, pinned and
 /// checked for non-public addresses here, scan the final page and fetch the frames it shows.
-struct HostObserver: Sendable {
+///
+/// A class: its async methods' frames (one per host in flight, at every level of the walk) then
+/// hold one reference to it rather than a copy of its options.
+final class HostObserver: Sendable {
     let options: AuditOptions
     let transport: any Transport
     let gate: PerIPGate
     /// Lookups in flight across the run (`--dns-concurrency`); nil: unbounded.
-    var dnsGate: KeyedGate<Int>? = nil
+    let dnsGate: KeyedGate<Int>?
     /// Digit codes of the site's filed numbers: kept however many numbers a page lists.
-    var keepDigits: Set<String> = []
+    let keepDigits: Set<String>
     /// Draws the pages static reading cannot judge (`--render`); nil: none are drawn.
-    var renderer: PageRenderer? = nil
+    let renderer: PageRenderer?
+
+    init(options: AuditOptions, transport: any Transport, gate: PerIPGate, dnsGate: KeyedGate<Int>? = nil,
+         keepDigits: Set<String> = [], renderer: PageRenderer? = nil) {
+        self.options = options
+        self.transport = transport
+        self.gate = gate
+        self.dnsGate = dnsGate
+        self.keepDigits = keepDigits
+        self.renderer = renderer
+    }
 
     /// Observes `host`, trying again after a failure that may pass (see `mayPassOnRetry`) with
     /// a doubling backoff, all within the one `--timeout` deadline, DNS included. Time spent

@@ -3,14 +3,26 @@ import ICPNumbers
 import ICPRules
 
 /// Observes every host of a site concurrently, then judges what was seen.
-struct SiteAuditor: Sendable {
+/// A class, like `HostObserver`: every site's task refers to the one auditor of the run.
+final class SiteAuditor: Sendable {
     let options: AuditOptions
     let loops: LoopGroup
     let gate: PerIPGate
     let dnsGate: KeyedGate<Int>
     let pool: SitePool
     let judge: Judge
-    var renderer: PageRenderer? = nil
+    let renderer: PageRenderer?
+
+    init(options: AuditOptions, loops: LoopGroup, gate: PerIPGate, dnsGate: KeyedGate<Int>, pool: SitePool, judge: Judge,
+         renderer: PageRenderer?) {
+        self.options = options
+        self.loops = loops
+        self.gate = gate
+        self.dnsGate = dnsGate
+        self.pool = pool
+        self.judge = judge
+        self.renderer = renderer
+    }
 
     func audit(_ site: Site, checkedAt: String) async throws(CrawlerFailure) -> (SiteObservation, SiteRecord) {
         var filedDigits: Set<String> = []
@@ -24,7 +36,7 @@ struct SiteAuditor: Sendable {
                 group.addTask {
                     defer { ticket.hostFinished() }
                     do throws(CrawlerFailure) {
-                        return (i, .success(try await views(of: host, observer, ticket)))
+                        return (i, .success(try await self.views(of: host, observer, ticket)))
                     } catch {
                         return (i, .failure(error))
                     }

@@ -20,45 +20,44 @@ public enum View: String, Sendable, CaseIterable {
 }
 
 /// One host in one view: its DNS answer, every step taken towards its home page, and the page.
-public struct HostObservation: Sendable, Equatable {
-    public var host: String
-    public var view: View
-    public var dns: DNSAnswer
-    /// In order: the way to the page (`http`, `meta-refresh`, `script` hops), the last of which
-    /// ends it (a page, or why there is none); then the page's frames (from a `frame` hop on).
-    public var hops: [Hop]
-    /// The page as a person sees it, its frames' content included (drawn by a browser when
-    /// `page.rendered`).
-    public var page: PageFacts?
-    /// The page as read statically, when a browser drew `page`.
-    public var staticPage: PageFacts?
-    /// Why the browser could not draw a page that needed it (the static reading stands).
-    public var renderFailure: String?
-    /// The desktop view's probe of the home page with a mobile browser's User-Agent (status and
-    /// headers only); nil when there was none.
-    public var mobileProbe: Hop?
-    /// How many times the host was tried (retries after a failure to open).
-    public var attempts: Int
-    public var ms: Int
+public struct HostObservation: CopyOnWrite {
+    public struct Fields: Sendable, Equatable {
+        public var host: String
+        public var view: View
+        public var dns: DNSAnswer
+        /// In order: the way to the page (`http`, `meta-refresh`, `script` hops), the last of which
+        /// ends it (a page, or why there is none); then the page's frames (from a `frame` hop on).
+        public var hops: [Hop]
+        /// The page as a person sees it, its frames' content included (drawn by a browser when
+        /// `page.rendered`).
+        public var page: PageFacts?
+        /// The page as read statically, when a browser drew `page`.
+        public var staticPage: PageFacts?
+        /// Why the browser could not draw a page that needed it (the static reading stands).
+        public var renderFailure: String?
+        /// The desktop view's probe of the home page with a mobile browser's User-Agent (status and
+        /// headers only); nil when there was none.
+        public var mobileProbe: Hop?
+        /// How many times the host was tried (retries after a failure to open).
+        public var attempts: Int
+        public var ms: Int
+
+        /// The way to the page, without its frames.
+        public var chain: ArraySlice<Hop> { hops.prefix { $0.kind != .frame } }
+
+        /// The hop whose answer was read to its end: the page's, or a final non-2xx answer.
+        public var answered: Hop? {
+            guard let last = chain.last, last.status != nil, last.failure == nil || last.failure?.kind == .tooLarge else { return nil }
+            return last
+        }
+    }
+
+    public var storage: CopyOnWriteStorage<Fields>
 
     public init(host: String, view: View = .desktop, dns: DNSAnswer, hops: [Hop] = [], page: PageFacts? = nil,
                 attempts: Int = 1, ms: Int = 0) {
-        self.host = host
-        self.view = view
-        self.dns = dns
-        self.hops = hops
-        self.page = page
-        self.attempts = attempts
-        self.ms = ms
-    }
-
-    /// The way to the page, without its frames.
-    public var chain: ArraySlice<Hop> { hops.prefix { $0.kind != .frame } }
-
-    /// The hop whose answer was read to its end: the page's, or a final non-2xx answer.
-    public var answered: Hop? {
-        guard let last = chain.last, last.status != nil, last.failure == nil || last.failure?.kind == .tooLarge else { return nil }
-        return last
+        storage = CopyOnWriteStorage(Fields(host: host, view: view, dns: dns, hops: hops, page: page, staticPage: nil,
+                                            renderFailure: nil, mobileProbe: nil, attempts: attempts, ms: ms))
     }
 }
 

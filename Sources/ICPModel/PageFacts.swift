@@ -111,8 +111,7 @@ public struct PageRedirect: Sendable, Equatable {
 }
 
 /// What the rules need to know about one page, gathered while it streamed through.
-@dynamicMemberLookup
-public struct PageFacts: Sendable, Equatable {
+public struct PageFacts: CopyOnWrite {
     public struct Fields: Sendable, Equatable {
         public var title: String
         /// Numbers a browser shows.
@@ -159,7 +158,7 @@ public struct PageFacts: Sendable, Equatable {
         }
     }
 
-    private var storage: Storage
+    public var storage: CopyOnWriteStorage<Fields>
 
     /// A page showing less text than this while carrying scripts is a script-rendered shell;
     /// with less than this, a lone iframe or a script redirect is the whole page.
@@ -167,30 +166,8 @@ public struct PageFacts: Sendable, Equatable {
 
     public init(title: String, numbers: [ShownNumber], scriptNumbers: [ShownNumber], shownCharacters: Int,
                 textLength: Int, scriptCount: Int, charset: CharsetDecision?) {
-        storage = Storage(Fields(title: title, numbers: numbers, scriptNumbers: scriptNumbers, shownCharacters: shownCharacters,
+        storage = CopyOnWriteStorage(Fields(title: title, numbers: numbers, scriptNumbers: scriptNumbers, shownCharacters: shownCharacters,
                                  textLength: textLength, scriptCount: scriptCount, charset: charset))
-    }
-
-    /// Read and written as `page.title`, `page.numbers.append(…)`: in place when this value is
-    /// the only one holding its storage, on a copy otherwise.
-    public subscript<T>(dynamicMember field: WritableKeyPath<Fields, T>) -> T {
-        get { storage.fields[keyPath: field] }
-        _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            yield &storage.fields[keyPath: field]
-        }
-    }
-
-    public static func == (a: PageFacts, b: PageFacts) -> Bool { a.storage === b.storage || a.storage.fields == b.storage.fields }
-
-    /// Copy-on-write storage: a page's facts travel through every async frame between the
-    /// scanner and the judge (observation, host, site), and a frame keeps what it holds until it
-    /// returns. One reference instead of 200-odd bytes inline keeps those frames small at
-    /// thousands of hosts in flight.
-    private final class Storage: @unchecked Sendable {
-        // Written only through `_modify` above, after making it unique to one value.
-        var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
     }
 }
 

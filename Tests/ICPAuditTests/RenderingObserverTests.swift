@@ -47,8 +47,7 @@ final class RenderingObserverTests: XCTestCase {
         options.renderTimeoutSeconds = 10
         let started = try await PageRenderer.start(options)
         let renderer = try XCTUnwrap(started)
-        var observer = HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8))
-        observer.renderer = renderer
+        let observer = HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8), renderer: renderer)
         let outcome: Result<HostObservation, CrawlerFailure>
         do throws(CrawlerFailure) {
             outcome = .success(try await observer.observe("a.test", ticket: ObserverPolicyTests.ticket()))
