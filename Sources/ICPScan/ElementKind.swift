@@ -42,18 +42,20 @@ struct ElementKind: OptionSet, Sendable {
         }
     }
 
-    static let hrefKey = key("href")
-    static let idKey = key("id")
-    static let classKey = key("class")
-    static let styleKey = key("style")
-    static let hiddenKey = key("hidden")
+    // Names read for every element and attribute, packed (`pack`) as integer literals: a literal
+    // needs no lazy initialisation, so reading one costs no `swift_once` (ElementKindTests checks them).
+    static let hrefKey: UInt64 = 0x0400_0000_6665_7268  // "href"
+    static let idKey: UInt64 = 0x0200_0000_0000_6469  // "id"
+    static let classKey: UInt64 = 0x0500_0073_7361_6c63  // "class"
+    static let styleKey: UInt64 = 0x0500_0065_6c79_7473  // "style"
+    static let hiddenKey: UInt64 = 0x0600_6e65_6464_6968  // "hidden"
 
-    static let metaKey = key("meta")
-    static let linkKey = key("link")
-    static let frameKey = key("frame")
-    static let iframeKey = key("iframe")
-    static let imgKey = key("img")
-    static let noscriptKey = key("noscript")
+    static let metaKey: UInt64 = 0x0400_0000_6174_656d  // "meta"
+    static let linkKey: UInt64 = 0x0400_0000_6b6e_696c  // "link"
+    static let frameKey: UInt64 = 0x0500_0065_6d61_7266  // "frame"
+    static let iframeKey: UInt64 = 0x0600_656d_6172_6669  // "iframe"
+    static let imgKey: UInt64 = 0x0300_0000_0067_6d69  // "img"
+    static let noscriptKey: UInt64 = 0x7470_6972_6373_6f6e  // "noscript"
 
     private static let known: KindTable = {
         var table = KindTable()

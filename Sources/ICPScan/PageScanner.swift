@@ -233,7 +233,9 @@ public final class PageScanner {
             visible.anchorOpened(id: anchor, href: href)
             hidden?.anchorOpened(id: anchor, href: href)
         }
-        let (concealed, passed) = concealment(key, rawName, hiddenAttribute, style, classAttribute, idAttribute)
+        // Most elements: no style, no hidden attribute, no hiding rule, inside nothing hidden.
+        let plain = style == nil && !hiddenAttribute && rules.isEmpty && key != ElementKind.noscriptKey && (stack.last?.passed ?? 0) == 0
+        let (concealed, passed) = plain ? (0, 0) : concealment(key, rawName, hiddenAttribute, style, classAttribute, idAttribute)
         stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor, concealment: concealed, passed: passed))
         enter(kind, footer, by: 1)
     }
