@@ -152,14 +152,14 @@ public enum PageRules {
         var out: [Finding] = []
         let title = Normalizer.normalize(page.title)
         let name = Normalizer.normalize(filed.serviceName)
-        if !name.isEmpty && !bytesContain(title, name) {
+        if !name.isEmpty && ByteSearch.find(name, in: title) == nil {
             out.append(Finding(.titleMismatch, host: host, detail: page.title.isEmpty
                 ? "page has no title; filed service name is \(filed.serviceName)"
                 : "title \(page.title) does not contain the filed service name \(filed.serviceName)"))
         }
         let restricted = restrictedTitleWords.filter { word in
             let w = Normalizer.normalize(word)
-            return bytesContain(title, w) && !bytesContain(name, w)
+            return ByteSearch.find(w, in: title) != nil && ByteSearch.find(w, in: name) == nil
         }
         if !restricted.isEmpty {
             out.append(Finding(.titleRestricted, host: host,

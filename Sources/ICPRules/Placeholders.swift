@@ -35,7 +35,7 @@ public enum Placeholders {
         let title = fold(page.title)
         let text = fold(page.sample)
         for s in signatures where s.maxText == 0 || page.textLength <= s.maxText {
-            if s.inTitle ? bytesContain(title, s.phrase) : bytesContain(text, s.phrase) { return s.name }
+            if s.inTitle ? ByteSearch.find(s.phrase, in: title) != nil : ByteSearch.find(s.phrase, in: text) != nil { return s.name }
         }
         return nil
     }
@@ -44,14 +44,4 @@ public enum Placeholders {
     static func fold(_ s: String) -> [UInt8] {
         Normalizer.normalize(s).map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
     }
-}
-
-/// `needle` occurs in `hay` (an empty needle always does).
-func bytesContain(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard !needle.isEmpty else { return true }
-    guard hay.count >= needle.count else { return false }
-    for i in 0...(hay.count - needle.count) where hay[i] == needle[0] {
-        if hay[i..<i + needle.count].elementsEqual(needle) { return true }
-    }
-    return false
 }

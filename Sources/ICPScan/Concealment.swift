@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ICPNumbers
 
 /// Markup that hides an element from a person (SPEC "What a person sees"): inline styles, and
 /// the rules of the page's own `<style>` blocks that hide a class or an id. Only what is certain
@@ -22,7 +23,7 @@ enum Concealment {
     /// children), so only an inline one counts.
     static func hiding(_ declarations: some Collection<UInt8>, fromRule: Bool) -> (how: String, scope: Scope)? {
         let d = compact(declarations)
-        func has(_ s: String) -> Bool { find(Array(s.utf8), in: d) != nil }
+        func has(_ s: String) -> Bool { ByteSearch.find(Array(s.utf8), in: d) != nil }
         if has("display:none") { return ("display:none", .subtree) }
         if has("visibility:hidden") { return ("visibility:hidden", .visibility) }
         if !fromRule && zero(d, "font-size:") { return ("font-size:0", .ownText) }
@@ -39,7 +40,7 @@ enum Concealment {
 
     /// An inline style that makes an element visible again inside `visibility:hidden`.
     static func showsAgain(_ declarations: some Collection<UInt8>) -> Bool {
-        find(Array("visibility:visible".utf8), in: compact(declarations)) != nil
+        ByteSearch.find(Array("visibility:visible".utf8), in: compact(declarations)) != nil
     }
 
     /// Lower-case, without whitespace: `Display : NONE` reads as `display:none`.
@@ -52,20 +53,12 @@ enum Concealment {
         return out
     }
 
-    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int = 0) -> Int? {
-        guard needle.count <= hay.count, from <= hay.count - needle.count else { return nil }
-        for i in from...(hay.count - needle.count) where hay[i] == needle[0] {
-            if hay[i..<i + needle.count].elementsEqual(needle) { return i }
-        }
-        return nil
-    }
-
     /// Every `property:` in `d` (as a whole property name) with its value, up to `;`, `!` or `}`.
     private static func values(_ d: [UInt8], _ property: String) -> [ArraySlice<UInt8>] {
         let p = Array(property.utf8)
         var out: [ArraySlice<UInt8>] = []
         var from = 0
-        while let at = find(p, in: d, from: from) {
+        while let at = ByteSearch.find(p, in: d, from: from) {
             from = at + p.count
             // `line-height:` is not `height:`, `max-width:` not `width:`.
             if at > 0, d[at - 1] != UInt8(ascii: ";"), d[at - 1] != UInt8(ascii: "{") { continue }

@@ -1,3 +1,4 @@
+import ICPNumbers
 /// The plain script redirects a browser takes on load (SPEC "What a person sees"):
 /// `location.href = "…"`, `location.replace("…")`, `location.assign("…")`, `window.location = "…"`,
 /// `top.location…`, with a literal URL, in top-level code that no condition guards. A redirect
@@ -24,7 +25,7 @@ enum ScriptRedirects {
             if depth == 0 && !guarded {
                 if found.url == nil { found.url = url }
             } else if found.condition == nil {
-                found.condition = deviceTests.first { find(Array($0.utf8), in: code.lowered) != nil }
+                found.condition = deviceTests.first { ByteSearch.find(Array($0.utf8), in: code.lowered) != nil }
             }
         }
         return found
@@ -86,7 +87,7 @@ enum ScriptRedirects {
         for target in targets {
             let t = Array(target.utf8)
             var from = 0
-            while let at = find(t, in: code.lowered, from: from) {
+            while let at = ByteSearch.find(t, in: code.lowered, from: from) {
                 from = at + t.count
                 // `xlocation=` is another name; `location==` a comparison.
                 if at > 0, isNameByte(code.lowered[at - 1]) { continue }
@@ -94,9 +95,9 @@ enum ScriptRedirects {
                 var start = at
                 while start > 0, ![UInt8(ascii: ";"), UInt8(ascii: "{"), UInt8(ascii: "}")].contains(code.bytes[start - 1]) { start -= 1 }
                 let head = code.lowered[start..<at]
-                let guarded = find(Array("if(".utf8), in: Array(head)) != nil || head.contains(UInt8(ascii: "?"))
-                    || find(Array("&&".utf8), in: Array(head)) != nil || find(Array("||".utf8), in: Array(head)) != nil
-                    || find(Array("else".utf8), in: Array(head)) != nil
+                let guarded = ByteSearch.find(Array("if(".utf8), in: Array(head)) != nil || head.contains(UInt8(ascii: "?"))
+                    || ByteSearch.find(Array("&&".utf8), in: Array(head)) != nil || ByteSearch.find(Array("||".utf8), in: Array(head)) != nil
+                    || ByteSearch.find(Array("else".utf8), in: Array(head)) != nil
                 out.append((from, code.depth[at], guarded))
             }
         }
@@ -124,9 +125,5 @@ enum ScriptRedirects {
 
     private static func isNameByte(_ c: UInt8) -> Bool {
         (0x30...0x39).contains(c) || (0x61...0x7A).contains(c) || c == UInt8(ascii: "_") || c == UInt8(ascii: "$")
-    }
-
-    private static func find(_ needle: [UInt8], in hay: [UInt8], from: Int = 0) -> Int? {
-        Concealment.find(needle, in: hay, from: from)
     }
 }
