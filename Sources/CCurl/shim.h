@@ -2,13 +2,15 @@
 #define ICP_CCURL_SHIM_H
 #include <curl/curl.h>
 
-/* curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic: Swift cannot call
+/* curl_easy_setopt, curl_share_setopt, curl_multi_setopt and curl_easy_getinfo are variadic: Swift cannot call
    them, so each argument type gets one typed wrapper. */
 static inline CURLcode icp_easy_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode icp_easy_setopt_ptr(CURL *h, CURLoption o, void *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode icp_easy_setopt_str(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode icp_easy_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode icp_easy_setopt_write_cb(CURL *h, CURLoption o, size_t (*cb)(char *, size_t, size_t, void *)) { return curl_easy_setopt(h, o, cb); }
+
+static inline CURLSHcode icp_share_setopt_long(CURLSH *s, CURLSHoption o, long v) { return curl_share_setopt(s, o, v); }
 
 static inline CURLMcode icp_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 static inline CURLMcode icp_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }

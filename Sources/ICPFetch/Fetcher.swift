@@ -254,7 +254,7 @@ public final class Fetcher: LoopTimerSource {
         transfer.busyAtStart = loop.busyNanoseconds
         let rc = curl_multi_add_handle(multi, easy)
         guard rc == CURLM_OK else {
-            transfer.releaseLists()
+            transfer.release()
             curl_easy_cleanup(easy)
             completion(FetchResult(failure: .local("curl_multi_add_handle: \(String(cString: curl_multi_strerror(rc)))")))
             return
@@ -294,7 +294,7 @@ public final class Fetcher: LoopTimerSource {
         inFlight = [:]
         for (easy, transfer) in ended {
             _ = curl_multi_remove_handle(multi, easy)
-            transfer.releaseLists()
+            transfer.release()
             curl_easy_cleanup(easy)
         }
         for easy in idleHandles { curl_easy_cleanup(easy) }
@@ -374,6 +374,10 @@ private final class Transfer {
     let sinkFactory: Fetcher.SinkFactory
     let completion: Fetcher.Completion
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
+    /// The transfer's own DNS cache, holding only its pinned entry. In the multi handle's shared
+    /// cache a CURLOPT_RESOLVE entry never expires, and curl walks that whole cache whenever a
+    /// connection closes (each fetch's): a run would slow down and grow with every host fetched.
+    private var dnsCache: UnsafeMutableRawPointer?
     private var sink: BodySink?
     private var sawHeaders = false
     private var status = 0
@@ -414,6 +418,11 @@ private final class Transfer {
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
         if let ca = request.caBundle { _ = icp_easy_setopt_str(easy, CURLOPT_CAINFO, ca) }
+        if let cache = curl_share_init() {
+            _ = icp_share_setopt_long(cache, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
+            _ = icp_easy_setopt_ptr(easy, CURLOPT_SHARE, cache)
+            dnsCache = cache
+        }
         setList(CURLOPT_RESOLVE, [request.resolveEntry])
         setList(CURLOPT_CONNECT_TO, request.connectToEntries)
         setList(CURLOPT_HTTPHEADER, request.profile.headers)
@@ -462,13 +471,19 @@ private final class Transfer {
         return chunk.count
     }
 
-    func releaseLists() {
+    /// Frees what the transfer gave curl; the handle must be out of the multi handle.
+    func release() {
         for list in lists { curl_slist_free_all(list) }
         lists = []
+        if let dnsCache {
+            _ = icp_easy_setopt_ptr(easy, CURLOPT_SHARE, nil)
+            curl_share_cleanup(dnsCache)
+            self.dnsCache = nil
+        }
     }
 
     func finish(_ code: CURLcode) -> FetchResult {
-        defer { releaseLists() }
+        defer { release() }
         var result = FetchResult()
         var value = 0
         _ = icp_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &value)
