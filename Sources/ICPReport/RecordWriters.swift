@@ -175,7 +175,8 @@ public enum SpreadsheetText {
     /// Leans to guarding: a cell guarded needlessly shows a `'`; one missed is changed. Most
     /// cells (Chinese text, domains, URLs) are told apart at their first letter or mark.
     static func readsAsValue(_ raw: String) -> Bool {
-        if raw.utf8.count <= 40 {
+        if raw.utf8.count <= 40, let first = raw.unicodeScalars.lazy.map(foldWidth).first(where: { !$0.properties.isWhitespace && $0 != "\u{FEFF}" }),
+           "tTfF#".unicodeScalars.contains(first) {
             let literal = String(String.UnicodeScalarView(raw.unicodeScalars.map(foldWidth))).trimmingWhitespace().lowercased()
             if literal == "true" || literal == "false" || errorLiterals.contains(literal) { return true }
         }

@@ -54,8 +54,10 @@ public struct Judge: Sendable {
     /// site; `REDIRECT_OFFSITE` when B is not in the inventory.
     private func pageFindings(_ page: PageFacts, row: Site, filed: FiledSite?, host: HostObservation) -> [Finding] {
         let finalHost = host.answered.flatMap { Link($0.url)?.host } ?? host.host
-        // Another row's host is judged against that row, even under this site's domain.
-        if let other = siteForHost(finalHost), other.domain != row.domain, let otherFiled = other.filed {
+        // Another row's host is judged against that row, even under this site's domain; the
+        // row's own hosts are its own (and need no lookup).
+        let ownHost = finalHost == row.domain || row.hosts.contains(finalHost)
+        if !ownHost, let other = siteForHost(finalHost), other.domain != row.domain, let otherFiled = other.filed {
             return PageRules.evaluate(page, against: otherFiled, host: host.host)
         }
         if row.owns(finalHost), let filed {
