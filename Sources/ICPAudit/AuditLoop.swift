@@ -152,6 +152,18 @@ final class LoopGroup: @unchecked Sendable {
 
     func next() -> AuditLoop { loops[counter.next() % loops.count] }
 
+    /// The fetch loops' share of their time spent working since the last call (0...1), from any
+    /// thread; the first call counts from the group's start.
+    func busyFraction() -> Double {
+        let now = MonotonicClock.nanoseconds()
+        let busy = loops.reduce(0) { $0 + $1.loop.publishedBusyNanoseconds }
+        defer { lastSample = (now, busy) }
+        let wall = (now - lastSample.at) * loops.count
+        return wall > 0 ? Double(busy - lastSample.busy) / Double(wall) : 0
+    }
+    // Only `busyFraction` touches it, called by one thread at a time (the pool, under its lock).
+    private var lastSample = (at: MonotonicClock.nanoseconds(), busy: 0)
+
     func shutdown() {
         for loop in loops { loop.shutdown() }
         dns.shutdown()

@@ -5,19 +5,32 @@ import ICPModel
 /// site whose unfinished hosts are all waiting for busy server addresses (`PerIPGate`) is
 /// parked and gives its slot back meanwhile, so a run of rows on one shared server does not
 /// hold every slot and stall the sites of other servers. Parked sites are bounded too
-/// (`parkedLimit`), so memory does not grow with the inventory.
+/// (`parkedLimit`), so memory does not grow with the inventory. A parked site lends its slot
+/// only while the event loops have time to spare: when they are saturated (a host then waits
+/// for its server address because icpaudit's own CPU keeps that address's fetches going), one
+/// more site adds memory, not speed.
 final class SitePool: @unchecked Sendable {
     private let limit: Int
     private let parkedLimit: Int
+    private let loopsBusy: () -> Double
     private let lock = PthreadMutex()
     // Guarded by `lock`.
     private var admitted = 0
     private var parked = 0
     private var admitter: CheckedContinuation<Void, Never>?
+    private var lending = true
+    private var lastLook = 0
 
-    init(limit: Int, parkedLimit: Int) {
+    /// Loops busier than this share of their time are saturated.
+    static let saturation = 0.8
+    /// How often the loops' load is looked at.
+    static let lookMilliseconds = 1000
+
+    /// - Parameter loopsBusy: the loops' share of time spent working since it was last called.
+    init(limit: Int, parkedLimit: Int, loopsBusy: @escaping () -> Double = { 0 }) {
         self.limit = limit
         self.parkedLimit = parkedLimit
+        self.loopsBusy = loopsBusy
     }
 
     /// Waits for room for one more site. One caller at a time (the inventory loop).
@@ -41,7 +54,14 @@ final class SitePool: @unchecked Sendable {
     func park() { change { $0.parked += 1 } }
     func unpark() { change { $0.parked -= 1 } }
 
-    private var hasRoom: Bool { admitted - parked < limit && parked < parkedLimit }
+    private var hasRoom: Bool {
+        let now = MonotonicClock.milliseconds()
+        if now - lastLook >= Self.lookMilliseconds {
+            lastLook = now
+            lending = loopsBusy() < Self.saturation
+        }
+        return admitted - (lending ? parked : 0) < limit && parked < parkedLimit
+    }
 
     private func change(_ update: (SitePool) -> Void) {
         let woken: CheckedContinuation<Void, Never>? = lock.withLock {

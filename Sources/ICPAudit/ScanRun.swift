@@ -88,7 +88,7 @@ public enum ScanRun {
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000)
         defer { loops.shutdown() }
         let renderer = try await startRenderer(config.options)
-        let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8)
+        let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8, loopsBusy: loops.busyFraction)
         let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.perIPLimit),
                                   dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: judge, renderer: renderer)
         do {

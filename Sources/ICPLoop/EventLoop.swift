@@ -157,6 +157,11 @@ public final class EventLoop: @unchecked Sendable {
     public var busyNanoseconds: Int { busyBefore + (turnStartedAt > 0 ? MonotonicClock.nanoseconds() - turnStartedAt : 0) }
     private var busyBefore = 0
     private var turnStartedAt = 0
+    private let busyPublished = Atomic<Int>(0)
+
+    /// `busyNanoseconds` as of the loop's last finished turn, from any thread: how loaded the
+    /// loop is (see `SitePool`).
+    public var publishedBusyNanoseconds: Int { busyPublished.load(ordering: .relaxed) }
 
     /// Runs `job` on the loop once the monotonic clock reaches `deadline` (ms). Loop thread only.
     public func schedule(at deadline: Int, _ job: @escaping () -> Void) {
@@ -217,6 +222,7 @@ public final class EventLoop: @unchecked Sendable {
             for job in jobs { job() }
             busyBefore += MonotonicClock.nanoseconds() - turnStartedAt
             turnStartedAt = 0
+            busyPublished.store(busyBefore, ordering: .relaxed)
         }
         // Jobs handed over before the stop but after the last turn: they run against what
         // `beforeExit` shut down, which ends them with a failure rather than a hang.

@@ -61,6 +61,26 @@ final class PolitenessTests: XCTestCase {
         XCTAssertTrue(thirdDone)
     }
 
+    /// While the loops are saturated a waiting site keeps its slot (another site would add
+    /// memory, not speed); once they have time to spare it lends it again.
+    func testAWaitingSiteLendsItsSlotOnlyWhileTheLoopsHaveTimeToSpare() async throws {
+        let load = Load(0.95)
+        let pool = SitePool(limit: 1, parkedLimit: 4, loopsBusy: { load.value })
+        await pool.admit()
+        let ticket = SiteTicket(pool: pool, hosts: 1)
+        ticket.startWaiting()
+        let next = Started { await pool.admit() }
+        await Started.settle()
+        XCTAssertFalse(next.isFinished, "a parked site lent its slot while the loops were saturated")
+
+        load.value = 0.3
+        try await Task.sleep(nanoseconds: UInt64(SitePool.lookMilliseconds + 100) * 1_000_000)
+        ticket.stopWaiting()
+        ticket.startWaiting()
+        let nextDone = await next.finished(within: 2)
+        XCTAssertTrue(nextDone, "a parked site kept its slot once the loops had time to spare")
+    }
+
     /// A site is parked only while every host it has left is waiting.
     func testASiteIsParkedOnlyWhenAllItsRemainingHostsWait() async {
         let pool = SitePool(limit: 1, parkedLimit: 4)
@@ -73,6 +93,17 @@ final class PolitenessTests: XCTestCase {
         ticket.hostFinished()
         let nextDone = await next.finished(within: 2)
         XCTAssertTrue(nextDone, "not parked with its one remaining host waiting")
+    }
+}
+
+/// The loops' load as a test sets it.
+private final class Load: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Double
+    init(_ value: Double) { current = value }
+    var value: Double {
+        get { lock.withLock { current } }
+        set { lock.withLock { current = newValue } }
     }
 }
 
