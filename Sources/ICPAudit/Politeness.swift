@@ -20,11 +20,16 @@ final class SitePool: @unchecked Sendable {
     private var admitter: CheckedContinuation<Void, Never>?
     private var lending = true
     private var lastLook = 0
+    /// The loops' busy share, averaged over the last few looks; nil before the first.
+    private var load: Double?
 
     /// Loops busier than this share of their time are saturated.
     static let saturation = 0.8
     /// How often the loops' load is looked at.
     static let lookMilliseconds = 1000
+    /// The latest look's weight in `load`. A loop's turn can take a good part of a second, so
+    /// one second's share swings widely; the average of a few does not.
+    static let latestWeight = 0.3
 
     /// - Parameter loopsBusy: the loops' share of time spent working since it was last called.
     init(limit: Int, parkedLimit: Int, loopsBusy: @escaping () -> Double = { 0 }) {
@@ -58,7 +63,10 @@ final class SitePool: @unchecked Sendable {
         let now = MonotonicClock.milliseconds()
         if now - lastLook >= Self.lookMilliseconds {
             lastLook = now
-            lending = loopsBusy() < Self.saturation
+            let latest = loopsBusy()
+            let average = load.map { $0 + Self.latestWeight * (latest - $0) } ?? latest
+            load = average
+            lending = average < Self.saturation
         }
         return admitted - (lending ? parked : 0) < limit && parked < parkedLimit
     }
