@@ -12,16 +12,17 @@ import ICPModel
 final class SitePool: @unchecked Sendable {
     private let limit: Int
     private let parkedLimit: Int
-    private let loopsBusy: () -> Double
+    private let loopsBusy: (() -> Double)?
     private let lock = PthreadMutex()
     // Guarded by `lock`.
     private var admitted = 0
     private var parked = 0
     private var admitter: CheckedContinuation<Void, Never>?
-    private var lending = true
-    private var lastLook = 0
-    /// The loops' busy share, averaged over the last few looks; nil before the first.
-    private var load: Double?
+    private var lending: Bool
+    private var lastLook = MonotonicClock.milliseconds()
+    /// The loops' busy share, averaged over the last few looks. It starts as saturated: a run
+    /// lends only once its loops have shown time to spare, not in the burst of its first seconds.
+    private var load = 1.0
 
     /// Loops busier than this share of their time are saturated.
     static let saturation = 0.8
@@ -31,11 +32,13 @@ final class SitePool: @unchecked Sendable {
     /// one second's share swings widely; the average of a few does not.
     static let latestWeight = 0.3
 
-    /// - Parameter loopsBusy: the loops' share of time spent working since it was last called.
-    init(limit: Int, parkedLimit: Int, loopsBusy: @escaping () -> Double = { 0 }) {
+    /// - Parameter loopsBusy: the loops' share of time spent working since it was last called;
+    ///   nil: parked sites always lend their slots.
+    init(limit: Int, parkedLimit: Int, loopsBusy: (() -> Double)? = nil) {
         self.limit = limit
         self.parkedLimit = parkedLimit
         self.loopsBusy = loopsBusy
+        lending = loopsBusy == nil
     }
 
     /// Waits for room for one more site. One caller at a time (the inventory loop).
@@ -61,12 +64,10 @@ final class SitePool: @unchecked Sendable {
 
     private var hasRoom: Bool {
         let now = MonotonicClock.milliseconds()
-        if now - lastLook >= Self.lookMilliseconds {
+        if let loopsBusy, now - lastLook >= Self.lookMilliseconds {
             lastLook = now
-            let latest = loopsBusy()
-            let average = load.map { $0 + Self.latestWeight * (latest - $0) } ?? latest
-            load = average
-            lending = average < Self.saturation
+            load += Self.latestWeight * (loopsBusy() - load)
+            lending = load < Self.saturation
         }
         return admitted - (lending ? parked : 0) < limit && parked < parkedLimit
     }

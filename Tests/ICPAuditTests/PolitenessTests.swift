@@ -61,8 +61,8 @@ final class PolitenessTests: XCTestCase {
         XCTAssertTrue(thirdDone)
     }
 
-    /// While the loops are saturated a waiting site keeps its slot (another site would add
-    /// memory, not speed); once they have time to spare it lends it again.
+    /// A run starts as if its loops were saturated; while they are, a waiting site keeps its slot
+    /// (another site would add memory, not speed); once they have time to spare it lends it.
     func testAWaitingSiteLendsItsSlotOnlyWhileTheLoopsHaveTimeToSpare() async throws {
         let load = Load(0.95)
         let pool = SitePool(limit: 1, parkedLimit: 4, loopsBusy: { load.value })
@@ -71,12 +71,19 @@ final class PolitenessTests: XCTestCase {
         ticket.startWaiting()
         let next = Started { await pool.admit() }
         await Started.settle()
+        XCTAssertFalse(next.isFinished, "a parked site lent its slot before the loops were looked at")
+
+        func afterALook() async throws {
+            try await Task.sleep(nanoseconds: UInt64(SitePool.lookMilliseconds + 100) * 1_000_000)
+            ticket.stopWaiting()
+            ticket.startWaiting()
+            await Started.settle()
+        }
+        try await afterALook()
         XCTAssertFalse(next.isFinished, "a parked site lent its slot while the loops were saturated")
 
         load.value = 0  // idle loops: one look brings the average under the mark
-        try await Task.sleep(nanoseconds: UInt64(SitePool.lookMilliseconds + 100) * 1_000_000)
-        ticket.stopWaiting()
-        ticket.startWaiting()
+        try await afterALook()
         let nextDone = await next.finished(within: 2)
         XCTAssertTrue(nextDone, "a parked site kept its slot once the loops had time to spare")
     }
