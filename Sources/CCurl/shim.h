@@ -2,8 +2,8 @@
 #define ICP_CCURL_SHIM_H
 #include <curl/curl.h>
 
-/* curl_easy_setopt, curl_share_setopt, curl_multi_setopt and curl_easy_getinfo are variadic: Swift cannot call
-   them, so each argument type gets one typed wrapper. */
+/* curl_easy_setopt, curl_share_setopt, curl_multi_setopt and curl_easy_getinfo are variadic:
+   Swift cannot call them, so each argument type gets one typed wrapper. */
 static inline CURLcode icp_easy_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode icp_easy_setopt_ptr(CURL *h, CURLoption o, void *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode icp_easy_setopt_str(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }

@@ -18,7 +18,6 @@ final class SitePool: @unchecked Sendable {
     private var admitted = 0
     private var parked = 0
     private var admitter: CheckedContinuation<Void, Never>?
-    private var lending: Bool
     private var lastLook = MonotonicClock.milliseconds()
     /// The loops' busy share, averaged over the last few looks. It starts as saturated: a run
     /// lends only once its loops have shown time to spare, not in the burst of its first seconds.
@@ -38,7 +37,6 @@ final class SitePool: @unchecked Sendable {
         self.limit = limit
         self.parkedLimit = parkedLimit
         self.loopsBusy = loopsBusy
-        lending = loopsBusy == nil
     }
 
     /// Waits for room for one more site. One caller at a time (the inventory loop).
@@ -62,12 +60,12 @@ final class SitePool: @unchecked Sendable {
     func park() { change { $0.parked += 1 } }
     func unpark() { change { $0.parked -= 1 } }
 
+    private var lending: Bool { loopsBusy == nil || load < Self.saturation }
+
     private var hasRoom: Bool {
-        let now = MonotonicClock.milliseconds()
-        if let loopsBusy, now - lastLook >= Self.lookMilliseconds {
+        if let loopsBusy, case let now = MonotonicClock.milliseconds(), now - lastLook >= Self.lookMilliseconds {
             lastLook = now
             load += Self.latestWeight * (loopsBusy() - load)
-            lending = load < Self.saturation
         }
         return admitted - (lending ? parked : 0) < limit && parked < parkedLimit
     }

@@ -65,12 +65,7 @@ final class PolitenessTests: XCTestCase {
     /// (another site would add memory, not speed); once they have time to spare it lends it.
     func testAWaitingSiteLendsItsSlotOnlyWhileTheLoopsHaveTimeToSpare() async throws {
         let load = Load(0.95)
-        let pool = SitePool(limit: 1, parkedLimit: 4, loopsBusy: { load.value })
-        await pool.admit()
-        let ticket = SiteTicket(pool: pool, hosts: 1)
-        ticket.startWaiting()
-        let next = Started { await pool.admit() }
-        await Started.settle()
+        let (ticket, next) = await oneSiteWaitingAndTheNext(SitePool(limit: 1, parkedLimit: 4, loopsBusy: { load.value }), hosts: 1)
         XCTAssertFalse(next.isFinished, "a parked site lent its slot before the loops were looked at")
 
         func afterALook() async throws {
@@ -90,16 +85,22 @@ final class PolitenessTests: XCTestCase {
 
     /// A site is parked only while every host it has left is waiting.
     func testASiteIsParkedOnlyWhenAllItsRemainingHostsWait() async {
-        let pool = SitePool(limit: 1, parkedLimit: 4)
-        await pool.admit()
-        let ticket = SiteTicket(pool: pool, hosts: 2)
-        ticket.startWaiting()
-        let next = Started { await pool.admit() }
-        await Started.settle()
+        let (ticket, next) = await oneSiteWaitingAndTheNext(SitePool(limit: 1, parkedLimit: 4), hosts: 2)
         XCTAssertFalse(next.isFinished, "parked while a host was still working")
         ticket.hostFinished()
         let nextDone = await next.finished(within: 2)
         XCTAssertTrue(nextDone, "not parked with its one remaining host waiting")
+    }
+
+    /// One site admitted to `pool` with one of its `hosts` waiting, and the next site's
+    /// admission started (given a moment to go through if it can).
+    private func oneSiteWaitingAndTheNext(_ pool: SitePool, hosts: Int) async -> (SiteTicket, Started) {
+        await pool.admit()
+        let ticket = SiteTicket(pool: pool, hosts: hosts)
+        ticket.startWaiting()
+        let next = Started { await pool.admit() }
+        await Started.settle()
+        return (ticket, next)
     }
 }
 
