@@ -10,15 +10,18 @@ struct UTF8Repair {
     private static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
 
     mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) {
-        guard pending.isEmpty else {
-            // Finish the held-back sequence with the new bytes (at most 3 + a chunk are copied).
-            var joined = pending
+        var rest = chunk
+        while !pending.isEmpty && !rest.isEmpty {
+            // Finish the held-back sequence with the chunk's first bytes (a sequence is at most
+            // four); the rest of the chunk then passes as usual, not copied behind them.
+            let taken = min(rest.count, 3)
+            var head = pending
             pending.removeAll()
-            joined.append(contentsOf: chunk)
-            joined.withUnsafeBytes { repair($0, emit) }
-            return
+            head.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<taken]))
+            head.withUnsafeBytes { repair($0, emit) }
+            rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
         }
-        repair(chunk, emit)
+        repair(rest, emit)
     }
 
     mutating func finish(_ emit: (UnsafeRawBufferPointer) -> Void) {
@@ -35,14 +38,15 @@ struct UTF8Repair {
         while i < n {
             var incomplete: Int32 = 0
             let valid = icp_utf8_valid_prefix(base + i, n - i, &incomplete)
-            if i == 0 && valid == n { emit(bytes); return }  // the common case: no copy
-            repaired.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<i + valid]))
+            let run = UnsafeRawBufferPointer(rebasing: bytes[i..<i + valid])
             i += valid
-            if i == n { break }
-            if incomplete != 0 {
-                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<n]))
+            if i == n || incomplete != 0 {
+                // The common case, a valid chunk perhaps ending in a cut sequence: no copy.
+                if !repaired.isEmpty { repaired.append(contentsOf: run) } else if !run.isEmpty { emit(run) }
+                if incomplete != 0 { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<n])) }
                 break
             }
+            repaired.append(contentsOf: run)
             let nuls = icp_nul_run(base + i, n - i)
             if nuls > 0 {
                 i += nuls  // a decompression bomb of zeros is skipped in bulk
