@@ -1,9 +1,10 @@
 #include "icp_utf8.h"
 #include <string.h>
 
-size_t icp_utf8_valid_prefix(const uint8_t *p, size_t n, int *incomplete) {
+size_t icp_utf8_valid_prefix(const uint8_t *p, size_t n, int *incomplete, size_t *invalid) {
     size_t i = 0;
     *incomplete = 0;
+    *invalid = 0;
     while (i < n) {
         /* Eight ASCII bytes at a time, none of them NUL. */
         if (i + 8 <= n) {
@@ -30,11 +31,11 @@ size_t icp_utf8_valid_prefix(const uint8_t *p, size_t n, int *incomplete) {
         if (b >= 0xC2 && b <= 0xDF) need = 1;
         else if (b >= 0xE0 && b <= 0xEF) { need = 2; if (b == 0xE0) lo = 0xA0; if (b == 0xED) hi = 0x9F; }
         else if (b >= 0xF0 && b <= 0xF4) { need = 3; if (b == 0xF0) lo = 0x90; if (b == 0xF4) hi = 0x8F; }
-        else return i;
+        else { *invalid = 1; return i; }
         for (size_t k = 1; k <= need; k++) {
             if (i + k >= n) { *incomplete = 1; return i; }
             uint8_t c = p[i + k];
-            if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return i;
+            if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) { *invalid = k; return i; }
         }
         i += need + 1;
     }

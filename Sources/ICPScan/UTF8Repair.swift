@@ -1,8 +1,9 @@
 import CUTF8
 
 /// Makes a UTF-8 byte stream well-formed before libxml2 sees it, as a browser decodes: each
-/// invalid sequence becomes U+FFFD and NULs are dropped (an HTML body ignores them). libxml2 2.9 instead switches the rest of the
-/// page to Latin-1 at the first bad byte, which would turn a correct footer into mojibake.
+/// ill-formed sequence becomes one U+FFFD and NULs are dropped (an HTML body ignores them).
+/// libxml2 2.9 instead switches the rest of the page to Latin-1 at the first bad byte, which
+/// would turn a correct footer into mojibake.
 /// Valid chunks pass through without a copy; a sequence cut by a chunk boundary is held back.
 struct UTF8Repair {
     private var pending: [UInt8] = []
@@ -37,7 +38,8 @@ struct UTF8Repair {
         repaired.removeAll(keepingCapacity: true)
         while i < n {
             var incomplete: Int32 = 0
-            let valid = icp_utf8_valid_prefix(base + i, n - i, &incomplete)
+            var invalid = 0
+            let valid = icp_utf8_valid_prefix(base + i, n - i, &incomplete, &invalid)
             let run = UnsafeRawBufferPointer(rebasing: bytes[i..<i + valid])
             i += valid
             if i == n || incomplete != 0 {
@@ -47,12 +49,11 @@ struct UTF8Repair {
                 break
             }
             repaired.append(contentsOf: run)
-            let nuls = icp_nul_run(base + i, n - i)
-            if nuls > 0 {
-                i += nuls  // a decompression bomb of zeros is skipped in bulk
-            } else {
+            if invalid > 0 {
                 repaired.append(contentsOf: Self.replacement)
-                i += 1
+                i += invalid
+            } else {
+                i += icp_nul_run(base + i, n - i)  // a decompression bomb of zeros is skipped in bulk
             }
         }
         if !repaired.isEmpty { repaired.withUnsafeBytes(emit) }

@@ -42,6 +42,17 @@ final class UTF8RepairTests: XCTestCase {
         assertRepairs([0xC3, 0x28] + Array("号".utf8), to: "\u{FFFD}(号")
     }
 
+    /// WHATWG's decoder, which a browser uses: a lead byte and the continuation bytes it allows
+    /// show as one U+FFFD, and the byte that broke the sequence is read again.
+    func testAnIllFormedSequenceIsOneReplacementAsABrowserShowsIt() {
+        assertRepairs([0xF0, 0xA0, 0x80, 0x41], to: "\u{FFFD}A")
+        assertRepairs([0xE4, 0xB8, 0x41], to: "\u{FFFD}A")
+        assertRepairs([0xE4, 0x00, 0x00, 0x41], to: "\u{FFFD}A")  // NULs right after a lead byte
+        assertRepairs([0xED, 0xA0, 0x80], to: "\u{FFFD}\u{FFFD}\u{FFFD}")  // a surrogate: ED allows only 80–9F next
+        assertRepairs([0xF4, 0x90, 0x80, 0x80], to: "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}")  // past U+10FFFF
+        assertRepairs([0xC0, 0xAF], to: "\u{FFFD}\u{FFFD}")  // C0 never starts a sequence
+    }
+
     func testASequenceCutOffByTheEndOfTheBodyIsOneReplacement() {
         assertRepairs(Array("号".utf8) + [0xE4, 0xB8], to: "号\u{FFFD}")
     }
