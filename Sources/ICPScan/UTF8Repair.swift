@@ -14,12 +14,15 @@ struct UTF8Repair {
         var rest = chunk
         while !pending.isEmpty && !rest.isEmpty {
             // Finish the held-back sequence with the chunk's first bytes (a sequence is at most
-            // four); the rest of the chunk then passes as usual, not copied behind them.
+            // four), on the stack: most chunks of Chinese text start with one. The rest of the
+            // chunk then passes as usual, not copied behind them.
             let taken = min(rest.count, 3)
-            var head = pending
-            pending.removeAll()
-            head.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<taken]))
-            head.withUnsafeBytes { repair($0, emit) }
+            withUnsafeTemporaryAllocation(byteCount: pending.count + taken, alignment: 1) { head in
+                head.copyBytes(from: pending)
+                UnsafeMutableRawBufferPointer(rebasing: head[pending.count...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<taken]))
+                pending.removeAll(keepingCapacity: true)
+                repair(UnsafeRawBufferPointer(head), emit)
+            }
             rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
         }
         repair(rest, emit)
