@@ -100,8 +100,11 @@ final class DNSLoop: @unchecked Sendable {
         await withCheckedContinuation { continuation in
             let once = ResumeOnce(continuation)
             let taken = loop.execute { [self] in
+                let asked = MonotonicClock.milliseconds()
                 resolver.resolve(host) { once.resume($0) }
-                loop.schedule(at: deadline) { once.resume(.failure(.deadline)) }
+                loop.schedule(at: deadline) { [resolver] in
+                    resolver.silence(since: asked, isTheSites: .deadline) { once.resume($0) }
+                }
             }
             if !taken { continuation.resume(returning: .failure(.local("event loop shut down"))) }
         }

@@ -35,20 +35,20 @@ final class HostObserver: Sendable {
     }
 
     /// Observes `host`, trying again after a failure that may pass (see `mayPassOnRetry`) with
-    /// a doubling backoff, all within the one `--timeout` deadline, DNS included. Time spent
-    /// waiting for a busy server address (`--per-ip`), for a slot of `--dns-concurrency`, or for
-    /// a loop busy with other work does not count against it.
+    /// a doubling backoff, all within the one `--timeout` of wall time, DNS included
+    /// (`HostBudget`). A failure to answer in time after icpaudit held the host up (its queues,
+    /// a saturated loop, its own failures) is marked `suspect`, for the run to look again.
     /// Throws only when icpaudit itself could not make a request for the whole of the host's
     /// time (`CrawlerFailure`): that is never the site's finding.
     func observe(_ host: String, view: View = .desktop, ticket: SiteTicket) async throws(CrawlerFailure) -> HostObservation {
         let started = MonotonicClock.milliseconds()
-        var deadline = started + Int(options.timeoutSeconds * 1000)
+        var budget = HostBudget(seconds: options.timeoutSeconds)
         var attempts = 0
         var seen: HostObservation
         var earlier: HostObservation? = nil
         while true {
             attempts += 1
-            seen = try await attempt(host, view: view, ticket: ticket, deadline: &deadline)
+            seen = try await attempt(host, view: view, ticket: ticket, budget: &budget)
             // A retry that only ran out of the host's time says nothing new: the earlier
             // answer (refused, 503) is what the site said.
             if let earlier, Self.ranOutOfTime(seen) {
@@ -57,12 +57,13 @@ final class HostObserver: Sendable {
             }
             earlier = seen
             let backoff = options.retryBackoffMilliseconds << (attempts - 1)
-            guard attempts <= options.retries, Self.mayPassOnRetry(seen), MonotonicClock.milliseconds() + backoff < deadline else { break }
+            guard attempts <= options.retries, Self.mayPassOnRetry(seen), backoff < budget.millisecondsLeft else { break }
             try? await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
         }
         seen.attempts = attempts
         // The site's time; drawing the page is icpaudit's (its own --render-timeout).
         seen.ms = MonotonicClock.milliseconds() - started
+        seen.suspect = budget.suspect(seen)
         if let renderer, let page = seen.page, renderer.wants(page) {
             try await render(&seen, renderer, ticket: ticket)
         }
@@ -86,10 +87,16 @@ final class HostObserver: Sendable {
             if let own = network.ownFailure { throw own }
             switch error {
             case .browser(let why): throw CrawlerFailure(description: "rendering \(url): \(why)")
-            case .page(let why): seen.renderFailure = why; return
+            case .page(let why):
+                seen.renderFailure = why
+                if why.contains(RenderError.outOfTime) { seen.suspect = renderSuspect(seen, outcome: why) }
+                return
             }
         }
         if let own = network.ownFailure { throw own }
+        if !drawn.settled {
+            seen.suspect = renderSuspect(seen, outcome: "drawn at its \(options.renderTimeoutSeconds)s deadline before the page settled")
+        }
         var page = drawn.facts()
         page.rendered = true
         page.charset = staticPage.charset
@@ -113,23 +120,29 @@ final class HostObserver: Sendable {
         }
     }
 
+    /// A drawing cut short by its deadline: the browser shares the machine's CPU with the rest of
+    /// the run, so it may be icpaudit's doing; drawn again at the end of the run with the crawler idle.
+    private func renderSuspect(_ seen: HostObservation, outcome: String) -> SuspectLook {
+        SuspectLook(reason: "the browser shares the crawler's CPU", outcome: "render: \(outcome)", ms: seen.ms)
+    }
+
     /// A lookup for the browser's requests, on its own `--timeout`.
     func lookUp(_ host: String) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
-        var deadline = MonotonicClock.milliseconds() + Int(options.timeoutSeconds * 1000)
-        return try await resolve(host, deadline: &deadline)
+        var budget = HostBudget(seconds: options.timeoutSeconds)
+        return try await resolve(host, budget: &budget)
     }
 
     /// One request of the browser's, as the view's device (a server that varies by User-Agent
     /// answers the phone's page to a phone), through the per-IP gate, on its own `--timeout`; the
     /// body comes back whole (up to what the browser takes).
     func fetchForBrowser(_ url: ParsedURL, _ ips: [IPAddress], profile: FetchProfile, ticket: SiteTicket) async throws(CrawlerFailure) -> (FetchResult, [UInt8]) {
-        var deadline = MonotonicClock.milliseconds() + Int(options.timeoutSeconds * 1000)
+        var budget = HostBudget(seconds: options.timeoutSeconds)
         let server = ips[0]
-        deadline += await gate.acquire(server, for: ticket)
+        _ = await gate.acquire(server, for: ticket)
         defer { gate.release(server) }
-        return try await retryingLocalFailures("fetching \(url.text) for the browser", deadline: &deadline) { by in
+        return try await retryingLocalFailures("fetching \(url.text) for the browser", budget: &budget) { left in
             await transport.fetchBody(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile,
-                                                caBundle: options.caBundle, timeoutMilliseconds: by - MonotonicClock.milliseconds(),
+                                                caBundle: options.caBundle, timeoutMilliseconds: left,
                                                 maxBodyBytes: min(options.maxBodyBytes, BrowserPool.maxBodyBytes)))
         } isLocal: {
             if case .local(let why)? = $0.0.failure { return why }
@@ -144,10 +157,9 @@ final class HostObserver: Sendable {
     func probeMobile(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> Hop? {
         guard desktop.page != nil, let answered = desktop.chain.first(where: { $0.status != nil }), let url = ParsedURL(answered.url),
               !answered.addresses.isEmpty else { return nil }
-        let left = Int(options.timeoutSeconds * 1000) - desktop.ms
-        var deadline = MonotonicClock.milliseconds() + max(Self.minimumProbeMilliseconds, left)
+        var budget = HostBudget(seconds: max(Double(Self.minimumProbeMilliseconds) / 1000, options.timeoutSeconds - Double(desktop.ms) / 1000))
         let (result, _) = try await fetch(url, answered.addresses, profile: options.mobileProfile, verify: answered.verified,
-                                          headersOnly: true, ticket: ticket, deadline: &deadline)
+                                          headersOnly: true, ticket: ticket, budget: &budget)
         var probe = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
                         status: result.status == 0 ? nil : result.status, location: result.redirectURL, ms: result.milliseconds)
         probe.vary = result.vary
@@ -186,15 +198,15 @@ final class HostObserver: Sendable {
         seen.page == nil && (seen.dns.failure ?? seen.hops.last?.failure)?.kind == .deadline
     }
 
-    private func attempt(_ host: String, view: View, ticket: SiteTicket, deadline: inout Int) async throws(CrawlerFailure) -> HostObservation {
-        switch try await resolve(host, deadline: &deadline) {
+    private func attempt(_ host: String, view: View, ticket: SiteTicket, budget: inout HostBudget) async throws(CrawlerFailure) -> HostObservation {
+        switch try await resolve(host, budget: &budget) {
         case .success(let answer):
             var seen = HostObservation(host: host, view: view, dns: DNSAnswer(addresses: answer.addresses, cnames: answer.cnames))
             var walk = Walk(profile: options.profile(for: view), ipsByHost: [host: answer.addresses])
             let start = ParsedURL(scheme: "http", host: host)
-            seen.page = try await follow(start, kind: .http, &walk, ticket: ticket, deadline: &deadline, into: &seen.hops)
+            seen.page = try await follow(start, kind: .http, &walk, ticket: ticket, budget: &budget, into: &seen.hops)
             if let page = seen.page, !page.frames.isEmpty, let base = seen.chain.last.flatMap({ ParsedURL($0.url) }) {
-                seen.page = try await withFrames(page, of: base, &walk, ticket: ticket, deadline: &deadline, into: &seen.hops)
+                seen.page = try await withFrames(page, of: base, &walk, ticket: ticket, budget: &budget, into: &seen.hops)
             }
             return seen
         case .failure(let failure):
@@ -211,13 +223,13 @@ final class HostObserver: Sendable {
     /// The page with the content of the frames it shows (SPEC: a frameset, or one full-page
     /// iframe): frames of the page's registrable domain, fetched like any hop under the
     /// same deadline, up to `maxFrames`.
-    private func withFrames(_ page: PageFacts, of base: ParsedURL, _ walk: inout Walk, ticket: SiteTicket, deadline: inout Int,
+    private func withFrames(_ page: PageFacts, of base: ParsedURL, _ walk: inout Walk, ticket: SiteTicket, budget: inout HostBudget,
                             into hops: inout [Hop]) async throws(CrawlerFailure) -> PageFacts {
         var shown = page
         let site = Domains.registrableDomain(base.host) ?? base.host
         for src in page.frames.prefix(options.maxFrames) {
             guard let url = base.resolving(src), (Domains.registrableDomain(url.host) ?? url.host) == site else { continue }
-            if let frame = try await follow(url, kind: .frame, &walk, ticket: ticket, deadline: &deadline, into: &hops) {
+            if let frame = try await follow(url, kind: .frame, &walk, ticket: ticket, budget: &budget, into: &hops) {
                 shown.include(frame: frame)
             }
         }
@@ -233,33 +245,34 @@ final class HostObserver: Sendable {
         }
     }
 
-    /// A lookup. Time waiting for a slot of `--dns-concurrency` is icpaudit's, not the host's:
-    /// the deadline moves by it.
-    private func resolve(_ host: String, deadline: inout Int) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
-        deadline += await dnsGate?.acquire(0, for: nil) ?? 0
+    /// A lookup, after a slot of `--dns-concurrency` (a wait for it holds the host up).
+    private func resolve(_ host: String, budget: inout HostBudget) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
+        budget.waited(await dnsGate?.acquire(0, for: nil) ?? 0, for: "a lookup slot (--dns-concurrency)")
         defer { dnsGate?.release(0) }
-        return try await retryingLocalFailures("resolving \(host)", deadline: &deadline) { by in
-            await transport.resolve(host, deadline: by)
+        let deadline = budget.deadline
+        return try await retryingLocalFailures("resolving \(host)", budget: &budget) { _ in
+            await transport.resolve(host, deadline: deadline)
         } isLocal: {
             if case .failure(.local(let why)) = $0 { return why }
             return nil
         }
     }
 
-    /// Makes `call` (given the deadline as it stands) again, after a pause, while it fails on icpaudit's side (out of descriptors,
-    /// say). The time that takes is icpaudit's: the deadline moves by it. Failing for as long as
+    /// Makes `call` (given the milliseconds left) again, after a pause, while it fails on
+    /// icpaudit's side (out of descriptors, say): that holds the host up. Failing for as long as
     /// a whole `--timeout` stops the run (`CrawlerFailure`) rather than blame the site.
-    private func retryingLocalFailures<T>(_ what: @autoclosure () -> String, deadline: inout Int, _ call: (_ deadline: Int) async -> T,
+    private func retryingLocalFailures<T>(_ what: @autoclosure () -> String, budget: inout HostBudget, _ call: (_ left: Int) async -> T,
                                           isLocal: (T) -> String?) async throws(CrawlerFailure) -> T {
         var lost = 0
         while true {
             let began = MonotonicClock.milliseconds()
-            let answer = await call(deadline)
+            let answer = await call(max(1, budget.millisecondsLeft))
             guard let why = isLocal(answer) else { return answer }
+            budget.holdUp("icpaudit's own failure: \(why)")
+            // Another host's failure is stopping the run: no more tries.
+            if Task.isCancelled { throw CrawlerFailure(description: "\(what()): \(why)") }
             try? await Task.sleep(nanoseconds: UInt64(Self.localRetryMilliseconds) * 1_000_000)
-            let spent = MonotonicClock.milliseconds() - began
-            lost += spent
-            deadline += spent
+            lost += MonotonicClock.milliseconds() - began
             guard lost < Int(options.timeoutSeconds * 1000) else { throw CrawlerFailure(description: "\(what()): \(why)") }
         }
     }
@@ -271,7 +284,7 @@ final class HostObserver: Sendable {
     /// made): HTTP redirects, meta refreshes and script redirects, up to `maxRedirects` in all.
     /// Returns the page it ends on, if it ends on one. `kind` is the first hop's (`http` for a
     /// home page, `frame` for a frame).
-    private func follow(_ start: ParsedURL, kind: HopKind, _ walk: inout Walk, ticket: SiteTicket, deadline: inout Int,
+    private func follow(_ start: ParsedURL, kind: HopKind, _ walk: inout Walk, ticket: SiteTicket, budget: inout HostBudget,
                         into hops: inout [Hop]) async throws(CrawlerFailure) -> PageFacts? {
         var url = start
         var hopKind = kind
@@ -279,7 +292,7 @@ final class HostObserver: Sendable {
         var redirects = 0
         let first = hops.count
         while true {
-            guard deadline > MonotonicClock.milliseconds() else {
+            guard !budget.expired else {
                 hops.append(Hop(url: url.text, kind: hopKind, failure: AccessFailure(.deadline, "no answer within \(options.timeoutSeconds)s")))
                 return nil
             }
@@ -287,7 +300,7 @@ final class HostObserver: Sendable {
             if let known = walk.ipsByHost[url.host] {
                 ips = known
             } else {
-                switch try await resolve(url.host, deadline: &deadline) {
+                switch try await resolve(url.host, budget: &budget) {
                 case .success(let answer): ips = answer.addresses
                 case .failure(let failure):
                     hops.append(Hop(url: url.text, kind: hopKind, failure: dnsFailure(failure)))
@@ -299,7 +312,7 @@ final class HostObserver: Sendable {
                 hops.append(Hop(url: url.text, kind: hopKind, addresses: ips, failure: AccessFailure(.privateAddress, "not fetched")))
                 return nil
             }
-            let (result, page) = try await fetch(url, ips, profile: walk.profile, verify: verify, ticket: ticket, deadline: &deadline)
+            let (result, page) = try await fetch(url, ips, profile: walk.profile, verify: verify, ticket: ticket, budget: &budget)
             var hop = Hop(url: url.text, kind: hopKind, addresses: ips, verified: verify, status: result.status == 0 ? nil : result.status,
                           bytes: result.bodyBytes, ms: result.milliseconds)
             hop.vary = result.vary
@@ -354,25 +367,23 @@ final class HostObserver: Sendable {
         }
     }
 
-    /// One request through the per-IP gate. The gate's wait, the loop's busy time and the wait
-    /// for a thread to take the answer up are icpaudit's time, not the site's: the deadline
-    /// moves by them.
+    /// One request through the per-IP gate, on what is left of the host's time. The gate's wait,
+    /// a saturated loop and a late pick-up of the answer hold the host up.
     private func fetch(_ url: ParsedURL, _ ips: [IPAddress], profile: FetchProfile, verify: Bool, headersOnly: Bool = false,
-                       ticket: SiteTicket, deadline: inout Int) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
+                       ticket: SiteTicket, budget: inout HostBudget) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
         let server = ips[0]  // curl connects to the first address it is given
-        deadline += await gate.acquire(server, for: ticket)
+        budget.waited(await gate.acquire(server, for: ticket), for: "a connection to \(server) (--per-ip)")
         defer { gate.release(server) }
         let keep = keepDigits
-        let answer = try await retryingLocalFailures("fetching \(url.text)", deadline: &deadline) { by in
+        let answer = try await retryingLocalFailures("fetching \(url.text)", budget: &budget) { left in
             await transport.fetch(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile, verifyTLS: verify,
-                                            caBundle: options.caBundle, timeoutMilliseconds: by - MonotonicClock.milliseconds(),
+                                            caBundle: options.caBundle, timeoutMilliseconds: left,
                                             maxBodyBytes: options.maxBodyBytes, headersOnly: headersOnly), keeping: keep)
         } isLocal: {
             if case .local(let why)? = $0.0.failure { return why }
             return nil
         }
-        deadline += answer.0.loopBusyMilliseconds
-        if answer.0.completedAt > 0 { deadline += max(0, MonotonicClock.milliseconds() - answer.0.completedAt) }
+        budget.ran(answer.0)
         return answer
     }
 
@@ -383,6 +394,7 @@ final class HostObserver: Sendable {
         case .tls(let why): return AccessFailure(.tls, why)
         case .timeout: return AccessFailure(.timeout, "no complete answer within \(options.timeoutSeconds)s")
         case .protocolError(let why): return AccessFailure(.protocolError, why)
+        case .noIPv6Route(let why): return AccessFailure(.noIPv6Route, why)
         case .local(let why): preconditionFailure("local failures are retried, never recorded: \(why)")
         }
     }

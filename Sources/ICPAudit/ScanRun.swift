@@ -7,6 +7,7 @@ import ICPLoop
 import ICPModel
 import ICPReport
 import ICPRules
+import Synchronization
 
 public struct ScanConfiguration: Sendable {
     public var inventoryPath: String
@@ -91,8 +92,11 @@ public enum ScanRun {
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8, loopsBusy: loops.busyFraction)
         let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.perIPLimit),
                                   dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: judge, renderer: renderer)
+        let suspects = Suspects()
         do {
-            try await audit(reader, shard: config.shard, done: done, pool: pool, auditor: auditor, writer: writer)
+            try await audit(reader, shard: config.shard, done: done, pool: pool, auditor: auditor, writer: writer, suspects: suspects)
+            let idle = SitePool(limit: min(config.concurrency, recheckConcurrency), parkedLimit: recheckConcurrency)
+            try await recheck(suspects.take(), auditor: auditor.with(pool: idle), pool: idle, writer: writer)
         } catch {
             await renderer?.shutdown()
             throw error
@@ -119,8 +123,10 @@ public enum ScanRun {
         }
     }
 
-    /// Streams the inventory through the pool of site audits.
-    private static func audit(_ reader: InventoryReader, shard: Shard?, done: Set<Int>, pool: SitePool, auditor: SiteAuditor, writer: RunWriter) async throws {
+    /// Streams the inventory through the pool of site audits. A site with a suspect host is
+    /// held back for `recheck`; the others are written as they finish.
+    private static func audit(_ reader: InventoryReader, shard: Shard?, done: Set<Int>, pool: SitePool, auditor: SiteAuditor,
+                              writer: RunWriter, suspects: Suspects) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for row in reader {
                 switch row {
@@ -137,7 +143,7 @@ public enum ScanRun {
                     group.addTask {
                         defer { pool.leave() }
                         let (seen, record) = try await auditor.audit(site, checkedAt: Timestamp.now())
-                        writer.write(seen, record)
+                        if !suspects.hold(site, seen) { writer.write(seen, record) }
                     }
                 case .success:
                     break  // written before the interruption
@@ -145,6 +151,58 @@ public enum ScanRun {
             }
         }
     }
+
+    /// Sites at once when the suspects are looked at again: few enough that the loops, the
+    /// gates and the browser are idle, so what fails now is the site's.
+    static let recheckConcurrency = 16
+
+    /// SPEC: a failure seen while the crawler was saturated is checked again at the end of the
+    /// run with the crawler idle, and reported only if seen again. The site is audited afresh
+    /// (fresh connections, every host and view) and written as that second look shows it, each
+    /// suspect host with its first look beside it (`first_look`).
+    private static func recheck(_ held: [Suspects.Held], auditor: SiteAuditor, pool: SitePool, writer: RunWriter) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            for suspect in held {
+                await pool.admit()
+                if let failure = writer.failure {
+                    pool.leave()
+                    throw failure
+                }
+                group.addTask {
+                    defer { pool.leave() }
+                    var (seen, record) = try await auditor.audit(suspect.site, checkedAt: Timestamp.now())
+                    for i in seen.hosts.indices {
+                        let again = seen.hosts[i]
+                        seen.hosts[i].suspect = nil
+                        seen.hosts[i].firstLook = suspect.looks.first { $0.host == again.host && $0.view == again.view }?.look
+                    }
+                    writer.write(seen, record)
+                }
+            }
+        }
+    }
+}
+
+/// The sites held back for a second look, with their suspect looks (not their whole
+/// observations: a night can hold thousands).
+final class Suspects: Sendable {
+    struct Held: Sendable {
+        var site: Site
+        var looks: [(host: String, view: View, look: SuspectLook)]
+    }
+
+    private let held = Mutex<[Held]>([])
+
+    /// Holds `site` back when a host of `seen` is a suspect; false when it need not be.
+    func hold(_ site: Site, _ seen: SiteObservation) -> Bool {
+        let looks = seen.hosts.compactMap { h in h.suspect.map { (h.host, h.view, $0) } }
+        guard !looks.isEmpty else { return false }
+        held.withLock { $0.append(Held(site: site, looks: looks)) }
+        return true
+    }
+
+    /// Every site held, in the order they were held; none after.
+    func take() -> [Held] { held.withLock { list in defer { list = [] }; return list } }
 }
 
 /// `--render always` without a browser that starts.

@@ -24,6 +24,11 @@ final class SiteAuditor: Sendable {
         self.renderer = renderer
     }
 
+    /// The same auditor admitting sites to another pool (the idle second look at suspects).
+    func with(pool: SitePool) -> SiteAuditor {
+        SiteAuditor(options: options, loops: loops, gate: gate, dnsGate: dnsGate, pool: pool, judge: judge, renderer: renderer)
+    }
+
     func audit(_ site: Site, checkedAt: String) async throws(CrawlerFailure) -> (SiteObservation, SiteRecord) {
         var filedDigits: Set<String> = []
         if let icp = site.filed?.icp { filedDigits.insert(icp.digits) }

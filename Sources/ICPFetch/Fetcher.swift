@@ -170,6 +170,9 @@ public enum FetchFailure: Sendable, Equatable {
     /// icpaudit's own side failed (curl could not take the transfer, the fetcher shut down):
     /// never the site's fault.
     case local(String)
+    /// Every address is IPv6 and this machine has no route to it: the site was not reached, and
+    /// that says nothing about the site.
+    case noIPv6Route(String)
 }
 
 public struct FetchResult: Sendable {
@@ -192,7 +195,7 @@ public struct FetchResult: Sendable {
     public var truncated = false
     public var milliseconds = 0
     /// How long the loop was busy with work (this transfer's body, other transfers) while this
-    /// transfer ran: icpaudit's time, not the site's.
+    /// transfer ran: near all of `milliseconds`, the loop was saturated and may have read late.
     public var loopBusyMilliseconds = 0
     /// When the loop had the answer (monotonic ms; 0: not known).
     public var completedAt = 0
@@ -209,8 +212,6 @@ public final class Fetcher: LoopTimerSource {
     // Loop-confined from here on; nil once shut down.
     private var multi: UnsafeMutableRawPointer?
     private var timerDeadline: Int?
-    /// Numbers the transfers, so a deadline check knows its own from a reused easy handle's.
-    private var transfersStarted = 0
     /// Transfers in flight, by easy handle: they live as long as curl has them.
     private var inFlight: [UnsafeMutableRawPointer: Transfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
@@ -247,10 +248,7 @@ public final class Fetcher: LoopTimerSource {
             return
         }
         let transfer = Transfer(easy: easy, request: request, sinkFactory: sink, completion: completion)
-        transfersStarted += 1
-        transfer.serial = transfersStarted
         transfer.configure()
-        transfer.startedAt = MonotonicClock.nanoseconds()
         transfer.busyAtStart = loop.busyNanoseconds
         let rc = curl_multi_add_handle(multi, easy)
         guard rc == CURLM_OK else {
@@ -260,35 +258,7 @@ public final class Fetcher: LoopTimerSource {
             return
         }
         inFlight[easy] = transfer
-        checkTime(easy, transfer, at: MonotonicClock.milliseconds() + request.timeoutMilliseconds)
     }
-
-    /// The request's timeout counts only time the loop was free to read the site's answer:
-    /// time spent scanning bodies (its own or others') is icpaudit's, so the deadline moves by
-    /// it. curl's own timeout (`hardTimeoutFactor` × the request's) bounds the wall time.
-    private func checkTime(_ easy: UnsafeMutableRawPointer, _ transfer: Transfer, at time: Int) {
-        // The job holds the transfer's number, not the transfer: a finished transfer is freed at
-        // once, not when its check comes due.
-        let serial = transfer.serial
-        loop.schedule(at: time) { [self] in
-            guard let transfer = inFlight[easy], transfer.serial == serial else { return }
-            let used = transfer.siteMilliseconds(busyNow: loop.busyNanoseconds)
-            let left = transfer.request.timeoutMilliseconds - used
-            if left > 0 {
-                checkTime(easy, transfer, at: MonotonicClock.milliseconds() + left)
-            } else {
-                end(easy, transfer, code: CURLE_OPERATION_TIMEDOUT)
-            }
-        }
-    }
-
-    /// curl's receive buffer per transfer. A transfer holds it from connect to done and hundreds
-    /// are in flight, so curl's 16 KB default came to a fifth of a run's heap; half of it
-    /// measured no more CPU per host (README, "Benchmarks").
-    static let receiveBufferBytes = 8192
-
-    /// How far a transfer's wall time may run past its timeout while the loop is busy.
-    static let hardTimeoutFactor = 3
 
     /// Ends every transfer in flight (each completes with `.local`) and frees curl's handles.
     /// Loop thread only; the fetcher completes any later `start` at once with `.local`.
@@ -391,15 +361,8 @@ private final class Transfer {
     private var truncated = false
     /// Ended on purpose when the body began (`headersOnly`).
     private var stoppedAtBody = false
-    var serial = 0
-    /// When it started, and the loop's busy time then (ns).
-    var startedAt = 0
+    /// The loop's busy time when it started (ns).
     var busyAtStart = 0
-
-    /// Milliseconds the site has had: the wall time since the start less the loop's busy time.
-    func siteMilliseconds(busyNow: Int) -> Int {
-        (MonotonicClock.nanoseconds() - startedAt - (busyNow - busyAtStart)) / 1_000_000
-    }
 
     init(easy: UnsafeMutableRawPointer, request: FetchSpec, sinkFactory: @escaping Fetcher.SinkFactory, completion: @escaping Fetcher.Completion) {
         self.easy = easy
@@ -416,10 +379,10 @@ private final class Transfer {
         // Audited hosts are distinct names, so a kept connection is rarely reused; closing it
         // with its fetch also makes fetches in flight the connections a server sees (--per-ip).
         _ = icp_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
-        _ = icp_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, Fetcher.receiveBufferBytes)
         _ = icp_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
-        // The request's own timeout is the fetcher's (`checkTime`); curl's bounds the wall time.
-        _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds * Fetcher.hardTimeoutFactor))
+        // Wall time, checked by curl whenever it runs the transfer: an answer read after it (a
+        // slow site, or a loop too busy to read in time) is a timeout (SPEC: `--timeout` does not stretch).
+        _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds))
         _ = icp_easy_setopt_str(easy, CURLOPT_USERAGENT, request.profile.userAgent)
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
         _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
@@ -512,12 +475,21 @@ private final class Transfer {
         if code != CURLE_OK && !(code == CURLE_WRITE_ERROR && (truncated || stoppedAtBody)) {
             var osErrno = 0
             _ = icp_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno)
-            result.failure = Transfer.ownLimits.contains(Int32(osErrno))
-                ? .local("\(String(cString: curl_easy_strerror(code))): \(String(cString: strerror(Int32(osErrno))))")
-                : Transfer.classify(code, String(cString: curl_easy_strerror(code)))
+            let message = "\(String(cString: curl_easy_strerror(code))): \(String(cString: strerror(Int32(osErrno))))"
+            if Transfer.noRoute.contains(Int32(osErrno)), !request.addresses.isEmpty,
+               request.addresses.allSatisfy({ $0.isV6 && !Routes.exists(to: $0) }) {
+                result.failure = .noIPv6Route(message)
+            } else if Transfer.ownLimits.contains(Int32(osErrno)) {
+                result.failure = .local(message)
+            } else {
+                result.failure = Transfer.classify(code, String(cString: curl_easy_strerror(code)))
+            }
         }
         return result
     }
+
+    /// What connect() says when the machine has no route (IPv6 disabled: EADDRNOTAVAIL).
+    static let noRoute: Set<Int32> = [ENETUNREACH, EADDRNOTAVAIL]
 
     /// Errors of this machine, not of the site: out of descriptors, buffers or local ports.
     static let ownLimits: Set<Int32> = [EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL]

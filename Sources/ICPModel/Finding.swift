@@ -30,12 +30,15 @@ public enum FindingCode: String, Sendable, CaseIterable {
     case pagePlaceholder = "PAGE_PLACEHOLDER"
     case pageScriptRendered = "PAGE_SCRIPT_RENDERED"
     case redirectOffsite = "REDIRECT_OFFSITE"
+    /// The host has only IPv6 addresses and the auditing machine no IPv6 route: not checked
+    /// (SPEC: the crawler's own limits are never the site's CONNECT_FAILED).
+    case ipv6NoRoute = "IPV6_NO_ROUTE"
 
     /// Severity when the finding is raised; `TLS_FAILED` drops to `warn` when the page was
     /// still read over the unverified fallback (see `Finding.init`).
     public var severity: Severity {
         switch self {
-        case .titleRestricted, .pageScriptRendered, .redirectOffsite: return .warn
+        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute: return .warn
         default: return .error
         }
     }

@@ -41,6 +41,11 @@ public struct HostObservation: CopyOnWrite {
         /// How many times the host was tried (retries after a failure to open).
         public var attempts: Int
         public var ms: Int
+        /// Set by the observer when this look's failure may have been icpaudit's own; the run
+        /// looks at the host again at its end and keeps that look (never written).
+        public var suspect: SuspectLook?
+        /// The earlier look that was a suspect, when this observation is the look taken again.
+        public var firstLook: SuspectLook?
 
         /// The way to the page, without its frames.
         public var chain: ArraySlice<Hop> { hops.prefix { $0.kind != .frame } }
@@ -57,7 +62,24 @@ public struct HostObservation: CopyOnWrite {
     public init(host: String, view: View = .desktop, dns: DNSAnswer, hops: [Hop] = [], page: PageFacts? = nil,
                 attempts: Int = 1, ms: Int = 0) {
         storage = CopyOnWriteStorage(Fields(host: host, view: view, dns: dns, hops: hops, page: page, staticPage: nil,
-                                            renderFailure: nil, mobileProbe: nil, attempts: attempts, ms: ms))
+                                            renderFailure: nil, mobileProbe: nil, attempts: attempts, ms: ms,
+                                            suspect: nil, firstLook: nil))
+    }
+}
+
+/// A look at a host whose failure may have been icpaudit's own (SPEC: a failure seen while the
+/// crawler was saturated is a suspect, checked again at the end of the run with the crawler idle).
+public struct SuspectLook: Sendable, Equatable {
+    /// How icpaudit held the host up (a queue's wait, a saturated loop, a drawing cut short).
+    public var reason: String
+    /// What the look ended in.
+    public var outcome: String
+    public var ms: Int
+
+    public init(reason: String, outcome: String, ms: Int) {
+        self.reason = reason
+        self.outcome = outcome
+        self.ms = ms
     }
 }
 
@@ -144,6 +166,9 @@ public struct AccessFailure: Sendable, Equatable {
         case redirectLimit = "redirect_limit"
         /// The body passed the cap (an endless body, a decompression bomb): its end was never read.
         case tooLarge = "too_large"
+        /// Every address is IPv6 and the auditing machine has no IPv6 route: not reached, which
+        /// says nothing about the site.
+        case noIPv6Route = "no_ipv6_route"
     }
 
     public var kind: Kind

@@ -162,7 +162,7 @@ struct RenderAttempt {
             switch failure {
             case .closed(let why): throw BrowserTrouble(reason: why)
             case .timedOut(let why):
-                if await browser.responds() { throw RenderError.page("\(url): the page did not answer in time (\(why))") }
+                if await browser.responds() { throw RenderError.page("\(url): \(RenderError.outOfTime) (\(why))") }
                 throw BrowserTrouble(reason: "the browser stopped answering (\(why))")
             case .protocolError(let why): throw RenderError.page("\(url): \(why)")
             }

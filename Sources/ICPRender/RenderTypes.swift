@@ -9,6 +9,10 @@ public enum RenderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// renderer busy past the deadline. About the site (or the closure's policy), not the crawler.
     case page(String)
 
+    /// In a `.page` reason when the page ran out of its time: with the browser sharing the
+    /// machine's CPU, that may be the crawler's load rather than the page.
+    public static let outOfTime = "the page did not answer in time"
+
     public var description: String {
         switch self {
         case .browser(let why): return "browser failure: \(why)"

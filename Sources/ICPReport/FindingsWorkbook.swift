@@ -44,7 +44,7 @@ public final class FindingsWorkbook {
     public func add(_ record: SiteRecord) {
         let s = SiteCells(record)
         sites.add([.number(s.line), .text(s.domain), .text(s.verdict.chinese), .text(s.codes.map(\.rawValue).joined(separator: "; ")),
-                   .text(s.codes.compactMap { Notices.texts[$0]?.problem }.joined(separator: "；")),
+                   .text(s.codes.map(Notices.problem).joined(separator: "；")),
                    .number(s.hostsOpened), .number(s.hostCount), .text(s.title), .text(s.icpFound), .text(s.psbFound),
                    .link(s.finalURL), .text(s.detail), .wrapped(s.notice), .time(record.checkedAt)])
         for f in record.findings {
@@ -58,7 +58,7 @@ public final class FindingsWorkbook {
     public func finish() throws {
         var byCode: [FindingCode: Sheet] = [:]
         for code in FindingCode.allCases where codes.contains(code) {
-            byCode[code] = book.sheet(named: code.rawValue, title: "\(code.rawValue)：\(Notices.texts[code]?.problem ?? "")", columns: Self.codeColumns)
+            byCode[code] = book.sheet(named: code.rawValue, title: "\(code.rawValue)：\(Notices.problem(code))", columns: Self.codeColumns)
         }
         guard fflush(spill) == 0, ferror(spill) == 0 else {
             throw WriteFailure(description: "\(path): spill file: \(String(cString: strerror(errno)))")

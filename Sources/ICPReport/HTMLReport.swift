@@ -124,7 +124,7 @@ public struct HTMLReport {
 
     /// A code as the page names it: in Chinese, with its problem name from the notices.
     private func label(of code: FindingCode) -> String {
-        language == .zh ? "\(code.rawValue) \(Notices.texts[code]?.problem ?? "")" : code.rawValue
+        language == .zh ? "\(code.rawValue) \(Notices.problem(code))" : code.rawValue
     }
 
     /// A UTC timestamp shown in Beijing time.
@@ -154,7 +154,7 @@ public struct HTMLReport {
         var s = "<section id=\"notices\"><h2>\(words.notices)</h2><table class=\"notices\"><thead><tr>"
         s += words.noticeColumns.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"
         for c in codes {
-            s += "<tr data-code=\"\(c.rawValue)\"><td>\(c.rawValue)</td><td>\(escape(Notices.texts[c]?.problem ?? ""))</td><td>\(escape(Notices.text(for: c)))</td></tr>"
+            s += "<tr data-code=\"\(c.rawValue)\"><td>\(c.rawValue)</td><td>\(escape(Notices.problem(c)))</td><td>\(escape(Notices.text(for: c)))</td></tr>"
         }
         return s + "</tbody></table></section>"
     }
@@ -173,8 +173,8 @@ public struct HTMLReport {
         guard !codes.isEmpty else { return "<p>\(words.noFindings)</p>" }
         let chinese = language == .zh
         return barChart(codes.map { c in
-            Bar(key: c.rawValue, label: c.rawValue, note: chinese ? Notices.texts[c]?.problem : nil, kind: "code", cssClass: c.severity.rawValue,
-                count: summary.sitesByCode[c] ?? 0, baseline: baseline.map { $0.sitesByCode[c] ?? 0 }, hint: Notices.texts[c]?.problem)
+            Bar(key: c.rawValue, label: c.rawValue, note: chinese ? Notices.problem(c) : nil, kind: "code", cssClass: c.severity.rawValue,
+                count: summary.sitesByCode[c] ?? 0, baseline: baseline.map { $0.sitesByCode[c] ?? 0 }, hint: Notices.problem(c))
         }, labelWidth: chinese ? 400 : 190)
     }
 

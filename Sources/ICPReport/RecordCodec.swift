@@ -136,6 +136,13 @@ public struct RecordCodec {
         if let f = h.renderFailure { json.key("render_failure"); json.string(f) }
         json.key("attempts"); json.number(h.attempts)
         json.key("ms"); json.number(h.ms)
+        if let first = h.firstLook {
+            json.key("first_look"); json.beginObject()
+            json.key("reason"); json.string(first.reason)
+            json.key("outcome"); json.string(first.outcome)
+            json.key("ms"); json.number(first.ms)
+            json.endObject()
+        }
         json.endObject()
     }
 
@@ -224,6 +231,9 @@ public struct RecordCodec {
             seen.mobileProbe = try h.optionalObject("mobile_probe").map(hop)
             seen.staticPage = try h.optionalObject("static_page").map(page)
             seen.renderFailure = h.optionalString("render_failure")
+            if let first = try h.optionalObject("first_look") {
+                seen.firstLook = SuspectLook(reason: try first.string("reason"), outcome: try first.string("outcome"), ms: first.optionalInt("ms") ?? 0)
+            }
             hosts.append(seen)
         }
         return SiteObservation(domain: try o.string("domain"), line: try o.int("line"), checkedAt: try o.string("checked_at"), hosts: hosts)

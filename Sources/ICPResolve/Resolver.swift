@@ -33,12 +33,19 @@ public final class Resolver: LoopTimerSource {
 
     private let loop: EventLoop
     private var channel: ares_channel?
+    /// The servers as the user named them, for messages about them.
+    private let serverNames: String
+    // Loop-confined: when the resolver last answered anything (monotonic ms), and who waits for
+    // a liveness probe's verdict.
+    private var lastAnswerAt = Int.min
+    private var livenessWaiters: [(Bool) -> Void] = []
 
     /// - Parameters:
     ///   - servers: `HOST[:PORT]` entries; empty means the system's resolv.conf.
     ///   - timeoutMilliseconds: per try; `tries` tries per server.
     public init(loop: EventLoop, servers: [String], timeoutMilliseconds: Int, tries: Int) throws {
         self.loop = loop
+        serverNames = servers.isEmpty ? "the system's resolver (/etc/resolv.conf)" : "DNS server " + servers.joined(separator: ", ")
         _ = Resolver.libraryInit
         var options = ares_options()
         options.timeout = Int32(timeoutMilliseconds)
@@ -95,16 +102,70 @@ public final class Resolver: LoopTimerSource {
         var hints = ares_addrinfo_hints()
         hints.ai_family = AF_UNSPEC
         hints.ai_flags = ARES_AI_NOSORT
-        let box = Unmanaged.passRetained(CompletionBox(completion)).toOpaque()
+        let asked = MonotonicClock.milliseconds()
+        let box = Unmanaged.passRetained(CompletionBox { [unowned self] status, result in
+            if Self.isAnswer(status) { lastAnswerAt = MonotonicClock.milliseconds() }
+            guard status == ARES_SUCCESS, let result else {
+                failure(status, asked: asked, completion)
+                return
+            }
+            completion(Resolver.resolution(result.pointee))
+        }).toOpaque()
         ares_getaddrinfo(channel, host, nil, &hints, { arg, status, _, result in
             let done = Unmanaged<CompletionBox>.fromOpaque(arg!).takeRetainedValue().completion
             defer { if let result { ares_freeaddrinfo(result) } }
-            guard status == ARES_SUCCESS, let result else {
-                done(.failure(Resolver.failure(status)))
-                return
-            }
-            done(Resolver.resolution(result.pointee))
+            done(status, result)
         }, box)
+    }
+
+    /// A failed lookup, as the site's failure or icpaudit's: a resolver that cannot be reached,
+    /// or that answers nothing at all, is not the site's DNS (SPEC: its own resolver is never the
+    /// cause of a finding).
+    private func failure(_ status: Int32, asked: Int, _ completion: @escaping Completion) {
+        switch status {
+        case ARES_ECONNREFUSED:
+            // c-ares says this too when it could not open a socket: out of descriptors is ours too.
+            completion(.failure(.local(Descriptors.exhausted() ?? "\(serverNames) could not be reached (connection refused)")))
+        case ARES_ETIMEOUT:
+            silence(since: asked, isTheSites: .failed("DNS timeout"), completion)
+        default:
+            completion(.failure(Resolver.failure(status)))
+        }
+    }
+
+    /// No answer for a lookup asked at `asked` (ms): the site's `failure` when the resolver
+    /// answers other questions meanwhile (the name's own servers are the trouble), icpaudit's
+    /// when it answers nothing. On the loop.
+    public func silence(since asked: Int, isTheSites failure: ResolveFailure, _ completion: @escaping Completion) {
+        whenKnown(answeringSince: asked) { [serverNames] answering in
+            completion(.failure(answering ? failure : .local("\(serverNames) answers no query")))
+        }
+    }
+
+    /// Tells `decide` whether the resolver has answered anything since `since` (ms), asking it a
+    /// question of its own (the root's NS) when nothing has come back since.
+    private func whenKnown(answeringSince since: Int, _ decide: @escaping (Bool) -> Void) {
+        loop.assertInEventLoop()
+        guard let channel, lastAnswerAt < since else { return decide(channel != nil) }
+        livenessWaiters.append(decide)
+        guard livenessWaiters.count == 1 else { return }  // one probe answers them all
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        ares_query(channel, ".", 1 /* IN */, 2 /* NS */, { arg, status, _, _, _ in
+            let resolver = Unmanaged<Resolver>.fromOpaque(arg!).takeUnretainedValue()
+            let alive = Resolver.isAnswer(status)
+            if alive { resolver.lastAnswerAt = MonotonicClock.milliseconds() }
+            let waiters = resolver.livenessWaiters
+            resolver.livenessWaiters = []
+            for decide in waiters { decide(alive) }
+        }, me)
+    }
+
+    /// A status that only a server's reply can give.
+    private static func isAnswer(_ status: Int32) -> Bool {
+        switch status {
+        case ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ESERVFAIL, ARES_EREFUSED, ARES_EFORMERR, ARES_ENOTIMP, ARES_EBADRESP: return true
+        default: return false
+        }
     }
 
     private static func resolution(_ info: ares_addrinfo) -> Result<Resolution, ResolveFailure> {
@@ -158,11 +219,6 @@ public final class Resolver: LoopTimerSource {
         case ARES_ENODATA: return .noRecord("no A or AAAA record (NODATA)")
         case ARES_ESERVFAIL: return .failed("SERVFAIL")
         case ARES_EREFUSED: return .failed("REFUSED")
-        case ARES_ETIMEOUT: return .failed("DNS timeout")
-        case ARES_ECONNREFUSED:
-            // c-ares says this too when it could not open a socket: out of descriptors is ours.
-            if let own = Descriptors.exhausted() { return .local(own) }
-            return .failed("DNS server refused the query or could not be reached")
         default: return .failed(message(status))
         }
     }
@@ -191,6 +247,6 @@ public final class Resolver: LoopTimerSource {
 }
 
 private final class CompletionBox {
-    let completion: Resolver.Completion
-    init(_ completion: @escaping Resolver.Completion) { self.completion = completion }
+    let completion: (Int32, UnsafeMutablePointer<ares_addrinfo>?) -> Void
+    init(_ completion: @escaping (Int32, UnsafeMutablePointer<ares_addrinfo>?) -> Void) { self.completion = completion }
 }

@@ -44,7 +44,9 @@ public struct Judge: Sendable {
             hosts.append(Self.record(host))
         }
         // Unreachable means the site's hosts did not open; a mobile view is the same hosts again.
-        let desktop = hosts.filter { $0.view == .desktop }
+        // A host this machine has no route to was not tried: it neither opened nor failed.
+        let untried = Set(seen.hosts.filter { $0.chain.last?.failure?.kind == .noIPv6Route }.map(\.host))
+        let desktop = hosts.filter { $0.view == .desktop && !untried.contains($0.host) }
         return SiteRecord(domain: seen.domain, line: seen.line,
                           verdict: Verdict.of(findings: findings, hostsOpened: desktop.filter(\.opened).count, hostCount: desktop.count),
                           checkedAt: seen.checkedAt, findings: findings, hosts: hosts)
@@ -140,6 +142,8 @@ enum AccessRules {
         case .timeout: return Finding(.timeout, host: host, detail: "\(hop.url): \(failure.detail)")
         case .deadline: return Finding(.timeout, host: host, detail: failure.detail)
         case .protocolError, .tooLarge: return Finding(.httpError, host: host, detail: "\(hop.url): \(failure.detail)")
+        case .noIPv6Route:
+            return Finding(.ipv6NoRoute, host: host, detail: "\(hop.url): only IPv6 addresses (\(hop.addresses.map(\.description).joined(separator: ", "))) and this machine has no IPv6 route: not checked (\(failure.detail))")
         case .dnsNoRecord, .dnsFailed:
             let target = Link(hop.url)?.host ?? hop.url
             return Finding(.httpError, host: host, detail: "redirect to \(hop.url): \(target) does not resolve (\(failure.detail))")

@@ -639,17 +639,94 @@ final class ObserverPolicyTests: XCTestCase {
         lookupRecovers.on("http://a.test/", .page())
 
         for (name, fake) in [("fetch", fetchRecovers), ("lookup", lookupRecovers)] {
-            // Stopping the run (`CrawlerFailure`) is allowed: it does not blame the site.
+            // Stopping the run (`CrawlerFailure`) is allowed: it does not blame the site. So is
+            // a TIMEOUT marked suspect: the run looks again with the crawler idle before it reports.
             if case .success(let seen) = try await run(fake, { $0.timeoutSeconds = 0.5 }) {
                 let record = judged(seen)
-                XCTAssertFalse(record.findings.contains { $0.code == .timeout },
-                               "\(name): icpaudit's own failures made the site's TIMEOUT: \(record.findings.map(\.detail))")
-                XCTAssertNotNil(seen.page, "\(name): a site that answers within its time was not read")
+                if record.findings.contains(where: { $0.code == .timeout }) {
+                    XCTAssertNotNil(seen.suspect, "\(name): icpaudit's own failures made the site's TIMEOUT: \(record.findings.map(\.detail))")
+                    XCTAssertTrue(seen.suspect?.reason.contains("own failure") ?? false, "\(seen.suspect?.reason ?? "")")
+                } else {
+                    XCTAssertNotNil(seen.page, "\(name): a site that answers within its time was not read")
+                }
             }
         }
     }
 
+    // MARK: 9. wall time, and suspects for a second look
+
+    /// SPEC: `--timeout` is wall time and does not stretch. A site that answers after it is
+    /// TIMEOUT however busy the crawler was; busy, the failure is a suspect (looked at again).
+    func testABusyLoopDoesNotStretchTheDeadlineButMakesATimeoutASuspect() async throws {
+        let fake = FakeTransport()
+        fake.loopBusyShare = 0.9
+        fake.resolve("a.test", [Self.ip1])
+        fake.on("http://a.test/", .page(delay: 900))
+
+        let seen = try await observe(fake) { $0.timeoutSeconds = 0.5; $0.retries = 0 }
+
+        XCTAssertNil(seen.page, "an answer after --timeout was read")
+        XCTAssertLessThan(seen.ms, 500 + 200, "the deadline moved by the loop's busy time")
+        XCTAssertEqual(accessCodes(judged(seen)), [.timeout])
+        let suspect = try XCTUnwrap(seen.suspect, "a timeout on a saturated loop is not final")
+        XCTAssertTrue(suspect.reason.contains("event loop was busy"), suspect.reason)
+        XCTAssertTrue(suspect.outcome.hasPrefix("timeout"), suspect.outcome)
+    }
+
+    func testATimeoutWithTheCrawlersFullAttentionIsFinal() async throws {
+        let fake = FakeTransport()
+        fake.loopBusyShare = 0.1
+        fake.resolve("a.test", [Self.ip1])
+        fake.on("http://a.test/", .page(delay: 900))
+
+        let seen = try await observe(fake) { $0.timeoutSeconds = 0.5; $0.retries = 0 }
+
+        XCTAssertEqual(accessCodes(judged(seen)), [.timeout])
+        XCTAssertNil(seen.suspect, "a slow site on an idle crawler is the site's TIMEOUT")
+    }
+
+    /// A wait for `--per-ip` counts against the host's time (the deadline does not move), and
+    /// makes a failure to answer in time a suspect.
+    func testAWaitForABusyServerAddressCountsAndMakesATimeoutASuspect() async throws {
+        let fake = FakeTransport()
+        fake.resolve("a.test", [Self.ip1])
+        fake.on("http://a.test/", .page(delay: 300))
+        let gate = PerIPGate(limit: 1)
+        _ = await gate.acquire(Self.ip1, for: nil)  // another site's fetch holds the address
+        Self.release(gate, Self.ip1, after: 400)
+
+        let seen = try await run(fake, gate: gate, { $0.timeoutSeconds = 0.5; $0.retries = 0 }).get()
+
+        XCTAssertEqual(accessCodes(judged(seen)), [.timeout], "400 ms waiting and 300 ms answering fit 500 ms")
+        XCTAssertLessThan(seen.ms, 500 + 200)
+        let suspect = try XCTUnwrap(seen.suspect)
+        XCTAssertTrue(suspect.reason.contains("--per-ip"), suspect.reason)
+    }
+
+    /// What only the site can cause is never a suspect, however busy the crawler was.
+    func testARefusalOrA404AfterAWaitIsTheSitesOwn() async throws {
+        for reply in [FakeTransport.Reply.fail(.connect("Couldn't connect to server")), .status(404)] {
+            let fake = FakeTransport()
+            fake.loopBusyShare = 1
+            fake.resolve("a.test", [Self.ip1])
+            fake.on("http://a.test/", reply)
+            fake.on("https://a.test/", reply)
+
+            let seen = try await observe(fake) { $0.retries = 0 }
+
+            XCTAssertFalse(accessCodes(judged(seen)).isEmpty)
+            XCTAssertNil(seen.suspect, "\(reply.result)")
+        }
+    }
+
     // MARK: helpers
+
+    private static func release(_ gate: PerIPGate, _ ip: IPAddress, after milliseconds: Int) {
+        Task.detached {
+            try? await Task.sleep(nanoseconds: UInt64(milliseconds) * 1_000_000)
+            gate.release(ip)
+        }
+    }
 
     static var options: AuditOptions {
         var o = AuditOptions()
@@ -670,11 +747,11 @@ final class ObserverPolicyTests: XCTestCase {
     /// Observes `host` through `fake` in a task of its own, so that an observer that never
     /// returns fails the test (it must return within its deadline and backoffs) instead of
     /// hanging the suite.
-    private func run(_ fake: FakeTransport, host: String = "a.test",
+    private func run(_ fake: FakeTransport, host: String = "a.test", gate: PerIPGate = PerIPGate(limit: 8),
                      _ configure: (inout AuditOptions) -> Void = { _ in }) async throws -> Result<HostObservation, CrawlerFailure> {
         var options = Self.options
         configure(&options)
-        let observer = HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8))
+        let observer = HostObserver(options: options, transport: fake, gate: gate)
         let outcome = Outcome()
         Self.start(observer, host, into: outcome)
         let limit = MonotonicClock.milliseconds() + Self.watchdogMilliseconds
@@ -787,6 +864,8 @@ final class FakeTransport: Transport, @unchecked Sendable {
     private var fetchCounts: [String: Int] = [:]
     private var _resolveCalls: [ResolveCall] = []
     private var _fetches: [(spec: FetchSpec, at: Int)] = []
+    /// The share of each transfer's time its loop reports having been busy (a saturated loop near 1).
+    var loopBusyShare = 0.0
 
     // MARK: scripting
 
@@ -860,11 +939,13 @@ final class FakeTransport: Transport, @unchecked Sendable {
             await Self.sleep(spec.timeoutMilliseconds)
             var timedOut = FetchResult(failure: .timeout("Operation timed out after \(spec.timeoutMilliseconds) milliseconds"))
             timedOut.milliseconds = spec.timeoutMilliseconds
+            timedOut.loopBusyMilliseconds = Int(loopBusyShare * Double(timedOut.milliseconds))
             return (timedOut, nil)
         }
         await Self.sleep(reply.delay)
         var result = reply.result
-        result.milliseconds = reply.delay
+        result.milliseconds = max(1, reply.delay)
+        result.loopBusyMilliseconds = Int(loopBusyShare * Double(result.milliseconds))
         return (result, reply.page)
     }
 

@@ -1,0 +1,62 @@
+import ICPFetch
+import ICPLoop
+import ICPModel
+
+/// One host's time (SPEC: `--timeout` is wall time and does not stretch): a deadline fixed when
+/// the look at the host begins, and the first way icpaudit itself held the host up meanwhile
+/// (queued it behind its own gates, read its answers on a saturated loop or late, failed on its
+/// own side). A failure to answer in time seen after that may be icpaudit's, not the site's: the
+/// host is a suspect, looked at again at the end of the run with the crawler idle (`ScanRun`).
+struct HostBudget {
+    /// Monotonic milliseconds; never moved.
+    let deadline: Int
+    let seconds: Double
+    /// How icpaudit held the host up, first time only; nil: the host had the crawler's full attention.
+    private(set) var heldUp: String?
+
+    init(seconds: Double) {
+        self.seconds = seconds
+        deadline = MonotonicClock.milliseconds() + Int(seconds * 1000)
+    }
+
+    var millisecondsLeft: Int { deadline - MonotonicClock.milliseconds() }
+    var expired: Bool { millisecondsLeft <= 0 }
+
+    mutating func holdUp(_ why: @autoclosure () -> String) {
+        if heldUp == nil { heldUp = why() }
+    }
+
+    /// A wait in one of icpaudit's own queues (`--per-ip`, `--dns-concurrency`).
+    mutating func waited(_ milliseconds: Int, for what: String) {
+        if milliseconds > 0 { holdUp("waited \(milliseconds) ms for \(what)") }
+    }
+
+    /// A transfer whose loop was busy for at least `saturatedShare` of its time (its answer may
+    /// have been read late), or whose answer waited for a thread to take it up.
+    mutating func ran(_ result: FetchResult) {
+        if result.milliseconds > 0, Double(result.loopBusyMilliseconds) >= Self.saturatedShare * Double(result.milliseconds) {
+            holdUp("the event loop was busy \(result.loopBusyMilliseconds) of the transfer's \(result.milliseconds) ms")
+        }
+        if result.completedAt > 0, case let lag = MonotonicClock.milliseconds() - result.completedAt, lag >= Self.pickupLagMilliseconds {
+            holdUp("an answer waited \(lag) ms to be taken up")
+        }
+    }
+
+    /// A loop busier than this share of a transfer's time is saturated.
+    static let saturatedShare = 0.5
+    static let pickupLagMilliseconds = 100
+
+    /// The suspect look `seen` is, when it ended in a failure to answer in time after icpaudit
+    /// held the host up; nil when the failure (or success) is the site's own.
+    func suspect(_ seen: HostObservation) -> SuspectLook? {
+        guard let heldUp, let outcome = Self.failureToAnswerInTime(seen) else { return nil }
+        return SuspectLook(reason: heldUp, outcome: outcome, ms: seen.ms)
+    }
+
+    /// A lookup or request that ran out of time: what a busy crawler can cause. Refusals,
+    /// NXDOMAIN, certificates and HTTP errors are the site's whatever the load.
+    static func failureToAnswerInTime(_ seen: HostObservation) -> String? {
+        guard let failure = seen.dns.failure ?? seen.chain.last?.failure, failure.kind == .timeout || failure.kind == .deadline else { return nil }
+        return "\(failure.kind.rawValue): \(failure.detail)"
+    }
+}
