@@ -53,10 +53,16 @@ struct HostBudget {
         return SuspectLook(reason: heldUp, outcome: outcome, ms: seen.ms)
     }
 
-    /// A lookup or request that ran out of time: what a busy crawler can cause. Refusals,
-    /// NXDOMAIN, certificates and HTTP errors are the site's whatever the load.
+    /// A lookup or request that ran out of time, on the way to the page or for one of its
+    /// frames: what a busy crawler can cause. Refusals, NXDOMAIN, certificates and HTTP errors
+    /// are the site's whatever the load.
     static func failureToAnswerInTime(_ seen: HostObservation) -> String? {
-        guard let failure = seen.dns.failure ?? seen.chain.last?.failure, failure.kind == .timeout || failure.kind == .deadline else { return nil }
+        let ends = [seen.dns.failure, seen.chain.last?.failure] + seen.hops.filter { $0.kind == .frame }.map(\.failure)
+        guard let failure = ends.lazy.compactMap({ $0 }).first(where: { $0.kind == .timeout || $0.kind == .deadline }) else { return nil }
         return "\(failure.kind.rawValue): \(failure.detail)"
     }
+
+    /// Less than this left, a request is not started: it could not be answered, and its
+    /// connection would be dropped as soon as it opened.
+    static let minimumRequestMilliseconds = 100
 }

@@ -292,7 +292,7 @@ final class HostObserver: Sendable {
         var redirects = 0
         let first = hops.count
         while true {
-            guard !budget.expired else {
+            guard budget.millisecondsLeft >= HostBudget.minimumRequestMilliseconds else {
                 hops.append(Hop(url: url.text, kind: hopKind, failure: AccessFailure(.deadline, "no answer within \(options.timeoutSeconds)s")))
                 return nil
             }
@@ -374,6 +374,9 @@ final class HostObserver: Sendable {
         let server = ips[0]  // curl connects to the first address it is given
         budget.waited(await gate.acquire(server, for: ticket), for: "a connection to \(server) (--per-ip)")
         defer { gate.release(server) }
+        guard budget.millisecondsLeft >= HostBudget.minimumRequestMilliseconds else {
+            return (FetchResult(failure: .timeout("no time left after waiting for \(server)")), nil)
+        }
         let keep = keepDigits
         let answer = try await retryingLocalFailures("fetching \(url.text)", budget: &budget) { left in
             await transport.fetch(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile, verifyTLS: verify,

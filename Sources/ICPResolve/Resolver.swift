@@ -39,11 +39,20 @@ public final class Resolver: LoopTimerSource {
     // a liveness probe's verdict.
     private var lastAnswerAt = Int.min
     private var livenessWaiters: [(Bool) -> Void] = []
+    /// A channel of its own for liveness questions, taking every reply as an answer: the lookup
+    /// channel passes a SERVFAIL or REFUSED reply on to the next server and, after the last,
+    /// reports it as it reports a refused connection (ARES_ECONNREFUSED).
+    private var prober: Resolver?
 
     /// - Parameters:
     ///   - servers: `HOST[:PORT]` entries; empty means the system's resolv.conf.
     ///   - timeoutMilliseconds: per try; `tries` tries per server.
-    public init(loop: EventLoop, servers: [String], timeoutMilliseconds: Int, tries: Int) throws {
+    public convenience init(loop: EventLoop, servers: [String], timeoutMilliseconds: Int, tries: Int) throws {
+        try self.init(loop: loop, servers: servers, timeoutMilliseconds: timeoutMilliseconds, tries: tries, everyReply: false)
+        prober = try Resolver(loop: loop, servers: servers, timeoutMilliseconds: timeoutMilliseconds, tries: 1, everyReply: true)
+    }
+
+    private init(loop: EventLoop, servers: [String], timeoutMilliseconds: Int, tries: Int, everyReply: Bool) throws {
         self.loop = loop
         serverNames = servers.isEmpty ? "the system's resolver (/etc/resolv.conf)" : "DNS server " + servers.joined(separator: ", ")
         _ = Resolver.libraryInit
@@ -51,7 +60,7 @@ public final class Resolver: LoopTimerSource {
         options.timeout = Int32(timeoutMilliseconds)
         options.tries = Int32(tries)
         options.ndots = 0
-        options.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_STAYOPEN
+        options.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_STAYOPEN | (everyReply ? ARES_FLAG_NOCHECKRESP : 0)
         options.sock_state_cb = { data, fd, readable, writable in
             Unmanaged<Resolver>.fromOpaque(data!).takeUnretainedValue().socketState(fd, readable != 0, writable != 0)
         }
@@ -124,8 +133,10 @@ public final class Resolver: LoopTimerSource {
     private func failure(_ status: Int32, asked: Int, _ completion: @escaping Completion) {
         switch status {
         case ARES_ECONNREFUSED:
-            // c-ares says this too when it could not open a socket: out of descriptors is ours too.
-            completion(.failure(.local(Descriptors.exhausted() ?? "\(serverNames) could not be reached (connection refused)")))
+            // c-ares says this for a refused connection, for every server's SERVFAIL or REFUSED
+            // reply, and when it could not open a socket (out of descriptors: ours).
+            if let own = Descriptors.exhausted() { return completion(.failure(.local(own))) }
+            silence(since: asked, isTheSites: .failed("SERVFAIL or REFUSED from every DNS server"), completion)
         case ARES_ETIMEOUT:
             silence(since: asked, isTheSites: .failed("DNS timeout"), completion)
         default:
@@ -133,12 +144,12 @@ public final class Resolver: LoopTimerSource {
         }
     }
 
-    /// No answer for a lookup asked at `asked` (ms): the site's `failure` when the resolver
-    /// answers other questions meanwhile (the name's own servers are the trouble), icpaudit's
-    /// when it answers nothing. On the loop.
+    /// No usable answer for a lookup asked at `asked` (ms): the site's `failure` when the
+    /// resolver answers other questions meanwhile (the name's own servers are the trouble),
+    /// icpaudit's when it answers nothing or cannot be reached. On the loop.
     public func silence(since asked: Int, isTheSites failure: ResolveFailure, _ completion: @escaping Completion) {
         whenKnown(answeringSince: asked) { [serverNames] answering in
-            completion(.failure(answering ? failure : .local("\(serverNames) answers no query")))
+            completion(.failure(answering ? failure : .local("\(serverNames) answers no query (unreachable, refusing connections or silent)")))
         }
     }
 
@@ -150,7 +161,7 @@ public final class Resolver: LoopTimerSource {
         livenessWaiters.append(decide)
         guard livenessWaiters.count == 1 else { return }  // one probe answers them all
         let me = Unmanaged.passUnretained(self).toOpaque()
-        ares_query(channel, ".", 1 /* IN */, 2 /* NS */, { arg, status, _, _, _ in
+        ares_query(prober?.channel ?? channel, ".", 1 /* IN */, 2 /* NS */, { arg, status, _, _, _ in
             let resolver = Unmanaged<Resolver>.fromOpaque(arg!).takeUnretainedValue()
             let alive = Resolver.isAnswer(status)
             if alive { resolver.lastAnswerAt = MonotonicClock.milliseconds() }
@@ -210,6 +221,7 @@ public final class Resolver: LoopTimerSource {
         guard let ch = channel else { return }
         channel = nil
         ares_destroy(ch)
+        prober?.shutdown()
     }
 
     private static func failure(_ status: Int32) -> ResolveFailure {
