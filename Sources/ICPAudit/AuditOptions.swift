@@ -1,5 +1,6 @@
 import ICPFetch
 import ICPModel
+import ICPRender
 
 /// How a scan reaches sites. The port and DNS overrides exist to run against a local farm
 /// and behind split-horizon DNS (SPEC).
@@ -36,7 +37,7 @@ public struct AuditOptions: Sendable {
     /// Which pages are drawn in headless Chromium (`--render`), with which browser, how many at
     /// once, and each page's own time (`--render-timeout`).
     public var render = RenderMode.auto
-    public var browser = "/usr/bin/chromium"
+    public var browser = BrowserPool.Options.defaultExecutable
     public var renderConcurrency = 2
     public var renderTimeoutSeconds = 15.0
 

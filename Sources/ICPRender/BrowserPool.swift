@@ -23,7 +23,13 @@ public actor BrowserPool {
         /// Network quiet after the load event that counts as settled.
         public var idle: Duration
 
-        public init(executable: String = "/usr/bin/chromium", concurrency: Int = 2,
+        /// Debian's `chromium-headless-shell` (the engine's automation build: a quarter of the
+        /// CPU per drawn page of the full browser, same findings; README "Benchmarks") when it
+        /// is installed, else `chromium`.
+        public static let defaultExecutable = access(headlessShell, X_OK) == 0 ? headlessShell : "/usr/bin/chromium"
+        static let headlessShell = "/usr/lib/chromium/chromium-headless-shell"
+
+        public init(executable: String = Options.defaultExecutable, concurrency: Int = 2,
                     commandTimeout: Duration = .seconds(10), idle: Duration = .milliseconds(500)) {
             self.executable = executable
             self.concurrency = max(1, concurrency)

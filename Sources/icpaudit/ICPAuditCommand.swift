@@ -114,8 +114,8 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "Draw pages in headless Chromium: auto (only pages static reading cannot judge: script shells, numbers only scripts write, device-dependent redirects, no ICP number on a page that runs scripts), always, never.")
     var render = RenderMode.auto
 
-    @Option(help: "The Chromium to render with.")
-    var browser = "/usr/bin/chromium"
+    @Option(help: "The Chromium to render with (default: chromium-headless-shell when installed, else chromium).")
+    var browser = AuditOptions().browser
 
     @Option(name: .customLong("render-concurrency"), help: "Pages drawn at once (each a browser tab, about 100 MB).")
     var renderConcurrency = 2
