@@ -33,7 +33,10 @@ final class ChromeProcess: @unchecked Sendable {
             "--disable-notifications", "--deny-permission-prompts", "--disable-hang-monitor",
             "--disable-prompt-on-repost", "--lang=zh-CN", "--accept-lang=zh-CN,zh",
             // Frames stay in the page's process, so the page's Fetch interception sees their requests.
-            "--disable-features=IsolateOrigins,site-per-process,Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,InterestFeedContentSuggestions,PrivacySandboxSettings4",
+            // HttpsUpgrades: http navigations stay http. The page is the one the static walk ended
+            // on; an upgraded request the site cannot answer (no TLS, a certificate for another
+            // name) is failed back as blocked, and Chromium would not fall back to http.
+            "--disable-features=IsolateOrigins,site-per-process,Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,InterestFeedContentSuggestions,PrivacySandboxSettings4,HttpsUpgrades",
             "--disable-site-isolation-trials",
             // The safety net under Fetch interception: no DNS of its own, and whatever escapes
             // interception (a popup's, a worker's request, a WebSocket) goes to a proxy that

@@ -25,7 +25,12 @@ ENDLESS = "127.0.0.6"      # scripts/farm/hostile.py: a body that never ends
 FLAKY = "127.0.0.8"        # scripts/farm/hostile.py: every other answer is a 503
 SHARED = "127.0.0.10"      # scripts/farm/hostile.py: slow shared host; logs each connection (--per-ip)
 QUICK = "127.0.0.11"       # scripts/farm/hostile.py: quick host; logs each connection (--per-ip)
+HTTP_ONLY = "127.0.0.13"   # nginx http only; on the https port scripts/farm/hostile.py logs each connection
+                           # (its SNI, to https-attempts.log) and resets it: no TLS there
+OTHER_NAME = "127.0.0.14"  # nginx http; https is scripts/farm/hostile.py with a farm certificate for
+                           # another name (other-name.test), logging each connection's SNI likewise
 TATTLE = "127.0.2.1"       # scripts/farm/hostile.py: logs every connection (leak.test's scripts must never reach it)
+HOME = "home.arpa"         # RFC 8375's special-use domain: farm names under a public suffix, never public
 METADATA = "169.254.169.254"  # never served (nothing off loopback is): what leak.test's scripts ask for
 INTRANET = "10.99.0.1"        # never served, likewise
 # Bulk sites are spread over these, as a provider's sites are over its servers (--per-ip).
@@ -214,6 +219,30 @@ def scenarios():
     ]:
         html, files = shell(number, foot(number), inline=name == "shell-nopsb")
         add(f"{name}.test", f"京ICP备{number}号-1", {f"{name}.test": expect}, "fail", html, files=files)
+    # Script shells on sites a person's browser reaches over http only: nothing listens on the
+    # https port (HTTP_ONLY), or https serves a certificate for another name (OTHER_NAME). The
+    # static walk ends on http://…/; drawn there, as a person's browser shows them, they are
+    # judged as drawn, on both views where the phone gets another page. Their names are under
+    # home.arpa (RFC 8375: never in the public DNS), a public suffix as .cn is: Chromium leaves
+    # names outside the public-suffix list (.test) alone, but would upgrade these to https.
+    def foot_of(n, linked=True, psb=True):
+        icp = f'<a href="{MIIT}">京ICP备{n}号-1</a>' if linked else f"京ICP备{n}号-1"
+        return f'<footer>{icp} {psb_link("11010502000001") if psb else ""}</footer>'
+    html, files = shell(10000087, foot_of(10000087))
+    add(f"httponly.{HOME}", "京ICP备10000087号-1", {}, "pass", html, dns=HTTP_ONLY, files=files)
+    html, _ = shell(10000088, foot_of(10000088, linked=False), inline=True)
+    add(f"httponly-unlinked.{HOME}", "京ICP备10000088号-1", {f"httponly-unlinked.{HOME}": ["ICP_NOT_LINKED"]}, "fail", html, dns=HTTP_ONLY)
+    # Phones are sent to an http-only m. site whose shell draws the number unlinked.
+    html, files = shell(10000089, foot_of(10000089))
+    m_html, _ = shell(10000089, foot_of(10000089, linked=False), inline=True)
+    add(f"httponly-mobile.{HOME}", "京ICP备10000089号-1", {f"httponly-mobile.{HOME}@mobile": ["ICP_NOT_LINKED"]}, "fail", html,
+        dns=HTTP_ONLY, serve={"mobile_redirect": f"http://m.httponly-mobile.{HOME}/"}, files=dict(files, **{"m/index.html": m_html}),
+        mobile=[f"httponly-mobile.{HOME}"])
+    # One URL, another shell for phones (Vary: User-Agent) that draws no 公安备案号.
+    html, files = shell(10000090, foot_of(10000090))
+    m_html, _ = shell(10000090, foot_of(10000090, psb=False), inline=True)
+    add(f"othercert.{HOME}", "京ICP备10000090号-1", {f"othercert.{HOME}@mobile": ["PSB_MISSING"]}, "fail", html, dns=OTHER_NAME,
+        serve={"vary": True}, files=dict(files, **{"mobile.html": m_html}), mobile=[f"othercert.{HOME}"])
     # A footer jQuery (Debian's libjs-jquery) loads from a fragment after the page is ready.
     jquery = ('<script src="/jquery.min.js"></script>'
               '<script>$(function () { $("#foot").load("/foot.html"); });</script>')
@@ -383,6 +412,12 @@ def make_ca(farm, domains):
     run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=farm.test")
     run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
         "-out", "server.crt", "-days", "3650", "-extfile", "san.cnf")
+    # Signed by the farm CA for a name no scenario has: what OTHER_NAME's https serves.
+    with open(os.path.join(ca, "other.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:other-name.test\nbasicConstraints=CA:FALSE\n")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key", "-out", "other.csr", "-subj", "/CN=other-name.test")
+    run("openssl", "x509", "-req", "-in", "other.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "other.crt", "-days", "3650", "-extfile", "other.cnf")
     # Not signed by the farm CA: verification fails, the page is still readable.
     run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "bad.key", "-out", "bad.crt", "-days", "3650",
         "-subj", "/CN=tlsbad.test", "-addext", "subjectAltName=DNS:tlsbad.test")
@@ -433,7 +468,7 @@ def main():
         for path, html in s["files"].items():
             write(os.path.join(www, d, path), html)
         if "mobile_redirect" in s["serve"] or s["serve"].get("m_site"):
-            hosts_lines.append(f"{WEB} m.{d}")
+            hosts_lines.append(f"{s['dns']} m.{d}")  # served where the site is
         servers.append(server_block(d, s, farm))
         if not s["listed"]:
             continue
@@ -490,6 +525,7 @@ def dnsmasq_conf(farm, extra, bulk):
         # dnsmasq would drop to 'nobody', who may not reach a farm under a private (0700) directory.
         f"user={pwd.getpwuid(os.geteuid()).pw_name}",
         "local=/test/",  # answer .test from local data only: unknown names are NXDOMAIN
+        f"local=/{HOME}/",
         f"addn-hosts={farm}/hosts", "cache-size=10000", "dns-forward-max=1000",
     ]
     if bulk:
@@ -521,7 +557,7 @@ def server_block(d, s, farm):
                 'if ($http_user_agent ~* "iPhone|Android|Mobile") { rewrite ^/$ /mobile.html last; }')
     else:
         body = f"root {root};"
-    listen_http = [f"listen {ip}:{HTTP_PORT};" for ip in (WEB, OUTSIDE)]
+    listen_http = [f"listen {ip}:{HTTP_PORT};" for ip in (WEB, OUTSIDE, HTTP_ONLY, OTHER_NAME)]
     listen_https = [f"listen {ip}:{HTTPS_PORT} ssl;" for ip in (WEB, OUTSIDE, HTTPS_ONLY)]
     cert = f"ssl_certificate {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.crt; " \
            f"ssl_certificate_key {farm}/ca/{'bad' if serve.get('bad_cert') else 'server'}.key;"

@@ -12,12 +12,19 @@
                    ask for it); every connection is appended to TATTLE_LOG when it is accepted
                    ("port<TAB>accepted"), then its request line ("port<TAB>GET /path HTTP/1.1", or
                    "port<TAB>TLS handshake")
+  127.0.0.13:18443 http-only sites' https port: reads the TLS ClientHello, appends "ip<TAB>SNI" to
+                   HTTPS_LOG and resets the connection (no TLS is served there)
+  127.0.0.14:18443 https with a farm certificate for another name (CA_DIR/other.crt, for
+                   other-name.test); each connection's "ip<TAB>SNI" is appended to HTTPS_LOG first
 For 127.0.0.10 and .11, each connection is appended to LOG as "ip<TAB>opened<TAB>answered<TAB>host"
 (monotonic seconds; the request's Host header), so a test can count connections open at once per
 address, and per client by the sites it audited.
 Runs until killed; each connection is handled on its own thread and closed after 60 s.
-Usage: hostile.py PAGE LOG TATTLE_LOG"""
+Usage: hostile.py PAGE LOG TATTLE_LOG HTTPS_LOG CA_DIR"""
+import os
 import socket
+import ssl
+import struct
 import sys
 import threading
 import time
@@ -25,6 +32,8 @@ import time
 PAGE = sys.argv[1].encode()
 LOG = sys.argv[2]
 TATTLE_LOG = sys.argv[3]
+HTTPS_LOG = sys.argv[4]
+CA_DIR = sys.argv[5]
 log_lock = threading.Lock()
 
 
@@ -152,6 +161,58 @@ def tattle(port):
     return handler
 
 
+def server_name(hello):
+    """The SNI of a TLS ClientHello record, "-" without one."""
+    try:
+        p = 5 + 4 + 2 + 32                                   # record and handshake headers, version, random
+        p += 1 + hello[p]                                    # session id
+        p += 2 + struct.unpack(">H", hello[p:p + 2])[0]      # cipher suites
+        p += 1 + hello[p]                                    # compression methods
+        end = p + 2 + struct.unpack(">H", hello[p:p + 2])[0]
+        p += 2
+        while p + 4 <= end:
+            kind, size = struct.unpack(">HH", hello[p:p + 4])
+            if kind == 0:                                    # server_name: list length, type, name length, name
+                return hello[p + 9:p + 9 + struct.unpack(">H", hello[p + 7:p + 9])[0]].decode("ascii", "replace")
+            p += 4 + size
+    except (IndexError, struct.error):
+        pass
+    return "-"
+
+
+def https_attempts(ip, context):
+    """Logs each connection's SNI (peeked, so the handshake still sees the ClientHello); then
+    resets it (context None: no TLS here) or serves another site's page over TLS."""
+    def handler(conn):
+        try:
+            conn.settimeout(5)
+            hello = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                hello = conn.recv(65536, socket.MSG_PEEK)
+                if not hello or len(hello) >= 5 and len(hello) >= 5 + struct.unpack(">H", hello[3:5])[0]:
+                    break
+                time.sleep(0.01)
+            with log_lock, open(HTTPS_LOG, "a") as f:
+                f.write(f"{ip}\t{server_name(hello)}\n")
+            if context is None:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                tls = context.wrap_socket(conn, server_side=True)
+                tls.recv(65536)
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
+                            b"Content-Length: %d\r\n\r\n" % len(PAGE) + PAGE)
+                tls.close()
+        except (OSError, ssl.SSLError):
+            pass
+        conn.close()
+    return handler
+
+
+other_name = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+other_name.load_cert_chain(os.path.join(CA_DIR, "other.crt"), os.path.join(CA_DIR, "other.key"))
+threading.Thread(target=serve, args=(("127.0.0.13", 18443), https_attempts("127.0.0.13", None)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.14", 18443), https_attempts("127.0.0.14", other_name)), daemon=True).start()
 threading.Thread(target=dns_server, args=(("127.0.0.7", 15354), cname_loop), daemon=True).start()
 threading.Thread(target=dns_server, args=(("127.0.0.12", 15354), servfail), daemon=True).start()
 threading.Thread(target=serve, args=(("127.0.0.10", 18080), logged("127.0.0.10", 0.3)), daemon=True).start()
