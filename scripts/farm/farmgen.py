@@ -14,7 +14,10 @@ import os
 import pwd
 import subprocess
 
-DNS_PORT, HTTP_PORT, HTTPS_PORT = 15353, 18080, 18443
+# FARM_PORT_OFFSET moves every port (a second farm beside another on the same machine).
+PORT_OFFSET = int(os.environ.get("FARM_PORT_OFFSET", "0"))
+DNS_PORT, HTTP_PORT, HTTPS_PORT = 15353 + PORT_OFFSET, 18080 + PORT_OFFSET, 18443 + PORT_OFFSET
+HOSTILE_DNS_PORT = 15354 + PORT_OFFSET  # scripts/farm/hostile.py's DNS servers
 WEB = "127.0.0.1"          # nginx, http and https, inside the provider's ranges
 OUTSIDE = "127.0.1.1"      # nginx too, but outside inventories/farm-ranges.txt
 DEAD = "127.0.0.2"         # nothing listens: connection refused
@@ -256,7 +259,7 @@ def scenarios():
             + json.dumps(footer("京ICP备10000086号-1")) + ';'
             'function quiet(p) { p.catch(function () {}); }'
             f'quiet(fetch("http://{TATTLE}/fetch"));'
-            'var x = new XMLHttpRequest(); x.open("GET", "http://tattle.test:18080/xhr"); x.send();'
+            f'var x = new XMLHttpRequest(); x.open("GET", "http://tattle.test:{HTTP_PORT}/xhr"); x.send();'
             f'new Image().src = "https://{TATTLE}/img.png";'
             'var f = document.createElement("iframe"); f.src = "http://tattle.test/frame"; document.body.appendChild(f);'
             f'quiet(fetch("http://{METADATA}/latest/meta-data/"));'
@@ -413,7 +416,7 @@ def main():
         if s["dns"] == "txt-only":
             dns_conf.append(f'txt-record={d},"v=spf1 -all"')
         elif s["dns"] == "cname-loop":
-            dns_conf.append(f"server=/{d}/127.0.0.7#15354")  # hostile.py answers with the loop
+            dns_conf.append(f"server=/{d}/127.0.0.7#{HOSTILE_DNS_PORT}")  # hostile.py answers with the loop
         elif s["dns"] == "servfail":
             dns_conf.append(f"server=/{d}/#")
         elif s["dns"] == "long-cnames":
