@@ -282,11 +282,6 @@ public final class Fetcher: LoopTimerSource {
         }
     }
 
-    /// curl's receive buffer per transfer. A transfer holds it from connect to done and hundreds
-    /// are in flight, so curl's 16 KB default came to a fifth of a run's heap; half of it
-    /// measured no more CPU per host (README, "Benchmarks").
-    static let receiveBufferBytes = 8192
-
     /// How far a transfer's wall time may run past its timeout while the loop is busy.
     static let hardTimeoutFactor = 3
 
@@ -416,7 +411,6 @@ private final class Transfer {
         // Audited hosts are distinct names, so a kept connection is rarely reused; closing it
         // with its fetch also makes fetches in flight the connections a server sees (--per-ip).
         _ = icp_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
-        _ = icp_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, Fetcher.receiveBufferBytes)
         _ = icp_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
         // The request's own timeout is the fetcher's (`checkTime`); curl's bounds the wall time.
         _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds * Fetcher.hardTimeoutFactor))
