@@ -12,9 +12,14 @@ import gzip
 import json
 import os
 import pwd
+import shutil
 import subprocess
+import zlib
 
-DNS_PORT, HTTP_PORT, HTTPS_PORT = 15353, 18080, 18443
+# FARM_PORT_OFFSET moves every port (a second farm beside another on the same machine).
+PORT_OFFSET = int(os.environ.get("FARM_PORT_OFFSET", "0"))
+DNS_PORT, HTTP_PORT, HTTPS_PORT = 15353 + PORT_OFFSET, 18080 + PORT_OFFSET, 18443 + PORT_OFFSET
+HOSTILE_DNS_PORT = 15354 + PORT_OFFSET  # scripts/farm/hostile.py's DNS servers
 WEB = "127.0.0.1"          # nginx, http and https, inside the provider's ranges
 OUTSIDE = "127.0.1.1"      # nginx too, but outside inventories/farm-ranges.txt
 DEAD = "127.0.0.2"         # nothing listens: connection refused
@@ -285,7 +290,7 @@ def scenarios():
             + json.dumps(footer("京ICP备10000086号-1")) + ';'
             'function quiet(p) { p.catch(function () {}); }'
             f'quiet(fetch("http://{TATTLE}/fetch"));'
-            'var x = new XMLHttpRequest(); x.open("GET", "http://tattle.test:18080/xhr"); x.send();'
+            f'var x = new XMLHttpRequest(); x.open("GET", "http://tattle.test:{HTTP_PORT}/xhr"); x.send();'
             f'new Image().src = "https://{TATTLE}/img.png";'
             'var f = document.createElement("iframe"); f.src = "http://tattle.test/frame"; document.body.appendChild(f);'
             f'quiet(fetch("http://{METADATA}/latest/meta-data/"));'
@@ -441,10 +446,16 @@ def main():
     ap.add_argument("--bulk-shells", type=int, default=0, metavar="PCT",
                     help="PCT %% of the bulk sites (0, 10, 20, …, 100) serve their home page as a script shell "
                          "whose inline script draws the same footer (pages --render auto draws)")
+    ap.add_argument("--wild", action="store_true",
+                    help="bulk sites vary as real ones do (size, encoding, framing, TLS, redirects, GBK, drip, "
+                         "late answers, shells, m. sites), each by its site number; see wild_site()")
     args = ap.parse_args()
+    if args.wild and (args.delay_ms or args.delay_spread or args.bulk_mobile or args.bulk_shells):
+        ap.error("--wild sets its own delays, m. sites and shells")
     farm = os.path.abspath(args.farm)
     www = os.path.join(farm, "www")
-    make_ca(farm, [s["domain"] for s in scenarios()] + ["elsewhere.test"])
+    wild = [wild_site(i) for i in range(1, args.bulk + 1)] if args.wild else []
+    make_ca(farm, [s["domain"] for s in scenarios()] + ["elsewhere.test"] + [w["domain"] for w in wild if w["tls"] != "plain"])
 
     hosts_lines, dns_conf, servers, inventory, expected = [], [], [], [], []
     inventory.append("domain,icp,service_name,ips,psb,hosts")
@@ -454,7 +465,7 @@ def main():
         if s["dns"] == "txt-only":
             dns_conf.append(f'txt-record={d},"v=spf1 -all"')
         elif s["dns"] == "cname-loop":
-            dns_conf.append(f"server=/{d}/127.0.0.7#15354")  # hostile.py answers with the loop
+            dns_conf.append(f"server=/{d}/127.0.0.7#{HOSTILE_DNS_PORT}")  # hostile.py answers with the loop
         elif s["dns"] == "servfail":
             dns_conf.append(f"server=/{d}/#")
         elif s["dns"] == "long-cnames":
@@ -497,7 +508,10 @@ def main():
     write(os.path.join(www, "elsewhere.test", "index.html"), page("别处", footer("京ICP备88888888号-1")))
 
     bulk_inventory = ["domain,icp,service_name"]
-    if args.bulk:
+    if wild:
+        with open(os.path.join(farm, "bulk-hosts"), "w") as f:
+            servers.append(wild_bulk(farm, wild, f, bulk_inventory, expected))
+    elif args.bulk:
         for kind in {k for k, _, _ in BULK_KINDS}:
             for size, paragraphs in BULK_SIZES.items():
                 write(os.path.join(farm, "bulk", f"{kind}-{size}.html"), bulk_page(kind, paragraphs))
@@ -611,6 +625,175 @@ def bulk_block(farm, kind_map, delay_ms, delays=None, mobile_pct=0, shells_pct=0
         '  set $bulk_www 0; if ($bulk_sub) { set $bulk_www 1; }\n' + phone +
         f"  location = / {{ {home} }}\n"
         "  location / { }\n}\n"
+    )
+
+
+# --wild: bulk sites that vary as a provider's real sites do, each by its site number (the same on
+# every run): home pages of 5 to 500 KB; gzip, deflate (pre-compressed files, zlib-wrapped or raw)
+# and identity; chunked (SSI) and Content-Length (a file per site); plain http, http -> 301 https,
+# and https only (on WILD_HTTPS_ONLY_IPS, where nothing listens for http); a slow drip; a few sites
+# that answer after WILD_LATE_S (TIMEOUT at --timeout 5); HTTP 301/302, meta-refresh and script
+# redirects to /home/ on the same site; GBK pages (declared in a meta, in an http-equiv as gb2312,
+# in the HTTP header only, or not at all); script shells drawn by an inline script; phones sent to
+# an m. site. The expectations below hold for any --timeout from 3 to 7 s.
+WILD_HTTPS_ONLY_IPS = [f"127.0.0.{i}" for i in range(128, 136)]
+WILD_LATE_S = 8
+WILD_SIZES = [(5, 15), (10, 15), (20, 15), (40, 15), (80, 15), (150, 12), (300, 8), (500, 5)]  # KB, weight
+WILD_CL_MAX_KB = 100      # uncompressed Content-Length pages are a file per site: at most this size
+WILD_GBK_MAX_KB = 150     # GBK pages (older sites) at most this size
+WILD_DRIP_SIZES = [5, 7]
+WILD_DRIP_RATE = "4k"     # 4 KB at once, the rest a second later (nginx allows a first second's worth)
+ICP_SSI = '<!--# echo var="num" -->'
+
+
+def pick(r, weighted):
+    total = sum(w for _, w in weighted)
+    x = r.random() * total
+    for value, w in weighted:
+        x -= w
+        if x < 0:
+            return value
+    return weighted[-1][0]
+
+
+def wild_site(i):
+    """What wild bulk site i serves. Every draw is made on every site, in the same order, so one
+    property never shifts another's."""
+    r = random.Random(i)
+    kind, codes, verdict = BULK_KINDS[i % len(BULK_KINDS)]
+    shell = r.random() < 0.015
+    tls = pick(r, [("plain", 85), ("redirect", 10), ("only", 5)])
+    hop = pick(r, [("", 82), ("302", 5), ("301", 3), ("meta", 5), ("js", 3), ("302sp", 1), ("metasp", 1)])
+    charset = pick(r, [("utf-8", 82), ("gbk", 6), ("gb2312", 4), ("gbk-header", 3), ("gbk-none", 5)])
+    delivery = pick(r, [("gz", 38), ("id", 20), ("cl", 10), ("clgz", 12), ("clzz", 15), ("drip", 5)])
+    kb = pick(r, WILD_SIZES)
+    mobile = r.random() < 0.05
+    drip_kb = r.choice(WILD_DRIP_SIZES)
+    raw_deflate = r.random() < 0.5
+    late = i % 250 == 7
+    if shell:
+        charset = "utf-8"
+    if delivery == "drip":
+        kb = drip_kb
+    elif delivery == "cl":
+        kb = min(kb, WILD_CL_MAX_KB)
+    if charset != "utf-8":
+        kb = min(kb, WILD_GBK_MAX_KB)
+    if late:
+        shell, tls, hop, delivery, mobile = False, "plain", "", "gz", False
+    if tls != "plain" or hop or shell:
+        mobile = False
+    return dict(i=i, domain=f"b{i:05d}.test", kind=kind, codes=codes, verdict=verdict, shell=shell, tls=tls, hop=hop,
+                charset=charset, delivery=delivery, kb=kb, mobile=mobile, raw_deflate=raw_deflate, late=late)
+
+
+def wild_describe(w):
+    parts = ["shell" if w["shell"] else f"{w['kb']}KB", w["kind"], w["delivery"], w["charset"], w["tls"]]
+    parts += [f"hop={w['hop']}"] if w["hop"] else []
+    parts += ["mobile"] if w["mobile"] else []
+    parts += [f"late {WILD_LATE_S}s"] if w["late"] else []
+    return " ".join(parts)
+
+
+def wild_page(kind, kb, charset):
+    """The page of `kind`, about `kb` KB, in `charset` (bytes; the number is the SSI directive)."""
+    html = bulk_page(kind, max(1, kb * 1024 // 118))
+    if charset == "utf-8":
+        return html.encode()
+    html = html.replace("©", "版权")
+    meta = {"gbk": '<meta charset="gbk">',
+            "gb2312": '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'}.get(charset, "")
+    return html.replace('<meta charset="utf-8">', meta).encode("gbk")
+
+
+WILD_HOPS = {
+    "meta": '<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/home/">'
+            '<title>批量站点</title></head><body></body></html>\n',
+    "js": '<!DOCTYPE html><html><head><meta charset="utf-8"><title>批量站点</title>'
+          '<script>window.location.href = "/home/";</script></head><body></body></html>\n',
+    # A target with a space in its path, as old IIS sites write it: a browser sends /home%20page/.
+    "metasp": '<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/home page/">'
+              '<title>批量站点</title></head><body></body></html>\n',
+}
+
+
+def wild_bulk(farm, sites, hosts_file, bulk_inventory, expected):
+    """Writes the wild bulk sites' pages, hosts and expectations; returns their nginx server block."""
+    root = os.path.join(farm, "bulk", "wild")
+    shutil.rmtree(root, ignore_errors=True)  # no page of an earlier farm stays behind
+    for name, html in WILD_HOPS.items():
+        write(os.path.join(root, f"{name}.html"), html)
+    shared, routes, tls_redirect, hops, mobile = set(), [], [], [], []
+    for w in sites:
+        i, d = w["i"], w["domain"]
+        ips = WILD_HTTPS_ONLY_IPS if w["tls"] == "only" else BULK_IPS
+        hosts_file.write(f"{ips[i % len(ips)]} {d} www.{d} m.{d}\n")
+        # A page declared GBK in the header only is the undeclared page (nginx adds the header).
+        charset = w["charset"].replace("-header", "-none")
+        cs = "" if charset == "utf-8" else "-" + charset
+        name = f"shell-{w['kind']}.html" if w["shell"] else f"{w['kind']}-{w['kb']}{cs}.html"
+        content = lambda: bulk_shell(w["kind"]).encode() if w["shell"] else wild_page(w["kind"], w["kb"], charset)
+        if w["delivery"] in ("gz", "id", "drip"):  # shared by the sites of its kind, the number from SSI
+            if name not in shared:
+                shared.add(name)
+                write(os.path.join(root, name), content())
+            route = f"/_w/{w['delivery']}/{name}"
+        else:  # a file of its own, the number written in
+            data = content().replace(ICP_SSI.encode(), f"{i:05d}".encode())
+            ext = {"cl": "html", "clgz": "html.gz", "clzz": "html.zz"}[w["delivery"]]
+            if w["delivery"] == "clgz":
+                data = gzip.compress(data, 6, mtime=0)
+            elif w["delivery"] == "clzz":
+                z = zlib.compressobj(6, zlib.DEFLATED, -15 if w["raw_deflate"] else 15)
+                data = z.compress(data) + z.flush()
+            write(os.path.join(root, "sites", f"b{i:05d}.{ext}"), data)
+            route = f"/_w/{w['delivery']}/b{i:05d}.{ext}"
+        if w["late"]:
+            route = "/_w/late" + route
+        routes.append(f"    {i:05d} {route};")
+        if w["tls"] == "redirect":
+            tls_redirect.append(f"    {i:05d} 1;")
+        if w["hop"]:
+            hops.append(f"    {i:05d} {w['hop']};")
+        if w["mobile"]:
+            mobile.append(f"    {i:05d} 1;")
+        bulk_inventory.append(f"{d},京ICP备2{i:05d}号-1,批量站点")
+        hosts = [d, f"www.{d}"] + ([f"{d}@mobile"] if w["mobile"] else [])
+        codes, verdict = (["TIMEOUT"], "unreachable") if w["late"] else (w["codes"], w["verdict"])
+        expected.append(dict(set="bulk", domain=d, verdict=verdict, hosts=hosts, findings={h: sorted(codes) for h in hosts},
+                             wild=wild_describe(w)))
+    gbk_header = [f"    {w['i']:05d} gbk;" for w in sites if w["charset"] == "gbk-header"]
+    amap = lambda var, default, rows: f"map $num ${var} {{\n    default {default};\n" + "".join(r + "\n" for r in rows) + "}\n"
+    listen = [f"listen {ip}:{HTTP_PORT};" for ip in [WEB] + BULK_IPS] + \
+             [f"listen {ip}:{HTTPS_PORT} ssl;" for ip in BULK_IPS + WILD_HTTPS_ONLY_IPS]
+    w = f"{farm}/bulk/wild"
+    return (
+        amap("w_route", '""', routes) + amap("w_tls", "0", tls_redirect) + amap("w_hop", '""', hops) +
+        amap("w_mobile", "0", mobile) + amap("w_charset", '""', gbk_header) +
+        'map $http_user_agent $bulk_phone { default 0; ~*(iPhone|Android|Mobile) 1; }\n'
+        f"server {{ {' '.join(listen)} server_name ~^(?<bulk_sub>www\\.|m\\.)?b(?<num>\\d+)\\.test$; root {w}; ssi on;\n"
+        f"  ssl_certificate {farm}/ca/server.crt; ssl_certificate_key {farm}/ca/server.key; charset $w_charset;\n"
+        '  set $w_up "$w_tls$scheme"; if ($w_up = 1http) { return 301 https://$host$request_uri; }\n'
+        '  set $bulk_www 0; if ($bulk_sub) { set $bulk_www 1; }\n'
+        '  set $bulk_to_m "$w_mobile$bulk_phone$bulk_www"; if ($bulk_to_m = 110) { return 302 http://m.b$num.test/; }\n'
+        "  location = / {\n"
+        "    if ($w_hop = 302) { return 302 /home/; }\n"
+        "    if ($w_hop = 301) { return 301 /home/; }\n"
+        "    if ($w_hop = meta) { rewrite ^ /meta.html break; }\n"
+        "    if ($w_hop = js) { rewrite ^ /js.html break; }\n"
+        '    if ($w_hop = 302sp) { return 302 "/home page/"; }\n'
+        "    if ($w_hop = metasp) { rewrite ^ /metasp.html break; }\n"
+        "    rewrite ^ $w_route last;\n  }\n"
+        "  location = /home/ { rewrite ^ $w_route last; }\n"
+        '  location = "/home page/" { rewrite ^ $w_route last; }\n'
+        f"  location ^~ /_w/gz/ {{ internal; alias {w}/; }}\n"
+        f"  location ^~ /_w/id/ {{ internal; alias {w}/; gzip off; }}\n"
+        f"  location ^~ /_w/drip/ {{ internal; alias {w}/; gzip off; limit_rate {WILD_DRIP_RATE}; }}\n"
+        f"  location ^~ /_w/cl/ {{ internal; alias {w}/sites/; ssi off; gzip off; }}\n"
+        f"  location ^~ /_w/clgz/ {{ internal; alias {w}/sites/; ssi off; gzip off; add_header Content-Encoding gzip; }}\n"
+        f"  location ^~ /_w/clzz/ {{ internal; alias {w}/sites/; ssi off; gzip off; add_header Content-Encoding deflate; }}\n"
+        f"  location ~ ^/_w/late(?<w_after>/.+)$ {{ internal; echo_sleep {WILD_LATE_S}; echo_exec $w_after; }}\n"
+        "  location / { return 404; }\n}\n"
     )
 
 

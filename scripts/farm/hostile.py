@@ -20,6 +20,7 @@ For 127.0.0.10 and .11, each connection is appended to LOG as "ip<TAB>opened<TAB
 (monotonic seconds; the request's Host header), so a test can count connections open at once per
 address, and per client by the sites it audited.
 Runs until killed; each connection is handled on its own thread and closed after 60 s.
+Ports are those of FARM_PORT_OFFSET 0; the environment's FARM_PORT_OFFSET moves them all.
 Usage: hostile.py PAGE LOG TATTLE_LOG HTTPS_LOG CA_DIR"""
 import os
 import socket
@@ -34,6 +35,8 @@ LOG = sys.argv[2]
 TATTLE_LOG = sys.argv[3]
 HTTPS_LOG = sys.argv[4]
 CA_DIR = sys.argv[5]
+OFFSET = int(os.environ.get("FARM_PORT_OFFSET", "0"))
+HTTP, HTTPS, DNS = 18080 + OFFSET, 18443 + OFFSET, 15354 + OFFSET
 log_lock = threading.Lock()
 
 
@@ -211,15 +214,15 @@ def https_attempts(ip, context):
 
 other_name = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 other_name.load_cert_chain(os.path.join(CA_DIR, "other.crt"), os.path.join(CA_DIR, "other.key"))
-threading.Thread(target=serve, args=(("127.0.0.13", 18443), https_attempts("127.0.0.13", None)), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.0.14", 18443), https_attempts("127.0.0.14", other_name)), daemon=True).start()
-threading.Thread(target=dns_server, args=(("127.0.0.7", 15354), cname_loop), daemon=True).start()
-threading.Thread(target=dns_server, args=(("127.0.0.12", 15354), servfail), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.0.10", 18080), logged("127.0.0.10", 0.3)), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.0.11", 18080), logged("127.0.0.11", 0.05)), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.0.8", 18080), flaky), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.2.1", 18080), tattle(18080)), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.2.1", 18443), tattle(18443)), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.0.4", 18443), silent), daemon=True).start()
-threading.Thread(target=serve, args=(("127.0.0.6", 18080), endless), daemon=True).start()
-serve(("127.0.0.5", 18080), many_headers)
+threading.Thread(target=serve, args=(("127.0.0.13", HTTPS), https_attempts("127.0.0.13", None)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.14", HTTPS), https_attempts("127.0.0.14", other_name)), daemon=True).start()
+threading.Thread(target=dns_server, args=(("127.0.0.7", DNS), cname_loop), daemon=True).start()
+threading.Thread(target=dns_server, args=(("127.0.0.12", DNS), servfail), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.10", HTTP), logged("127.0.0.10", 0.3)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.11", HTTP), logged("127.0.0.11", 0.05)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.8", HTTP), flaky), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.2.1", HTTP), tattle(HTTP)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.2.1", HTTPS), tattle(HTTPS)), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.4", HTTPS), silent), daemon=True).start()
+threading.Thread(target=serve, args=(("127.0.0.6", HTTP), endless), daemon=True).start()
+serve(("127.0.0.5", HTTP), many_headers)
