@@ -68,6 +68,10 @@ final class SiteAuditor: Sendable {
         case .auto:
             if desktop.page?.mobileSignals.isEmpty ?? true {
                 desktop.mobileProbe = try await observer.probeMobile(desktop, ticket: ticket)
+                // Without the phone's answer, whether the host has a mobile view is not known.
+                if let failure = desktop.mobileProbe?.failure, failure.kind == .timeout, desktop.suspect == nil {
+                    desktop.suspect = SuspectLook(reason: "the phone's probe ran out of time", outcome: "probe: \(failure.detail)", ms: desktop.ms)
+                }
             }
             guard HostObserver.mobileViewReason(desktop) != nil else { return [desktop] }
             return [desktop, try await observer.observe(host, view: .mobile, ticket: ticket)]

@@ -112,8 +112,30 @@ public struct ParsedURL: Sendable, Equatable {
         var rest = String(afterScheme[end...])
         if let hash = rest.firstIndex(of: "#") { rest = String(rest[..<hash]) }
         if rest.isEmpty || rest.first == "?" { rest = "/" + rest }
-        self.init(scheme: scheme, host: authority.lowercased(), port: port, rest: rest)
+        self.init(scheme: scheme, host: authority.lowercased(), port: port, rest: Self.percentEncoded(rest))
     }
+
+    /// The path and query as a browser sends them (WHATWG URL): spaces, controls, non-ASCII
+    /// (as UTF-8) and `"<>`{}` percent-encoded; what is already encoded stays. Pages and servers
+    /// write `Location: /home page/` and curl takes no such URL.
+    static func percentEncoded(_ pathAndQuery: String) -> String {
+        let bytes = pathAndQuery.utf8.filter { $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }  // a browser drops tabs and newlines
+        guard bytes.count < pathAndQuery.utf8.count || bytes.contains(where: { $0 <= 0x20 || $0 >= 0x7F || Self.encodedASCII.contains($0) }) else {
+            return pathAndQuery
+        }
+        var out = ""
+        for b in bytes {
+            if b <= 0x20 || b >= 0x7F || Self.encodedASCII.contains(b) {
+                out += "%" + String(Self.hexDigits[Int(b >> 4)]) + String(Self.hexDigits[Int(b & 15)])
+            } else {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            }
+        }
+        return out
+    }
+
+    private static let encodedASCII: Set<UInt8> = Set("\"<>`{}".utf8)
+    private static let hexDigits = Array("0123456789ABCDEF")
 
     public var text: String { "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")\(rest)" }
 
