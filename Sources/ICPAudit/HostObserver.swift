@@ -23,6 +23,8 @@ final class HostObserver: Sendable {
     let keepDigits: Set<String>
     /// Draws the pages static reading cannot judge (`--render`); nil: none are drawn.
     let renderer: PageRenderer?
+    /// The site's pages drawn so far: root and www that end on the same page share one drawing.
+    private let drawings = Drawings()
 
     init(options: AuditOptions, transport: any Transport, gate: PerIPGate, dnsGate: KeyedGate<Int>? = nil,
          keepDigits: Set<String> = [], renderer: PageRenderer? = nil) {
@@ -80,11 +82,21 @@ final class HostObserver: Sendable {
         var known: [String: [IPAddress]] = [seen.host: seen.dns.addresses]
         for hop in seen.hops where !hop.addresses.isEmpty { if let host = ParsedURL(hop.url)?.host { known[host] = hop.addresses } }
         let network = BrowserNetwork(observer: self, ticket: ticket, profile: options.profile(for: seen.view), known: known)
+        let (drawing, drawnFor) = drawings.drawing(of: url, view: seen.view, staticPage: staticPage, host: seen.host) {
+            do throws(RenderError) {
+                return (.success(try await renderer.pool.render(url: url, device: device, timeout: renderer.timeout, network: network.fetch)),
+                        network.ownFailure)
+            } catch {
+                return (.failure(error), network.ownFailure)
+            }
+        }
+        let (outcome, ownFailure) = await drawing.value
+        if let drawnFor { seen.renderShared = "drawn once for \(drawnFor), which ended on the same page" }
         let drawn: RenderedPage
-        do {
-            drawn = try await renderer.pool.render(url: url, device: device, timeout: renderer.timeout, network: network.fetch)
-        } catch {
-            if let own = network.ownFailure { throw own }
+        switch outcome {
+        case .success(let page): drawn = page
+        case .failure(let error):
+            if let own = ownFailure { throw own }
             switch error {
             case .browser(let why): throw CrawlerFailure(description: "rendering \(url): \(why)")
             case .page(let why):
@@ -93,7 +105,7 @@ final class HostObserver: Sendable {
                 return
             }
         }
-        if let own = network.ownFailure { throw own }
+        if let own = ownFailure { throw own }
         if !drawn.settled {
             seen.suspect = renderSuspect(seen, outcome: "drawn at its \(options.renderTimeoutSeconds)s deadline before the page settled")
         }

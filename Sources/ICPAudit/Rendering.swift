@@ -6,6 +6,7 @@ import ICPFetch
 import ICPModel
 import ICPRender
 import ICPRules
+import Synchronization
 
 /// `--render`: `auto` draws in a browser only the pages static reading cannot judge, `always`
 /// every page, `never` none (SPEC "Command line").
@@ -124,5 +125,30 @@ final class BrowserNetwork: @unchecked Sendable {
         if let type = result.contentType { headers.append(("Content-Type", type)) }
         if let location = result.redirectURL { headers.append(("Location", location)) }
         return .response(status: result.status, headers: headers, body: body)
+    }
+}
+
+/// One site's drawings by page: a host that ends on the URL another host of the site ended on,
+/// with the same static reading, in the same view, is given that drawing rather than a second.
+final class Drawings: Sendable {
+    typealias Outcome = (Result<RenderedPage, RenderError>, ownFailure: CrawlerFailure?)
+    private struct Entry {
+        var staticPage: PageFacts
+        var host: String
+        var drawing: Task<Outcome, Never>
+    }
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// The drawing of `url` for `view`: one already made or under way for another host of the
+    /// site (with that host's name), or the one `draw` starts now (nil).
+    func drawing(of url: String, view: View, staticPage: PageFacts, host: String,
+                 _ draw: @escaping @Sendable () async -> Outcome) -> (Task<Outcome, Never>, drawnFor: String?) {
+        entries.withLock { entries in
+            let key = view.rawValue + " " + url
+            if let earlier = entries[key], earlier.staticPage == staticPage, earlier.host != host { return (earlier.drawing, earlier.host) }
+            let drawing = Task(operation: draw)
+            entries[key] = Entry(staticPage: staticPage, host: host, drawing: drawing)
+            return (drawing, nil)
+        }
     }
 }

@@ -134,6 +134,7 @@ public struct RecordCodec {
         if let p = h.page { page(p) } else { json.null() }
         if let p = h.staticPage { json.key("static_page"); page(p) }
         if let f = h.renderFailure { json.key("render_failure"); json.string(f) }
+        if let s = h.renderShared { json.key("render_shared"); json.string(s) }
         json.key("attempts"); json.number(h.attempts)
         json.key("ms"); json.number(h.ms)
         if let first = h.firstLook {
@@ -231,6 +232,7 @@ public struct RecordCodec {
             seen.mobileProbe = try h.optionalObject("mobile_probe").map(hop)
             seen.staticPage = try h.optionalObject("static_page").map(page)
             seen.renderFailure = h.optionalString("render_failure")
+            seen.renderShared = h.optionalString("render_shared")
             if let first = try h.optionalObject("first_look") {
                 seen.firstLook = SuspectLook(reason: try first.string("reason"), outcome: try first.string("outcome"), ms: first.optionalInt("ms") ?? 0)
             }

@@ -38,6 +38,34 @@ final class RenderingObserverTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fake.fetches.count, 2, "the browser's request went through the transport")
     }
 
+    /// Issue 20: root and www that end on the same page (the root redirects to www) are drawn
+    /// once, the drawing used for both, and the host given the other's drawing says so.
+    func testRootAndWwwEndingOnTheSamePageAreDrawnOnce() async throws {
+        try XCTSkipUnless(access(Self.browser, X_OK) == 0, "no chromium")
+        let fake = FakeTransport()
+        fake.resolve("a.test", [ObserverPolicyTests.ip1])
+        fake.resolve("www.a.test", [ObserverPolicyTests.ip1])
+        fake.on("http://a.test/", .redirect("http://www.a.test/", status: 301))
+        fake.on("http://www.a.test/", .page())
+        var options = ObserverPolicyTests.options
+        options.render = .always
+        options.browser = Self.browser
+        options.renderTimeoutSeconds = 10
+        let started = try await PageRenderer.start(options)
+        let renderer = try XCTUnwrap(started)
+        let observer = HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8), renderer: renderer)
+        let ticket = ObserverPolicyTests.ticket()
+        async let root = observer.observe("a.test", ticket: ticket)
+        async let www = observer.observe("www.a.test", ticket: ticket)
+        let seen = try await [root, www]
+        await renderer.shutdown()
+
+        XCTAssertEqual(seen.map { $0.page?.rendered }, [true, true])
+        XCTAssertEqual(seen.filter { $0.renderShared != nil }.count, 1, "\(seen.map(\.renderShared))")
+        // Two static reads of the page (the root's redirect, the www host) and one by the browser.
+        XCTAssertEqual(fake.fetchedURLs.filter { $0 == "http://www.a.test/" }.count, 3, "\(fake.fetchedURLs)")
+    }
+
     private func observeDrawn(_ fake: FakeTransport) async throws -> Result<HostObservation, CrawlerFailure> {
         try XCTSkipUnless(access(Self.browser, X_OK) == 0, "no chromium")
         var options = ObserverPolicyTests.options
