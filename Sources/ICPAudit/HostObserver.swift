@@ -66,8 +66,12 @@ final class HostObserver: Sendable {
         // The site's time; drawing the page is icpaudit's (its own --render-timeout).
         seen.ms = MonotonicClock.milliseconds() - started
         seen.suspect = budget.suspect(seen)
-        if let renderer, let page = seen.page, renderer.wants(page) {
-            try await render(&seen, renderer, ticket: ticket)
+        if let renderer, let page = seen.page {
+            if renderer.wants(page) {
+                try await render(&seen, renderer, ticket: ticket)
+            } else {
+                seen.renderSkipped = renderer.skipped(page)
+            }
         }
         return seen
     }

@@ -51,17 +51,26 @@ final class PageRenderer: Sendable {
 
     /// SPEC `--render auto`: a script shell, numbers only scripts write, a redirect that depends
     /// on the device, and any page that shows no ICP number while it runs scripts (a footer
-    /// injected from a script file or loaded by XHR).
+    /// injected from a script file or loaded by XHR), unless its only scripts cannot draw
+    /// (issue 20: analytics and libraries on their own): drawing that page changes no finding.
     func wants(_ page: PageFacts) -> Bool {
         switch mode {
         case .never: return false
         case .always: return true
         case .auto:
-            let icpShown = (page.numbers + page.hiddenNumbers).contains { $0.kind != .psb }
-            return PageRules.isScriptShell(page) || !page.scriptNumbers.isEmpty && !icpShown
-                || page.conditionalRedirect != nil || !icpShown && page.scriptCount > 0
+            return PageRules.isScriptShell(page) || !page.scriptNumbers.isEmpty && !Self.icpShown(page)
+                || page.conditionalRedirect != nil || !Self.icpShown(page) && page.scriptCount > page.inertScripts
         }
     }
+
+    /// Why `auto` does not draw a page that shows no ICP number while it runs scripts; nil when
+    /// it draws it or the page runs none.
+    func skipped(_ page: PageFacts) -> String? {
+        guard mode == .auto, !wants(page), !Self.icpShown(page), page.scriptCount > 0 else { return nil }
+        return "no ICP number, and its \(page.scriptCount) script\(page.scriptCount == 1 ? "" : "s") cannot draw one (analytics, libraries): not drawn"
+    }
+
+    private static func icpShown(_ page: PageFacts) -> Bool { (page.numbers + page.hiddenNumbers).contains { $0.kind != .psb } }
 }
 
 /// Where on the drawn page its filing numbers are, for the host record: `bottom (93%), centred`.

@@ -38,6 +38,9 @@ public struct HostObservation: CopyOnWrite {
         /// Why this host's page was not drawn for it: another host of the site ended on the same
         /// page in the same view, and its drawing is this one's (`page` is that drawing).
         public var renderShared: String?
+        /// Why a page `--render auto` would once have drawn was not: its only scripts cannot
+        /// draw it, so drawing it changes no finding.
+        public var renderSkipped: String?
         /// The desktop view's probe of the home page with a mobile browser's User-Agent (status and
         /// headers only); nil when there was none.
         public var mobileProbe: Hop?
@@ -65,7 +68,7 @@ public struct HostObservation: CopyOnWrite {
     public init(host: String, view: View = .desktop, dns: DNSAnswer, hops: [Hop] = [], page: PageFacts? = nil,
                 attempts: Int = 1, ms: Int = 0) {
         storage = CopyOnWriteStorage(Fields(host: host, view: view, dns: dns, hops: hops, page: page, staticPage: nil,
-                                            renderFailure: nil, renderShared: nil, mobileProbe: nil, attempts: attempts, ms: ms,
+                                            renderFailure: nil, renderShared: nil, renderSkipped: nil, mobileProbe: nil, attempts: attempts, ms: ms,
                                             suspect: nil, firstLook: nil))
     }
 }

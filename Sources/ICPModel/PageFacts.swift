@@ -125,6 +125,9 @@ public struct PageFacts: CopyOnWrite {
         public var shownCharacters: Int
         public var textLength: Int
         public var scriptCount: Int
+        /// Of those, scripts that cannot draw the page (analytics tags, libraries loaded by
+        /// themselves, data blocks): a page with only these is what static reading sees.
+        public var inertScripts = 0
         /// `<img>` elements: a page of pictures is not an empty page.
         public var images = 0
         public var charset: CharsetDecision?
@@ -191,6 +194,7 @@ extension PageFacts.Fields {
         shownCharacters += frame.shownCharacters
         textLength += frame.textLength
         scriptCount += frame.scriptCount
+        inertScripts += frame.inertScripts
         images += frame.images
         mobileSignals += frame.mobileSignals
         conditionalRedirect = conditionalRedirect ?? frame.conditionalRedirect

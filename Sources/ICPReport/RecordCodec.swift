@@ -135,6 +135,7 @@ public struct RecordCodec {
         if let p = h.staticPage { json.key("static_page"); page(p) }
         if let f = h.renderFailure { json.key("render_failure"); json.string(f) }
         if let s = h.renderShared { json.key("render_shared"); json.string(s) }
+        if let s = h.renderSkipped { json.key("render_skipped"); json.string(s) }
         json.key("attempts"); json.number(h.attempts)
         json.key("ms"); json.number(h.ms)
         if let first = h.firstLook {
@@ -179,6 +180,7 @@ public struct RecordCodec {
         json.key("shown_characters"); json.number(p.shownCharacters)
         json.key("text_length"); json.number(p.textLength)
         json.key("scripts"); json.number(p.scriptCount)
+        if p.inertScripts > 0 { json.key("inert_scripts"); json.number(p.inertScripts) }
         if p.images > 0 { json.key("images"); json.number(p.images) }
         if let c = p.charset {
             json.key("charset"); json.string(c.name)
@@ -233,6 +235,7 @@ public struct RecordCodec {
             seen.staticPage = try h.optionalObject("static_page").map(page)
             seen.renderFailure = h.optionalString("render_failure")
             seen.renderShared = h.optionalString("render_shared")
+            seen.renderSkipped = h.optionalString("render_skipped")
             if let first = try h.optionalObject("first_look") {
                 seen.firstLook = SuspectLook(reason: try first.string("reason"), outcome: try first.string("outcome"), ms: first.optionalInt("ms") ?? 0)
             }
@@ -266,6 +269,7 @@ public struct RecordCodec {
         page.hiddenNumbers = try numbers(p.optionalObjects("hidden_numbers"))
         page.numbersDropped = p.optionalInt("numbers_dropped") ?? 0
         page.images = p.optionalInt("images") ?? 0
+        page.inertScripts = p.optionalInt("inert_scripts") ?? 0
         if let r = try p.optionalObject("redirect") {
             page.redirect = PageRedirect(kind: try r.enumValue("kind", HopKind.self), url: try r.string("url"), delay: r.optionalInt("delay") ?? 0)
         }

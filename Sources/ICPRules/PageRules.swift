@@ -48,8 +48,10 @@ public enum PageRules {
         return out + titleFindings(page, filed, host)
     }
 
+    /// Little text of its own, and scripts that may draw more (analytics tags and libraries on
+    /// their own cannot).
     public static func isScriptShell(_ page: PageFacts) -> Bool {
-        page.scriptCount > 0 && page.shownCharacters < PageFacts.shellCharacters
+        page.scriptCount > page.inertScripts && page.shownCharacters < PageFacts.shellCharacters
     }
 
     /// No ICP (or PSB) number is in the page's markup, and scripts may draw one: it is inside

@@ -56,6 +56,7 @@ struct ElementKind: OptionSet, Sendable {
     static let iframeKey: UInt64 = 0x0600_656d_6172_6669  // "iframe"
     static let imgKey: UInt64 = 0x0300_0000_0067_6d69  // "img"
     static let noscriptKey: UInt64 = 0x7470_6972_6373_6f6e  // "noscript"
+    static let scriptKey: UInt64 = 0x0600_7470_6972_6373  // "script"
 
     private static let known: KindTable = {
         var table = KindTable()
@@ -71,7 +72,7 @@ struct ElementKind: OptionSet, Sendable {
         for name: StaticString in ["iframe", "img"] { table.insert(key(name), [.block, .noted]) }
         table.insert(key("blockquote"), .block)
         table.insert(key("footer"), [.block, .footer])
-        table.insert(key("script"), .script)
+        table.insert(key("script"), [.script, .noted])
         table.insert(key("title"), .title)
         table.insert(key("a"), [.anchor, .link])
         table.insert(key("area"), .link)

@@ -37,6 +37,7 @@ public final class PageReader {
         page.hiddenNumbers = hidden.numbers
         page.numbersDropped = visible.dropped
         page.images = scanner.images
+        page.inertScripts = scanner.inertScripts
         page.mobileSignals = scanner.mobileSignals
         if visible.textLength <= Self.sampledTextLength { page.sample = String(decoding: visible.sample, as: UTF8.self) }
         let shell = page.shownCharacters < PageFacts.shellCharacters

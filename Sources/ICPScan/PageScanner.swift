@@ -22,6 +22,14 @@ public final class PageScanner {
     public private(set) var mobileSignals: [String] = []
     /// The beginning of each inline script, for `ScriptRedirects`.
     public private(set) var scriptSamples: [[UInt8]] = []
+    /// Scripts that cannot draw the page (`InertScripts`), of the first `maxScriptSamples`.
+    public var inertScripts: Int {
+        zip(scriptSamples, scriptTags).filter { sample, tag in
+            tag.src.map(InertScripts.isInert(source:)) ?? (sample.count < Self.maxScriptSample && InertScripts.isInert(inline: sample, type: tag.type))
+        }.count
+    }
+    /// Each sampled script's `src` and `type`.
+    private var scriptTags: [(src: String?, type: String?)] = []
     /// How each hidden region is hidden; `TextPlace.hidden` is an index into it, from 1.
     public private(set) var concealments: [String] = []
 
@@ -291,6 +299,8 @@ public final class PageScanner {
             }
         }
         switch key {
+        case ElementKind.scriptKey:
+            if scriptTags.count < Self.maxScriptSamples { scriptTags.append((a["src"].flatMap { $0.isEmpty ? nil : $0 }, a["type"])) }
         case ElementKind.metaKey:
             if a["http-equiv"]?.lowercased() == "refresh", refresh == nil, (stack.last?.passed ?? 0) == 0,
                let (delay, url) = Self.refreshTarget(a["content"] ?? ""), delay <= Self.maxRefreshDelay {

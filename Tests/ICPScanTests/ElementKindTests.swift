@@ -8,7 +8,7 @@ final class ElementKindTests: XCTestCase {
             ("href", ElementKind.hrefKey), ("id", ElementKind.idKey), ("class", ElementKind.classKey),
             ("style", ElementKind.styleKey), ("hidden", ElementKind.hiddenKey), ("meta", ElementKind.metaKey),
             ("link", ElementKind.linkKey), ("frame", ElementKind.frameKey), ("iframe", ElementKind.iframeKey),
-            ("img", ElementKind.imgKey), ("noscript", ElementKind.noscriptKey),
+            ("img", ElementKind.imgKey), ("noscript", ElementKind.noscriptKey), ("script", ElementKind.scriptKey),
         ]
         for (name, key) in keys {
             let packed = name.withCString { ElementKind.pack(UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self)) }

@@ -107,6 +107,12 @@ final class FarmScanTests: XCTestCase {
             }
         }
         XCTAssertEqual(try host("bomb.test")["bytes"] as? Int, 8 << 20, "the body cap stops the gzip bomb")
+        // No ICP number, and only 百度统计 and jQuery: not drawn (drawing changes no finding), and
+        // the observation says why.
+        XCTAssertNil(try host("analytics.test")["rendered"], "a page whose scripts cannot draw was drawn")
+        let analytics = try Farm.records(out, "observations.jsonl").first { $0["domain"] as? String == "analytics.test" }
+        let skipped = (analytics?["hosts"] as? [[String: Any]])?.first?["render_skipped"] as? String ?? ""
+        XCTAssertTrue(skipped.contains("cannot draw"), skipped)
         // Failures that may pass are retried within the deadline; the record says how often.
         XCTAssertEqual(try host("flaky.test")["attempts"] as? Int, 2, "a 503, then the page")
         XCTAssertEqual(try host("http500.test")["attempts"] as? Int, 3)

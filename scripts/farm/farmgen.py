@@ -248,6 +248,14 @@ def scenarios():
     m_html, _ = shell(10000090, foot_of(10000090, psb=False), inline=True)
     add(f"othercert.{HOME}", "京ICP备10000090号-1", {f"othercert.{HOME}@mobile": ["PSB_MISSING"]}, "fail", html, dns=OTHER_NAME,
         serve={"vary": True}, files=dict(files, **{"mobile.html": m_html}), mobile=[f"othercert.{HOME}"])
+    # No ICP number, and only scripts that cannot draw one (百度统计's snippet, jQuery on its own):
+    # --render auto does not draw it (issue 20); ICP_MISSING as the page stands.
+    baidu = ('<script>var _hmt = _hmt || []; (function() { var hm = document.createElement("script");'
+             ' hm.src = "https://hm.baidu.com/hm.js?0123456789abcdef0123456789abcdef";'
+             ' var s = document.getElementsByTagName("script")[0]; s.parentNode.insertBefore(hm, s); })();</script>')
+    add("analytics.test", "京ICP备10000099号-1", {"analytics.test": ["ICP_MISSING"]}, "fail",
+        page("示例科技", footer("") + '<script src="/jquery.min.js"></script>', head=baidu),
+        files={"jquery.min.js": open("/usr/share/javascript/jquery/jquery.min.js", encoding="utf-8").read()})
     # A footer jQuery (Debian's libjs-jquery) loads from a fragment after the page is ready.
     jquery = ('<script src="/jquery.min.js"></script>'
               '<script>$(function () { $("#foot").load("/foot.html"); });</script>')
