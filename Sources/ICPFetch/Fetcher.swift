@@ -270,13 +270,15 @@ public final class Fetcher: LoopTimerSource {
             return
         }
         let transfer = Transfer(easy: easy, request: request, sinkFactory: sink, completion: completion)
-        transfer.configure()
         transfer.busyAtStart = loop.busyNanoseconds
-        let rc = curl_multi_add_handle(multi, easy)
-        guard rc == CURLM_OK else {
+        var refused = transfer.configure()
+        if refused == nil, case let rc = curl_multi_add_handle(multi, easy), rc != CURLM_OK {
+            refused = "curl_multi_add_handle: \(String(cString: curl_multi_strerror(rc)))"
+        }
+        if let refused {
             transfer.release()
             curl_easy_cleanup(easy)
-            completion(FetchResult(failure: .local("curl_multi_add_handle: \(String(cString: curl_multi_strerror(rc)))")))
+            completion(FetchResult(failure: .local(refused)))
             return
         }
         inFlight[easy] = transfer
@@ -393,35 +395,50 @@ private final class Transfer {
         self.completion = completion
     }
 
-    func configure() {
-        _ = icp_easy_setopt_str(easy, CURLOPT_URL, request.url.text)
-        _ = icp_easy_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https")
-        _ = icp_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
-        _ = icp_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+    /// Sets the transfer's options; the first one curl refuses, as a message, or nil. A refused
+    /// option is never ignored: the 8 KB receive buffer once failed on a reused handle (issue 19)
+    /// and the transfer then overran the buffer curl had kept.
+    func configure() -> String? {
+        set(CURLOPT_URL, request.url.text)
+        set(CURLOPT_PROTOCOLS_STR, "http,https")
+        set(CURLOPT_FOLLOWLOCATION, 0)
+        set(CURLOPT_NOSIGNAL, 1)
         // Audited hosts are distinct names, so a kept connection is rarely reused; closing it
         // with its fetch also makes fetches in flight the connections a server sees (--per-ip).
-        _ = icp_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
-        _ = icp_easy_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
+        set(CURLOPT_FORBID_REUSE, 1)
+        set(CURLOPT_ACCEPT_ENCODING, "")
         // Wall time, checked by curl whenever it runs the transfer: an answer read after it (a
         // slow site, or a loop too busy to read in time) is a timeout (SPEC: `--timeout` does not stretch).
-        _ = icp_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds))
-        _ = icp_easy_setopt_str(easy, CURLOPT_USERAGENT, request.profile.userAgent)
-        _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
-        _ = icp_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
-        if let ca = request.caBundle { _ = icp_easy_setopt_str(easy, CURLOPT_CAINFO, ca) }
+        set(CURLOPT_TIMEOUT_MS, max(1, request.timeoutMilliseconds))
+        set(CURLOPT_USERAGENT, request.profile.userAgent)
+        set(CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
+        set(CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
+        if let ca = request.caBundle { set(CURLOPT_CAINFO, ca) }
         if let cache = curl_share_init() {
-            _ = icp_share_setopt_long(cache, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
-            _ = icp_easy_setopt_ptr(easy, CURLOPT_SHARE, cache)
             dnsCache = cache
+            if case let rc = icp_share_setopt_long(cache, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue)), rc != CURLSHE_OK, refused == nil {
+                refused = "curl_share_setopt: \(String(cString: curl_share_strerror(rc)))"
+            }
+            note(icp_easy_setopt_ptr(easy, CURLOPT_SHARE, cache), CURLOPT_SHARE)
         }
         setList(CURLOPT_RESOLVE, [request.resolveEntry])
         setList(CURLOPT_CONNECT_TO, request.connectToEntries)
         setList(CURLOPT_HTTPHEADER, request.profile.headers)
-        _ = icp_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque())
-        _ = icp_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, user in
+        note(icp_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque()), CURLOPT_WRITEDATA)
+        note(icp_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, user in
             Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue().write(UnsafeRawBufferPointer(start: data, count: size * count))
-        }
+        }, CURLOPT_WRITEFUNCTION)
+        return refused
     }
+
+    /// The first option curl refused.
+    private var refused: String?
+
+    private func note(_ rc: CURLcode, _ option: CURLoption) {
+        if rc != CURLE_OK, refused == nil { refused = "curl refused option \(option.rawValue): \(String(cString: curl_easy_strerror(rc)))" }
+    }
+    private func set(_ option: CURLoption, _ value: Int) { note(icp_easy_setopt_long(easy, option, value), option) }
+    private func set(_ option: CURLoption, _ value: String) { note(icp_easy_setopt_str(easy, option, value), option) }
 
     private func setList(_ option: CURLoption, _ items: [String]) {
         guard !items.isEmpty else { return }
@@ -429,7 +446,7 @@ private final class Transfer {
         for item in items { list = curl_slist_append(list, item) }
         guard let list else { return }
         lists.append(list)
-        _ = icp_easy_setopt_slist(easy, option, list)
+        note(icp_easy_setopt_slist(easy, option, list), option)
     }
 
     /// curl's write callback: hands the decoded body to the sink; returning less than the chunk
