@@ -658,12 +658,7 @@ final class ObserverPolicyTests: XCTestCase {
     /// SPEC: `--timeout` is wall time and does not stretch. A site that answers after it is
     /// TIMEOUT however busy the crawler was; busy, the failure is a suspect (looked at again).
     func testABusyLoopDoesNotStretchTheDeadlineButMakesATimeoutASuspect() async throws {
-        let fake = FakeTransport()
-        fake.loopBusyShare = 0.9
-        fake.resolve("a.test", [Self.ip1])
-        fake.on("http://a.test/", .page(delay: 900))
-
-        let seen = try await observe(fake) { $0.timeoutSeconds = 0.5; $0.retries = 0 }
+        let seen = try await slowSite(loopBusyShare: 0.9)
 
         XCTAssertNil(seen.page, "an answer after --timeout was read")
         XCTAssertLessThan(seen.ms, 500 + 200, "the deadline moved by the loop's busy time")
@@ -674,15 +669,20 @@ final class ObserverPolicyTests: XCTestCase {
     }
 
     func testATimeoutWithTheCrawlersFullAttentionIsFinal() async throws {
-        let fake = FakeTransport()
-        fake.loopBusyShare = 0.1
-        fake.resolve("a.test", [Self.ip1])
-        fake.on("http://a.test/", .page(delay: 900))
-
-        let seen = try await observe(fake) { $0.timeoutSeconds = 0.5; $0.retries = 0 }
+        let seen = try await slowSite(loopBusyShare: 0.1)
 
         XCTAssertEqual(accessCodes(judged(seen)), [.timeout])
         XCTAssertNil(seen.suspect, "a slow site on an idle crawler is the site's TIMEOUT")
+    }
+
+    /// A site that answers in 900 ms, observed with a 500 ms `--timeout` on a loop that reports
+    /// being busy for `loopBusyShare` of each transfer.
+    private func slowSite(loopBusyShare: Double) async throws -> HostObservation {
+        let fake = FakeTransport()
+        fake.loopBusyShare = loopBusyShare
+        fake.resolve("a.test", [Self.ip1])
+        fake.on("http://a.test/", .page(delay: 900))
+        return try await observe(fake) { $0.timeoutSeconds = 0.5; $0.retries = 0 }
     }
 
     /// A wait for `--per-ip` counts against the host's time (the deadline does not move), and

@@ -41,19 +41,12 @@ final class RenderingObserverTests: XCTestCase {
     /// Issue 20: root and www that end on the same page (the root redirects to www) are drawn
     /// once, the drawing used for both, and the host given the other's drawing says so.
     func testRootAndWwwEndingOnTheSamePageAreDrawnOnce() async throws {
-        try XCTSkipUnless(access(Self.browser, X_OK) == 0, "no chromium")
         let fake = FakeTransport()
         fake.resolve("a.test", [ObserverPolicyTests.ip1])
         fake.resolve("www.a.test", [ObserverPolicyTests.ip1])
         fake.on("http://a.test/", .redirect("http://www.a.test/", status: 301))
         fake.on("http://www.a.test/", .page())
-        var options = ObserverPolicyTests.options
-        options.render = .always
-        options.browser = Self.browser
-        options.renderTimeoutSeconds = 10
-        let started = try await PageRenderer.start(options)
-        let renderer = try XCTUnwrap(started)
-        let observer = HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8), renderer: renderer)
+        let (observer, renderer) = try await drawingObserver(fake)
         let ticket = ObserverPolicyTests.ticket()
         async let root = observer.observe("a.test", ticket: ticket)
         async let www = observer.observe("www.a.test", ticket: ticket)
@@ -66,16 +59,21 @@ final class RenderingObserverTests: XCTestCase {
         XCTAssertEqual(fake.fetchedURLs.filter { $0 == "http://www.a.test/" }.count, 3, "\(fake.fetchedURLs)")
     }
 
-    private func observeDrawn(_ fake: FakeTransport) async throws -> Result<HostObservation, CrawlerFailure> {
+    /// An observer that draws every page (`--render always`) with Debian's chromium.
+    private func drawingObserver(_ fake: FakeTransport, _ configure: (inout AuditOptions) -> Void = { _ in }) async throws -> (HostObserver, PageRenderer) {
         try XCTSkipUnless(access(Self.browser, X_OK) == 0, "no chromium")
         var options = ObserverPolicyTests.options
-        options.timeoutSeconds = 1
         options.render = .always
         options.browser = Self.browser
         options.renderTimeoutSeconds = 10
+        configure(&options)
         let started = try await PageRenderer.start(options)
         let renderer = try XCTUnwrap(started)
-        let observer = HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8), renderer: renderer)
+        return (HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8), renderer: renderer), renderer)
+    }
+
+    private func observeDrawn(_ fake: FakeTransport) async throws -> Result<HostObservation, CrawlerFailure> {
+        let (observer, renderer) = try await drawingObserver(fake) { $0.timeoutSeconds = 1 }
         let outcome: Result<HostObservation, CrawlerFailure>
         do throws(CrawlerFailure) {
             outcome = .success(try await observer.observe("a.test", ticket: ObserverPolicyTests.ticket()))
