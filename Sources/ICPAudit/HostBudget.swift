@@ -7,15 +7,22 @@ import ICPModel
 /// (queued it behind its own gates, read its answers on a saturated loop or late, failed on its
 /// own side). A failure to answer in time seen after that may be icpaudit's, not the site's: the
 /// host is a suspect, looked at again at the end of the run with the crawler idle (`ScanRun`).
+///
+/// The second look is final, so there a wait in icpaudit's own queues (`--per-ip`,
+/// `--dns-concurrency`: the site has not been asked yet) moves the deadline instead: other
+/// suspects looked at again beside it (a slow site holding the address's connections) must not
+/// make it fail.
 struct HostBudget {
-    /// Monotonic milliseconds; never moved.
-    let deadline: Int
+    /// Monotonic milliseconds; moved only by queue waits of a second look.
+    private(set) var deadline: Int
     let seconds: Double
+    let secondLook: Bool
     /// How icpaudit held the host up, first time only; nil: the host had the crawler's full attention.
     private(set) var heldUp: String?
 
-    init(seconds: Double) {
+    init(seconds: Double, secondLook: Bool = false) {
         self.seconds = seconds
+        self.secondLook = secondLook
         deadline = MonotonicClock.milliseconds() + Int(seconds * 1000)
     }
 
@@ -28,7 +35,8 @@ struct HostBudget {
 
     /// A wait in one of icpaudit's own queues (`--per-ip`, `--dns-concurrency`).
     mutating func waited(_ milliseconds: Int, for what: String) {
-        if milliseconds > 0 { holdUp("waited \(milliseconds) ms for \(what)") }
+        guard milliseconds > 0 else { return }
+        if secondLook { deadline += milliseconds } else { holdUp("waited \(milliseconds) ms for \(what)") }
     }
 
     /// A transfer whose loop was busy for at least `saturatedShare` of its time (its answer may
@@ -49,7 +57,7 @@ struct HostBudget {
     /// The suspect look `seen` is, when it ended in a failure to answer in time after icpaudit
     /// held the host up; nil when the failure (or success) is the site's own.
     func suspect(_ seen: HostObservation) -> SuspectLook? {
-        guard let heldUp, let outcome = Self.failureToAnswerInTime(seen) else { return nil }
+        guard !secondLook, let heldUp, let outcome = Self.failureToAnswerInTime(seen) else { return nil }
         return SuspectLook(reason: heldUp, outcome: outcome, ms: seen.ms)
     }
 

@@ -23,11 +23,14 @@ final class HostObserver: Sendable {
     let keepDigits: Set<String>
     /// Draws the pages static reading cannot judge (`--render`); nil: none are drawn.
     let renderer: PageRenderer?
+    /// The final look at a suspect's site (`HostBudget`): nothing is a suspect any more.
+    let secondLook: Bool
     /// The site's pages drawn so far: root and www that end on the same page share one drawing.
     private let drawings = Drawings()
 
     init(options: AuditOptions, transport: any Transport, gate: PerIPGate, dnsGate: KeyedGate<Int>? = nil,
-         keepDigits: Set<String> = [], renderer: PageRenderer? = nil) {
+         keepDigits: Set<String> = [], renderer: PageRenderer? = nil, secondLook: Bool = false) {
+        self.secondLook = secondLook
         self.options = options
         self.transport = transport
         self.gate = gate
@@ -44,7 +47,7 @@ final class HostObserver: Sendable {
     /// time (`CrawlerFailure`): that is never the site's finding.
     func observe(_ host: String, view: View = .desktop, ticket: SiteTicket) async throws(CrawlerFailure) -> HostObservation {
         let started = MonotonicClock.milliseconds()
-        var budget = HostBudget(seconds: options.timeoutSeconds)
+        var budget = HostBudget(seconds: options.timeoutSeconds, secondLook: secondLook)
         var attempts = 0
         var seen: HostObservation
         var earlier: HostObservation? = nil
@@ -138,8 +141,8 @@ final class HostObserver: Sendable {
 
     /// A drawing cut short by its deadline: the browser shares the machine's CPU with the rest of
     /// the run, so it may be icpaudit's doing; drawn again at the end of the run with the crawler idle.
-    private func renderSuspect(_ seen: HostObservation, outcome: String) -> SuspectLook {
-        SuspectLook(reason: "the browser shares the crawler's CPU", outcome: "render: \(outcome)", ms: seen.ms)
+    private func renderSuspect(_ seen: HostObservation, outcome: String) -> SuspectLook? {
+        secondLook ? nil : SuspectLook(reason: "the browser shares the crawler's CPU", outcome: "render: \(outcome)", ms: seen.ms)
     }
 
     /// A lookup for the browser's requests, on its own `--timeout`.

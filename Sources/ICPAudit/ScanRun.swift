@@ -96,7 +96,7 @@ public enum ScanRun {
         do {
             try await audit(reader, shard: config.shard, done: done, pool: pool, auditor: auditor, writer: writer, suspects: suspects)
             let idle = SitePool(limit: min(config.concurrency, recheckConcurrency), parkedLimit: recheckConcurrency)
-            try await recheck(suspects.take(), auditor: auditor.with(pool: idle), pool: idle, writer: writer)
+            try await recheck(suspects.take(), auditor: auditor.forSecondLook(pool: idle), pool: idle, writer: writer)
         } catch {
             await renderer?.shutdown()
             throw error
@@ -173,7 +173,6 @@ public enum ScanRun {
                     var (seen, record) = try await auditor.audit(suspect.site, checkedAt: Timestamp.now())
                     for i in seen.hosts.indices {
                         let again = seen.hosts[i]
-                        seen.hosts[i].suspect = nil
                         seen.hosts[i].firstLook = suspect.looks.first { $0.host == again.host && $0.view == again.view }?.look
                     }
                     writer.write(seen, record)

@@ -12,9 +12,12 @@ final class SiteAuditor: Sendable {
     let pool: SitePool
     let judge: Judge
     let renderer: PageRenderer?
+    /// Auditing the suspects' sites again at the end of the run: this look is final.
+    let secondLook: Bool
 
     init(options: AuditOptions, loops: LoopGroup, gate: PerIPGate, dnsGate: KeyedGate<Int>, pool: SitePool, judge: Judge,
-         renderer: PageRenderer?) {
+         renderer: PageRenderer?, secondLook: Bool = false) {
+        self.secondLook = secondLook
         self.options = options
         self.loops = loops
         self.gate = gate
@@ -24,9 +27,9 @@ final class SiteAuditor: Sendable {
         self.renderer = renderer
     }
 
-    /// The same auditor admitting sites to another pool (the idle second look at suspects).
-    func with(pool: SitePool) -> SiteAuditor {
-        SiteAuditor(options: options, loops: loops, gate: gate, dnsGate: dnsGate, pool: pool, judge: judge, renderer: renderer)
+    /// The same auditor for the second look at suspects, admitting sites to `pool`.
+    func forSecondLook(pool: SitePool) -> SiteAuditor {
+        SiteAuditor(options: options, loops: loops, gate: gate, dnsGate: dnsGate, pool: pool, judge: judge, renderer: renderer, secondLook: true)
     }
 
     func audit(_ site: Site, checkedAt: String) async throws(CrawlerFailure) -> (SiteObservation, SiteRecord) {
@@ -34,7 +37,7 @@ final class SiteAuditor: Sendable {
         if let icp = site.filed?.icp { filedDigits.insert(icp.digits) }
         if !site.psb.isEmpty { filedDigits.insert(RecordNumber.psbCode(site.psb)) }
         let observer = HostObserver(options: options, transport: loops.next(), gate: gate, dnsGate: dnsGate, keepDigits: filedDigits,
-                                    renderer: renderer)
+                                    renderer: renderer, secondLook: secondLook)
         let ticket = SiteTicket(pool: pool, hosts: site.hosts.count)
         let outcomes = await withTaskGroup(of: (Int, Result<[HostObservation], CrawlerFailure>).self) { group in
             for (i, host) in site.hosts.enumerated() {
@@ -69,7 +72,7 @@ final class SiteAuditor: Sendable {
             if desktop.page?.mobileSignals.isEmpty ?? true {
                 desktop.mobileProbe = try await observer.probeMobile(desktop, ticket: ticket)
                 // Without the phone's answer, whether the host has a mobile view is not known.
-                if let failure = desktop.mobileProbe?.failure, failure.kind == .timeout, desktop.suspect == nil {
+                if !secondLook, let failure = desktop.mobileProbe?.failure, failure.kind == .timeout, desktop.suspect == nil {
                     desktop.suspect = SuspectLook(reason: "the phone's probe ran out of time", outcome: "probe: \(failure.detail)", ms: desktop.ms)
                 }
             }

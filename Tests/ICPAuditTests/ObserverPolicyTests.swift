@@ -703,6 +703,23 @@ final class ObserverPolicyTests: XCTestCase {
         XCTAssertTrue(suspect.reason.contains("--per-ip"), suspect.reason)
     }
 
+    /// The second look at a suspect is final: a wait in icpaudit's own queue (other suspects on
+    /// the same address) is not the site's time there, and nothing is a suspect.
+    func testOnTheSecondLookAQueueWaitIsNotTheSitesTime() async throws {
+        let fake = FakeTransport()
+        fake.loopBusyShare = 0.9
+        fake.resolve("a.test", [Self.ip1])
+        fake.on("http://a.test/", .page(delay: 300))
+        let gate = PerIPGate(limit: 1)
+        _ = await gate.acquire(Self.ip1, for: nil)
+        Self.release(gate, Self.ip1, after: 400)
+
+        let seen = try await run(fake, gate: gate, secondLook: true, { $0.timeoutSeconds = 0.5; $0.retries = 0 }).get()
+
+        XCTAssertNotNil(seen.page, "400 ms in icpaudit's queue made the site's 300 ms answer a TIMEOUT")
+        XCTAssertNil(seen.suspect)
+    }
+
     /// What only the site can cause is never a suspect, however busy the crawler was.
     func testARefusalOrA404AfterAWaitIsTheSitesOwn() async throws {
         for reply in [FakeTransport.Reply.fail(.connect("Couldn't connect to server")), .status(404)] {
@@ -747,11 +764,11 @@ final class ObserverPolicyTests: XCTestCase {
     /// Observes `host` through `fake` in a task of its own, so that an observer that never
     /// returns fails the test (it must return within its deadline and backoffs) instead of
     /// hanging the suite.
-    private func run(_ fake: FakeTransport, host: String = "a.test", gate: PerIPGate = PerIPGate(limit: 8),
+    private func run(_ fake: FakeTransport, host: String = "a.test", gate: PerIPGate = PerIPGate(limit: 8), secondLook: Bool = false,
                      _ configure: (inout AuditOptions) -> Void = { _ in }) async throws -> Result<HostObservation, CrawlerFailure> {
         var options = Self.options
         configure(&options)
-        let observer = HostObserver(options: options, transport: fake, gate: gate)
+        let observer = HostObserver(options: options, transport: fake, gate: gate, secondLook: secondLook)
         let outcome = Outcome()
         Self.start(observer, host, into: outcome)
         let limit = MonotonicClock.milliseconds() + Self.watchdogMilliseconds
