@@ -155,10 +155,11 @@ final class HostObserver: Sendable {
     /// answers the phone's page to a phone), through the per-IP gate, on its own `--timeout`; the
     /// body comes back whole (up to what the browser takes).
     func fetchForBrowser(_ url: ParsedURL, _ ips: [IPAddress], profile: FetchProfile, ticket: SiteTicket) async throws(CrawlerFailure) -> (FetchResult, [UInt8]) {
-        var budget = HostBudget(seconds: options.timeoutSeconds)
         let server = ips[0]
         _ = await gate.acquire(server, for: ticket)
         defer { gate.release(server) }
+        // Counted from the connection slot: the drawing's own --render-timeout bounds the wait.
+        var budget = HostBudget(seconds: options.timeoutSeconds)
         return try await retryingLocalFailures("fetching \(url.text) for the browser", budget: &budget) { left in
             await transport.fetchBody(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile,
                                                 caBundle: options.caBundle, timeoutMilliseconds: left,
