@@ -25,14 +25,14 @@ public final class InventoryIndex: @unchecked Sendable {
 
     public init(inventory path: String) throws {
         let reader = try InventoryReader(path: path)
-        var runs = tmpfile()!
+        var runs = try Self.temporaryFile()
         var run: [Entry] = []
         run.reserveCapacity(Self.runLength)
         var runCount = 0, total = 0
-        func flush() {
+        func flush() throws {
             guard !run.isEmpty else { return }
             run.sort()
-            run.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, runs) }
+            try Self.write(run, to: runs)
             total += run.count
             runCount += 1
             run.removeAll(keepingCapacity: true)
@@ -41,14 +41,13 @@ public final class InventoryIndex: @unchecked Sendable {
             guard case .success(let site) = row else { continue }
             for host in Set([site.domain] + site.hosts) {
                 run.append(Entry(hash: FNV1a64.hash(host), offset: UInt64(reader.rowOffset), line: UInt64(site.line)))
-                if run.count == Self.runLength { flush() }
+                if run.count == Self.runLength { try flush() }
             }
         }
-        flush()
-        fflush(runs)
+        try flush()
         if runCount > 1 {
-            let merged = tmpfile()!
-            Self.merge(runs: fileno(runs), total: total, into: merged)
+            let merged = try Self.temporaryFile()
+            try Self.merge(runs: fileno(runs), total: total, into: merged)
             fclose(runs)
             runs = merged
         }
@@ -58,6 +57,23 @@ public final class InventoryIndex: @unchecked Sendable {
     }
 
     deinit { fclose(file) }
+
+    /// Appends `entries` to `file`, flushed: a full temporary file system is icpaudit's failure,
+    /// never a silently short index (redirect targets judged against the wrong row).
+    private static func write(_ entries: [Entry], to file: UnsafeMutablePointer<FILE>) throws {
+        let written = entries.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard written == entries.count * MemoryLayout<Entry>.stride, fflush(file) == 0 else {
+            throw TemporaryFileFailure(description: "writing the inventory's index to a temporary file in /tmp: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// An anonymous temporary file (`tmpfile`: glibc makes it in /tmp).
+    private static func temporaryFile() throws -> UnsafeMutablePointer<FILE> {
+        guard let file = tmpfile() else {
+            throw TemporaryFileFailure(description: "no temporary file in /tmp for the inventory's index: \(String(cString: strerror(errno)))")
+        }
+        return file
+    }
 
     /// The row of `host`: the host itself, then without `www.`, then its registrable domain.
     public func site(forHost host: String) -> Site? {
@@ -104,7 +120,7 @@ public final class InventoryIndex: @unchecked Sendable {
     }
 
     /// k-way merge of the sorted runs in `fd` (each `runLength` long but the last).
-    private static func merge(runs fd: Int32, total: Int, into out: UnsafeMutablePointer<FILE>) {
+    private static func merge(runs fd: Int32, total: Int, into out: UnsafeMutablePointer<FILE>) throws {
         struct Cursor { var next: Int; var end: Int; var buffer: [Entry]; var at: Int }
         let width = MemoryLayout<Entry>.stride
         var cursors: [Cursor] = stride(from: 0, to: total, by: runLength).map {
@@ -130,12 +146,17 @@ public final class InventoryIndex: @unchecked Sendable {
             cursors[best].at += 1
             if cursors[best].at == cursors[best].buffer.count && cursors[best].next < cursors[best].end { refill(&cursors[best]) }
             if output.count == mergeBuffer {
-                output.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, out) }
+                try write(output, to: out)
                 output.removeAll(keepingCapacity: true)
             }
         }
-        output.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, out) }
-        fflush(out)
+        try write(output, to: out)
     }
 
+}
+
+/// icpaudit could not make or fill a temporary file (/tmp full or unwritable): its own failure,
+/// exit 1, never a finding.
+public struct TemporaryFileFailure: Error, CustomStringConvertible {
+    public var description: String
 }

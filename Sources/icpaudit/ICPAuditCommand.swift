@@ -55,6 +55,7 @@ func failure(_ error: any Error) -> ExitCode {
     case let e as RenderUnavailable: return failure(e.description)
     case let e as CrawlerFailure: return failure("stopped: \(e.description); the run can be continued with --resume", code: 1)
     case let e as WriteFailure: return failure("stopped: \(e.description); what was written is kept: free the space, then continue with --resume", code: 1)
+    case let e as TemporaryFileFailure: return failure("stopped: \(e.description)", code: 1)
     default: return failure("\(error)", code: 1)
     }
 }
