@@ -137,8 +137,9 @@ final class BrowserNetwork: @unchecked Sendable {
     }
 }
 
-/// One site's drawings by page: a host that ends on the URL another host of the site ended on,
-/// with the same static reading, in the same view, is given that drawing rather than a second.
+/// One site's drawings by page: a host that ends on the page another host of the site ended on
+/// (the same URL, or the same path whose scripts are the same, `scriptsDigest`), with the same
+/// static reading, in the same view, is given that drawing rather than a second.
 final class Drawings: Sendable {
     typealias Outcome = (Result<RenderedPage, RenderError>, ownFailure: CrawlerFailure?)
     private struct Entry {
@@ -153,7 +154,8 @@ final class Drawings: Sendable {
     func drawing(of url: String, view: View, staticPage: PageFacts, host: String,
                  _ draw: @escaping @Sendable () async -> Outcome) -> (Task<Outcome, Never>, drawnFor: String?) {
         entries.withLock { entries in
-            let key = view.rawValue + " " + url
+            let key = view.rawValue + " " + (staticPage.scriptsDigest.flatMap { digest in
+                ParsedURL(url).map { "\($0.scheme) \($0.rest) \(digest)" } } ?? url)
             if let earlier = entries[key], earlier.staticPage == staticPage, earlier.host != host { return (earlier.drawing, earlier.host) }
             let drawing = Task(operation: draw)
             entries[key] = Entry(staticPage: staticPage, host: host, drawing: drawing)

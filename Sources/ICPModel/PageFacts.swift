@@ -128,6 +128,9 @@ public struct PageFacts: CopyOnWrite {
         /// Of those, scripts that cannot draw the page (analytics tags, libraries loaded by
         /// themselves, data blocks): a page with only these is what static reading sees.
         public var inertScripts = 0
+        /// A fingerprint of the scripts (`src`, `type`, inline text); nil when one was too long
+        /// to read whole. With the rest of the facts equal, two hosts serve the same page.
+        public var scriptsDigest: UInt64?
         /// `<img>` elements: a page of pictures is not an empty page.
         public var images = 0
         public var charset: CharsetDecision?

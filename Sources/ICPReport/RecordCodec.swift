@@ -181,6 +181,7 @@ public struct RecordCodec {
         json.key("text_length"); json.number(p.textLength)
         json.key("scripts"); json.number(p.scriptCount)
         if p.inertScripts > 0 { json.key("inert_scripts"); json.number(p.inertScripts) }
+        if let d = p.scriptsDigest { json.key("scripts_digest"); json.string(String(d, radix: 16)) }
         if p.images > 0 { json.key("images"); json.number(p.images) }
         if let c = p.charset {
             json.key("charset"); json.string(c.name)
@@ -270,6 +271,7 @@ public struct RecordCodec {
         page.numbersDropped = p.optionalInt("numbers_dropped") ?? 0
         page.images = p.optionalInt("images") ?? 0
         page.inertScripts = p.optionalInt("inert_scripts") ?? 0
+        page.scriptsDigest = p.optionalString("scripts_digest").flatMap { UInt64($0, radix: 16) }
         if let r = try p.optionalObject("redirect") {
             page.redirect = PageRedirect(kind: try r.enumValue("kind", HopKind.self), url: try r.string("url"), delay: r.optionalInt("delay") ?? 0)
         }

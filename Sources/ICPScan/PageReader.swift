@@ -38,6 +38,7 @@ public final class PageReader {
         page.numbersDropped = visible.dropped
         page.images = scanner.images
         page.inertScripts = scanner.inertScripts
+        page.scriptsDigest = scanner.scriptsDigest
         page.mobileSignals = scanner.mobileSignals
         if visible.textLength <= Self.sampledTextLength { page.sample = String(decoding: visible.sample, as: UTF8.self) }
         let shell = page.shownCharacters < PageFacts.shellCharacters

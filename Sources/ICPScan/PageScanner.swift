@@ -30,6 +30,21 @@ public final class PageScanner {
     }
     /// Each sampled script's `src` and `type`.
     private var scriptTags: [(src: String?, type: String?)] = []
+    /// What the page's scripts are (each one's `src`, `type` and whole inline text), so two
+    /// hosts serving the same page can share its drawing; nil when a script was not read whole.
+    public var scriptsDigest: UInt64? {
+        guard scriptCount <= Self.maxScriptSamples, !scriptSamples.contains(where: { $0.count >= Self.maxScriptSample }) else { return nil }
+        var h = FNV1a64()
+        for (sample, tag) in zip(scriptSamples, scriptTags) {
+            h.add((tag.src ?? "").utf8)
+            h.add([0])
+            h.add((tag.type ?? "").utf8)
+            h.add([0])
+            h.add(sample)
+            h.add([0])
+        }
+        return h.value
+    }
     /// How each hidden region is hidden; `TextPlace.hidden` is an index into it, from 1.
     public private(set) var concealments: [String] = []
 

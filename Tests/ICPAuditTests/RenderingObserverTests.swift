@@ -59,6 +59,32 @@ final class RenderingObserverTests: XCTestCase {
         XCTAssertEqual(fake.fetchedURLs.filter { $0 == "http://www.a.test/" }.count, 3, "\(fake.fetchedURLs)")
     }
 
+    /// Root and www that each serve the same page (same path, same static reading, same
+    /// scripts) are drawn once; with other scripts, each is drawn.
+    func testRootAndWwwServingTheSamePageAreDrawnOnceAndOtherScriptsTwice() async throws {
+        for (digests, draws) in [((7, 7), 1), ((7, 8), 2)] {
+            let fake = FakeTransport()
+            fake.resolve("a.test", [ObserverPolicyTests.ip1])
+            fake.resolve("www.a.test", [ObserverPolicyTests.ip1])
+            var root = FakeTransport.samplePage, www = FakeTransport.samplePage
+            root.scriptsDigest = UInt64(digests.0)
+            www.scriptsDigest = UInt64(digests.1)
+            fake.on("http://a.test/", .page(root))
+            fake.on("http://www.a.test/", .page(www))
+            let (observer, renderer) = try await drawingObserver(fake)
+            let ticket = ObserverPolicyTests.ticket()
+            async let a = observer.observe("a.test", ticket: ticket)
+            async let w = observer.observe("www.a.test", ticket: ticket)
+            let seen = try await [a, w]
+            await renderer.shutdown()
+
+            XCTAssertEqual(seen.map { $0.page?.rendered }, [true, true])
+            XCTAssertEqual(seen.filter { $0.renderShared != nil }.count, 2 - draws, "\(digests)")
+            // Each host's page read once statically, and by the browser once per drawing.
+            XCTAssertEqual(fake.fetchedURLs.filter { $0 == "http://a.test/" || $0 == "http://www.a.test/" }.count, 2 + draws, "\(fake.fetchedURLs)")
+        }
+    }
+
     /// An observer that draws every page (`--render always`) with Debian's chromium.
     private func drawingObserver(_ fake: FakeTransport, _ configure: (inout AuditOptions) -> Void = { _ in }) async throws -> (HostObserver, PageRenderer) {
         try XCTSkipUnless(access(Self.browser, X_OK) == 0, "no chromium")

@@ -1,4 +1,5 @@
 import XCTest
+import ICPModel
 @testable import ICPInventory
 
 /// `--shard`: the hash README documents (values computed by hand with its Python one-liner),
