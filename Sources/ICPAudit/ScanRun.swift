@@ -135,13 +135,7 @@ public enum ScanRun {
                 case .success(let site) where shard?.contains(domain: site.domain) == false:
                     break  // another shard's row
                 case .success(let site) where !done.contains(site.line):
-                    await pool.admit()
-                    if let failure = writer.failure {
-                        pool.leave()
-                        throw failure  // the sites in flight finish; nothing more is started
-                    }
-                    group.addTask {
-                        defer { pool.leave() }
+                    try await start(in: &group, pool: pool, writer: writer) {
                         let (seen, record) = try await auditor.audit(site, checkedAt: Timestamp.now())
                         if !suspects.hold(site, seen) { writer.write(seen, record) }
                     }
@@ -149,6 +143,21 @@ public enum ScanRun {
                     break  // written before the interruption
                 }
             }
+        }
+    }
+
+    /// Runs `audit` in `group` once `pool` has room for it. Once the writer has failed nothing more
+    /// is started (the sites in flight finish) and its failure is thrown.
+    private static func start(in group: inout ThrowingDiscardingTaskGroup<any Error>, pool: SitePool, writer: RunWriter,
+                              _ audit: @escaping @Sendable () async throws -> Void) async throws {
+        await pool.admit()
+        if let failure = writer.failure {
+            pool.leave()
+            throw failure
+        }
+        group.addTask {
+            defer { pool.leave() }
+            try await audit()
         }
     }
 
@@ -163,13 +172,7 @@ public enum ScanRun {
     private static func recheck(_ held: [Suspects.Held], auditor: SiteAuditor, pool: SitePool, writer: RunWriter) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for suspect in held {
-                await pool.admit()
-                if let failure = writer.failure {
-                    pool.leave()
-                    throw failure
-                }
-                group.addTask {
-                    defer { pool.leave() }
+                try await start(in: &group, pool: pool, writer: writer) {
                     var (seen, record) = try await auditor.audit(suspect.site, checkedAt: Timestamp.now())
                     for i in seen.hosts.indices {
                         let again = seen.hosts[i]

@@ -46,12 +46,7 @@ final class RenderingObserverTests: XCTestCase {
         fake.resolve("www.a.test", [ObserverPolicyTests.ip1])
         fake.on("http://a.test/", .redirect("http://www.a.test/", status: 301))
         fake.on("http://www.a.test/", .page())
-        let (observer, renderer) = try await drawingObserver(fake)
-        let ticket = ObserverPolicyTests.ticket()
-        async let root = observer.observe("a.test", ticket: ticket)
-        async let www = observer.observe("www.a.test", ticket: ticket)
-        let seen = try await [root, www]
-        await renderer.shutdown()
+        let seen = try await observeRootAndWww(fake)
 
         XCTAssertEqual(seen.map { $0.page?.rendered }, [true, true])
         XCTAssertEqual(seen.filter { $0.renderShared != nil }.count, 1, "\(seen.map(\.renderShared))")
@@ -71,18 +66,24 @@ final class RenderingObserverTests: XCTestCase {
             www.scriptsDigest = UInt64(digests.1)
             fake.on("http://a.test/", .page(root))
             fake.on("http://www.a.test/", .page(www))
-            let (observer, renderer) = try await drawingObserver(fake)
-            let ticket = ObserverPolicyTests.ticket()
-            async let a = observer.observe("a.test", ticket: ticket)
-            async let w = observer.observe("www.a.test", ticket: ticket)
-            let seen = try await [a, w]
-            await renderer.shutdown()
+            let seen = try await observeRootAndWww(fake)
 
             XCTAssertEqual(seen.map { $0.page?.rendered }, [true, true])
             XCTAssertEqual(seen.filter { $0.renderShared != nil }.count, 2 - draws, "\(digests)")
             // Each host's page read once statically, and by the browser once per drawing.
             XCTAssertEqual(fake.fetchedURLs.filter { $0 == "http://a.test/" || $0 == "http://www.a.test/" }.count, 2 + draws, "\(fake.fetchedURLs)")
         }
+    }
+
+    /// a.test and www.a.test observed at once by one drawing observer (one site).
+    private func observeRootAndWww(_ fake: FakeTransport) async throws -> [HostObservation] {
+        let (observer, renderer) = try await drawingObserver(fake)
+        let ticket = ObserverPolicyTests.ticket()
+        async let root = observer.observe("a.test", ticket: ticket)
+        async let www = observer.observe("www.a.test", ticket: ticket)
+        let seen = try await [root, www]
+        await renderer.shutdown()
+        return seen
     }
 
     /// An observer that draws every page (`--render always`) with Debian's chromium.
