@@ -27,12 +27,14 @@ enum InertScripts {
     private static let pageWriters = ["innerHTML", "outerHTML", "document.write", "insertAdjacent", "textContent", "innerText",
                                       "createTextNode", ".html(", ".load(", ".append(", ".text(", "XMLHttpRequest", "fetch(", "$.get", "$.ajax"]
 
-    /// `jquery.min.js`, `jquery-3.6.0.min.js`, `bootstrap.bundle.min.js`…
+    /// The libraries' own files: `jquery.min.js`, `jquery-3.6.0.min.js`, `bootstrap.bundle.min.js`.
+    /// A plugin or a site's own file named after them (`jquery.footer.js`, `jquery-ui.js`) may draw.
     private static func libraryFile(_ file: String) -> Bool {
         guard file.hasSuffix(".js") else { return false }
-        let stem = file.dropLast(3)
+        var stem = Substring(file.dropLast(3))
+        for suffix in [".min", ".slim", ".bundle"] where stem.hasSuffix(suffix) { stem = stem.dropLast(suffix.count) }
         return ["jquery", "bootstrap"].contains { name in
-            stem == name || stem.hasPrefix(name + "-") || stem.hasPrefix(name + ".")
-        } && !stem.contains("ui")  // jquery-ui and plugins build widgets
+            stem == name || stem.hasPrefix(name + "-") && stem.dropFirst(name.count + 1).allSatisfy { $0.isNumber || $0 == "." }
+        }
     }
 }

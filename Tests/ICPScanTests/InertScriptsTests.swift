@@ -36,6 +36,10 @@ final class InertScriptsTests: XCTestCase {
         XCTAssertEqual(writes.inertScripts, 0, "an analytics snippet that also writes the page may draw")
         let app = facts(#"<script src="/js/app.4f3a.js"></script><script src="/js/jquery-ui.min.js"></script>"#)
         XCTAssertEqual(app.inertScripts, 0, "an application bundle, a widget library")
+        let named = facts(#"<script src="/js/jquery.footer.js"></script><script src="/js/jquery-common.min.js"></script>"#)
+        XCTAssertEqual(named.inertScripts, 0, "a plugin or a site's own file named after jQuery")
+        let bundles = facts(#"<script src="/js/bootstrap.bundle.min.js"></script><script src="/js/jquery.slim.min.js"></script>"#)
+        XCTAssertEqual(bundles.inertScripts, 2)
     }
 
     func testDataBlocksAreInert() {
