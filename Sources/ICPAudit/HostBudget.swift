@@ -15,19 +15,16 @@ import ICPModel
 struct HostBudget {
     /// Monotonic milliseconds; moved only by queue waits of a second look.
     private(set) var deadline: Int
-    let seconds: Double
     let secondLook: Bool
     /// How icpaudit held the host up, first time only; nil: the host had the crawler's full attention.
     private(set) var heldUp: String?
 
     init(seconds: Double, secondLook: Bool = false) {
-        self.seconds = seconds
         self.secondLook = secondLook
         deadline = MonotonicClock.milliseconds() + Int(seconds * 1000)
     }
 
     var millisecondsLeft: Int { deadline - MonotonicClock.milliseconds() }
-    var expired: Bool { millisecondsLeft <= 0 }
 
     mutating func holdUp(_ why: @autoclosure () -> String) {
         if heldUp == nil { heldUp = why() }
