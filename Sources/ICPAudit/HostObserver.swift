@@ -92,27 +92,27 @@ final class HostObserver: Sendable {
         let (drawing, drawnFor) = drawings.drawing(of: url, view: seen.view, staticPage: staticPage, host: seen.host) {
             do throws(RenderError) {
                 return (.success(try await renderer.pool.render(url: url, device: device, timeout: renderer.timeout, network: network.fetch)),
-                        network.ownFailure)
+                        network.ownFailure, network.lateRequest)
             } catch {
-                return (.failure(error), network.ownFailure)
+                return (.failure(error), network.ownFailure, network.lateRequest)
             }
         }
-        let (outcome, ownFailure) = await drawing.value
+        let (outcome, ownFailure, lateRequest) = await drawing.value
         if let drawnFor { seen.renderShared = "drawn once for \(drawnFor), which ended on the same page" }
+        if let own = ownFailure { throw own }
+        if let lateRequest {
+            seen.suspect = renderSuspect(seen, reason: "the browser's requests share the crawler's connections and loop",
+                                         outcome: "a request of the page's ran out of time: \(lateRequest)")
+        }
         let drawn: RenderedPage
         switch outcome {
         case .success(let page): drawn = page
-        case .failure(let error):
-            if let own = ownFailure { throw own }
-            switch error {
-            case .browser(let why): throw CrawlerFailure(description: "rendering \(url): \(why)")
-            case .page(let why):
-                seen.renderFailure = why
-                if why.contains(RenderError.outOfTime) { seen.suspect = renderSuspect(seen, outcome: why) }
-                return
-            }
+        case .failure(.browser(let why)): throw CrawlerFailure(description: "rendering \(url): \(why)")
+        case .failure(.page(let why)):
+            seen.renderFailure = why
+            if why.contains(RenderError.outOfTime) { seen.suspect = renderSuspect(seen, outcome: why) }
+            return
         }
-        if let own = ownFailure { throw own }
         if !drawn.settled {
             seen.suspect = renderSuspect(seen, outcome: "drawn at its \(options.renderTimeoutSeconds)s deadline before the page settled")
         }
@@ -141,8 +141,8 @@ final class HostObserver: Sendable {
 
     /// A drawing cut short by its deadline: the browser shares the machine's CPU with the rest of
     /// the run, so it may be icpaudit's doing; drawn again at the end of the run with the crawler idle.
-    private func renderSuspect(_ seen: HostObservation, outcome: String) -> SuspectLook? {
-        secondLook ? nil : SuspectLook(reason: "the browser shares the crawler's CPU", outcome: "render: \(outcome)", ms: seen.ms)
+    private func renderSuspect(_ seen: HostObservation, reason: String = "the browser shares the crawler's CPU", outcome: String) -> SuspectLook? {
+        secondLook ? nil : SuspectLook(reason: reason, outcome: "render: \(outcome)", ms: seen.ms)
     }
 
     /// A lookup for the browser's requests, on its own `--timeout`.

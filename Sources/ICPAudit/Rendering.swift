@@ -92,6 +92,7 @@ final class BrowserNetwork: @unchecked Sendable {
     // Guarded by `lock`.
     private var addresses: [String: [IPAddress]]
     private var _ownFailure: CrawlerFailure?
+    private var _lateRequest: String?
 
     init(observer: HostObserver, ticket: SiteTicket, profile: FetchProfile, known: [String: [IPAddress]]) {
         self.observer = observer
@@ -104,6 +105,11 @@ final class BrowserNetwork: @unchecked Sendable {
     /// while fetching for the browser. The page was drawn without what that request would have
     /// brought, so it cannot be judged: the run stops rather than blame the site.
     var ownFailure: CrawlerFailure? { lock.withLock { _ownFailure } }
+
+    /// The first request of the page's that ran out of time: its requests share the crawler's
+    /// connections and loop, so under load that may be icpaudit's doing, and the page was drawn
+    /// (or failed to load) without its answer.
+    var lateRequest: String? { lock.withLock { _lateRequest } }
 
     func fetch(_ request: RenderRequest) async -> RenderResponse {
         do {
@@ -129,6 +135,7 @@ final class BrowserNetwork: @unchecked Sendable {
         guard !ips.isEmpty else { return .blocked("\(url.host) has no address") }
         if observer.options.refuses(ips) { return .blocked("non-public address: not fetched") }
         let (result, body) = try await observer.fetchForBrowser(url, ips, profile: profile, ticket: ticket)
+        if case .timeout(let why)? = result.failure { lock.withLock { if _lateRequest == nil { _lateRequest = "\(url.text): \(why)" } } }
         if let failure = result.failure { return .blocked("\(failure)") }
         var headers: [(name: String, value: String)] = []
         if let type = result.contentType { headers.append(("Content-Type", type)) }
@@ -141,7 +148,7 @@ final class BrowserNetwork: @unchecked Sendable {
 /// (the same URL, or the same path whose scripts are the same, `scriptsDigest`), with the same
 /// static reading, in the same view, is given that drawing rather than a second.
 final class Drawings: Sendable {
-    typealias Outcome = (Result<RenderedPage, RenderError>, ownFailure: CrawlerFailure?)
+    typealias Outcome = (Result<RenderedPage, RenderError>, ownFailure: CrawlerFailure?, lateRequest: String?)
     private struct Entry {
         var staticPage: PageFacts
         var host: String

@@ -38,6 +38,28 @@ final class RenderingObserverTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fake.fetches.count, 2, "the browser's request went through the transport")
     }
 
+    /// A request of the page's that ran out of time (the browser's requests share the crawler's
+    /// connections and loop, so under load that may be icpaudit's doing) leaves the page
+    /// undrawn: the first look is a suspect, to be looked at again with the crawler idle; the
+    /// second look's outcome is final.
+    func testABrowsersRequestOutOfTimeIsASuspectOnTheFirstLookOnly() async throws {
+        for secondLook in [false, true] {
+            let fake = FakeTransport()
+            fake.resolve("a.test", [ObserverPolicyTests.ip1])
+            // The static fetch reads the page; the browser's request for it runs out of time.
+            fake.on("http://a.test/", .page(), .fail(.timeout("no answer")))
+            let seen = try await observeDrawn(fake, secondLook: secondLook).get()
+            XCTAssertNotNil(seen.renderFailure, "the document never reached the browser")
+            XCTAssertNotEqual(seen.page?.rendered, true)
+            if secondLook {
+                XCTAssertNil(seen.suspect, "the second look is final")
+            } else {
+                let suspect = try XCTUnwrap(seen.suspect, "a drawing cut short by a late request of the crawler's")
+                XCTAssertTrue(suspect.outcome.contains("ran out of time: http://a.test/"), suspect.outcome)
+            }
+        }
+    }
+
     /// Issue 20: root and www that end on the same page (the root redirects to www) are drawn
     /// once, the drawing used for both, and the host given the other's drawing says so.
     func testRootAndWwwEndingOnTheSamePageAreDrawnOnce() async throws {
@@ -87,7 +109,8 @@ final class RenderingObserverTests: XCTestCase {
     }
 
     /// An observer that draws every page (`--render always`) with Debian's chromium.
-    private func drawingObserver(_ fake: FakeTransport, _ configure: (inout AuditOptions) -> Void = { _ in }) async throws -> (HostObserver, PageRenderer) {
+    private func drawingObserver(_ fake: FakeTransport, secondLook: Bool = false,
+                                 _ configure: (inout AuditOptions) -> Void = { _ in }) async throws -> (HostObserver, PageRenderer) {
         try XCTSkipUnless(access(Self.browser, X_OK) == 0, "no chromium")
         var options = ObserverPolicyTests.options
         options.render = .always
@@ -96,11 +119,11 @@ final class RenderingObserverTests: XCTestCase {
         configure(&options)
         let started = try await PageRenderer.start(options)
         let renderer = try XCTUnwrap(started)
-        return (HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8), renderer: renderer), renderer)
+        return (HostObserver(options: options, transport: fake, gate: PerIPGate(limit: 8), renderer: renderer, secondLook: secondLook), renderer)
     }
 
-    private func observeDrawn(_ fake: FakeTransport) async throws -> Result<HostObservation, CrawlerFailure> {
-        let (observer, renderer) = try await drawingObserver(fake) { $0.timeoutSeconds = 1 }
+    private func observeDrawn(_ fake: FakeTransport, secondLook: Bool = false) async throws -> Result<HostObservation, CrawlerFailure> {
+        let (observer, renderer) = try await drawingObserver(fake, secondLook: secondLook) { $0.timeoutSeconds = 1 }
         let outcome: Result<HostObservation, CrawlerFailure>
         do throws(CrawlerFailure) {
             outcome = .success(try await observer.observe("a.test", ticket: ObserverPolicyTests.ticket()))
