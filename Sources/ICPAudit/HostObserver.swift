@@ -111,6 +111,9 @@ final class HostObserver: Sendable {
         case .failure(.page(let why)):
             seen.renderFailure = why
             if why.contains(RenderError.outOfTime) { seen.suspect = renderSuspect(seen, outcome: why) }
+            if why.contains(RenderError.rendererCrashed) {
+                seen.suspect = renderSuspect(seen, reason: "the browser shares the machine's memory with the crawler", outcome: why)
+            }
             return
         }
         if !drawn.settled {

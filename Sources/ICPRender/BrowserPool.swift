@@ -40,6 +40,10 @@ public actor BrowserPool {
 
     /// The largest response body handed to the browser; a larger one fails like a blocked request.
     public static let maxBodyBytes = 16 << 20
+    /// A page's JavaScript heap (V8's old space, `--max-old-space-size`): past it V8 stops the
+    /// page's renderer, the page is a render failure of the site's, and the browser goes on. An
+    /// ordinary page uses a few tens of MB; a page that keeps allocating would take the machine.
+    public static let pageHeapMegabytes = 256
 
     public let options: Options
     private var browser: BrowserInstance?

@@ -38,6 +38,7 @@ final class ChromeProcess: @unchecked Sendable {
             // name) is failed back as blocked, and Chromium would not fall back to http.
             "--disable-features=IsolateOrigins,site-per-process,Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,InterestFeedContentSuggestions,PrivacySandboxSettings4,HttpsUpgrades",
             "--disable-site-isolation-trials",
+            "--js-flags=--max-old-space-size=\(BrowserPool.pageHeapMegabytes)",
             // The safety net under Fetch interception: no DNS of its own, and whatever escapes
             // interception (a popup's, a worker's request, a WebSocket) goes to a proxy that
             // cannot be reached, loopback included.

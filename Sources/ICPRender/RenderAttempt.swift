@@ -15,6 +15,7 @@ private final class PageState: @unchecked Sendable {
     private var lastActivity = MonotonicClock.milliseconds()
     private var navigations: [String] = []
     private var trouble: String?
+    private var rendererCrashed = false
     private var mainDocumentRefusal: String?
     private var sessions: [String] = []
 
@@ -25,6 +26,7 @@ private final class PageState: @unchecked Sendable {
     func requestEnded() { update { $0.inFlight -= 1 } }
     func navigated(to url: String) { update { $0.navigations.append(url) } }
     func failed(_ why: String) { lock.withLock { if trouble == nil { trouble = why } } }
+    func crashed() { lock.withLock { rendererCrashed = true } }
     func refusedMainDocument(_ why: String) { lock.withLock { mainDocumentRefusal = why } }
     func attached(_ session: String) { lock.withLock { sessions.append(session) } }
 
@@ -33,6 +35,7 @@ private final class PageState: @unchecked Sendable {
         lock.withLock { loaded && inFlight == 0 && MonotonicClock.milliseconds() - lastActivity >= idle }
     }
     var problem: String? { lock.withLock { trouble } }
+    var hasCrashed: Bool { lock.withLock { rendererCrashed } }
     var refusal: String? { lock.withLock { mainDocumentRefusal } }
     var chain: [String] { lock.withLock { navigations } }
     var allSessions: [String] { lock.withLock { sessions } }
@@ -104,17 +107,25 @@ struct RenderAttempt {
         let snapshotReserve = min(2000, Self.milliseconds(timeout) / 4)
         var settled = false
         while MonotonicClock.milliseconds() < deadline - snapshotReserve {
-            if let trouble = state.problem { throw BrowserTrouble(reason: trouble) }
+            try check(state)
             if state.settled(idle: idleMilliseconds) { settled = true; break }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        if let trouble = state.problem { throw BrowserTrouble(reason: trouble) }
+        try check(state)
         let value = try await snapshot(session: session, mainFrame: target, deadline: deadline)
         guard let page = RenderedPage(snapshot: value, navigations: state.chain, settled: settled,
                                       milliseconds: MonotonicClock.milliseconds() - started) else {
             throw RenderError.page("\(url): the page's DOM could not be read")
         }
         return page
+    }
+
+    /// The browser's failure (the pool retries) or the page's crashed renderer (the browser goes on).
+    private func check(_ state: PageState) throws {
+        if let trouble = state.problem { throw BrowserTrouble(reason: trouble) }
+        if state.hasCrashed {
+            throw RenderError.page("\(url): \(RenderError.rendererCrashed) (a page's scripts may use \(BrowserPool.pageHeapMegabytes) MB of heap)")
+        }
     }
 
     /// Runs the DOM walk in an isolated world, where the page's own scripts cannot have
@@ -192,7 +203,7 @@ struct RenderAttempt {
         case "Page.javascriptDialogOpening":
             Task { _ = try? await pipe.send("Page.handleJavaScriptDialog", ["accept": false], session: session, timeout: commandTimeout) }
         case "Inspector.targetCrashed":
-            state.failed("the page's renderer crashed")
+            state.crashed()
         case "Target.attachedToTarget":
             guard let child = params.string("sessionId") else { return }
             state.attached(child)

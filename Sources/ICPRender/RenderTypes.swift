@@ -6,12 +6,17 @@ public enum RenderError: Error, Sendable, Equatable, CustomStringConvertible {
     case browser(String)
     /// The page could not be loaded or read: its main document was refused or failed (the
     /// network closure's answer, e.g. `net::ERR_BLOCKED_BY_CLIENT`), or its scripts kept the
-    /// renderer busy past the deadline. About the site (or the closure's policy), not the crawler.
+    /// renderer busy past the deadline, or crashed its renderer. About the site (or the closure's policy), not the crawler.
     case page(String)
 
     /// In a `.page` reason when the page ran out of its time: with the browser sharing the
     /// machine's CPU, that may be the crawler's load rather than the page.
     public static let outOfTime = "the page did not answer in time"
+
+    /// In a `.page` reason when the page's renderer crashed, most often its scripts past
+    /// `BrowserPool.pageHeapMegabytes` of heap: the page's doing, but a machine short of memory
+    /// can cause it too.
+    public static let rendererCrashed = "the page's renderer crashed"
 
     public var description: String {
         switch self {

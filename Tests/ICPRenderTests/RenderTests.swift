@@ -215,6 +215,34 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(numbers(page, .record).map(\.canonical), [Self.icp])
     }
 
+    /// A page whose scripts hold 384 MB (well within what V8 would allow without a budget) is
+    /// stopped at `pageHeapMegabytes`: the page's failure, the browser not restarted, the next
+    /// page drawn.
+    func testAPageThatHoldsMoreThanItsHeapBudgetIsThePagesFailureAndTheBrowserGoesOn() async throws {
+        XCTAssertLessThan(BrowserPool.pageHeapMegabytes, 384)
+        let sites = FakeSites([
+            "http://hog.test/": .init(body: """
+                <html><body><p>x</p><script>
+                const kept = [];
+                for (let i = 0; i < 24; i++) kept.push(new Array(2 << 20).fill(i + 0.5));  // 16 MB of doubles each
+                document.body.append("held " + kept.length);
+                </script></body></html>
+                """),
+            "http://fine.test/": .init(body: "<html><body>" + Self.footer + "</body></html>"),
+        ])
+        do {
+            let page = try await render("http://hog.test/", sites)
+            XCTFail("a page holding 384 MB was drawn: \(page.visibleHTML.suffix(40))")
+        } catch let error as RenderError {
+            guard case .page(let why) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(why.contains(RenderError.rendererCrashed), why)
+        }
+        let restarts = await pool.restarts
+        XCTAssertEqual(restarts, 0)
+        let page = try await render("http://fine.test/", sites)
+        XCTAssertEqual(numbers(page, .record).map(\.canonical), [Self.icp])
+    }
+
     func testMainDocumentRefusedByTheNetworkIsAPageFailure() async throws {
         let sites = FakeSites([:])
         do {

@@ -237,6 +237,13 @@ def scenarios():
     add(f"httponly.{HOME}", "京ICP备10000087号-1", {}, "pass", html, dns=HTTP_ONLY, files=files)
     html, _ = shell(10000088, foot_of(10000088, linked=False), inline=True)
     add(f"httponly-unlinked.{HOME}", "京ICP备10000088号-1", {f"httponly-unlinked.{HOME}": ["ICP_NOT_LINKED"]}, "fail", html, dns=HTTP_ONLY)
+    # A shell whose bundle holds 384 MB of heap before it draws the footer: stopped at the page's
+    # heap budget (a render failure of the site's), the browser and the run go on, and the page
+    # is judged as read.
+    html, files = shell(10000091, foot_of(10000091))
+    hog = "const kept = []; for (let i = 0; i < 24; i++) kept.push(new Array(2 << 20).fill(i + 0.5));"
+    add("heaphog.test", "京ICP备10000091号-1", {"heaphog.test": ["PAGE_SCRIPT_RENDERED"]}, "review", html,
+        files={"bundle.js": hog + files["bundle.js"]})
     # Phones are sent to an http-only m. site whose shell draws the number unlinked.
     html, files = shell(10000089, foot_of(10000089))
     m_html, _ = shell(10000089, foot_of(10000089, linked=False), inline=True)
