@@ -2,7 +2,7 @@ import ICPModel
 
 /// Shard K of N (`--shard K/N`): the rows whose domain, as the inventory reader normalises it
 /// (lower-case, IDN in punycode, no trailing dot), has FNV-1a 64 mod N equal to K. The same
-/// row lands in the same shard every night on every machine (README, "Shards").
+/// row lands in the same shard every night on every machine (docs/operations.md, "Shards").
 public struct Shard: Equatable, Sendable, CustomStringConvertible {
     public var index: Int
     public var count: Int

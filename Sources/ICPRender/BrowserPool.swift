@@ -24,7 +24,7 @@ public actor BrowserPool {
         public var idle: Duration
 
         /// Debian's `chromium-headless-shell` (the engine's automation build: a quarter of the
-        /// CPU per drawn page of the full browser, same findings; README "Benchmarks") when it
+        /// CPU per drawn page of the full browser, same findings; docs/benchmarks.md, bench-render part c) when it
         /// is installed, else `chromium`.
         public static let defaultExecutable = access(headlessShell, X_OK) == 0 ? headlessShell : "/usr/bin/chromium"
         static let headlessShell = "/usr/lib/chromium/chromium-headless-shell"

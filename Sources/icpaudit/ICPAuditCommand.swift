@@ -124,7 +124,7 @@ struct Scan: AsyncParsableCommand {
     @Option(name: .customLong("render-timeout"), help: "Seconds each drawn page may take, its own budget beside --timeout (from when it gets a tab to the moment of judgement).")
     var renderTimeout = 15.0
 
-    @Option(help: ArgumentHelp("Audit only shard K of N (K from 0): the rows whose domain hashes to K (README, \"Shards\"); --per-ip is divided among the N shards. auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).", valueName: "K/N"))
+    @Option(help: ArgumentHelp("Audit only shard K of N (K from 0): the rows whose domain hashes to K (docs/operations.md, \"Shards\"); --per-ip is divided among the N shards. auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).", valueName: "K/N"))
     var shard: String?
 
     @Option(help: metricsHelp) var metrics: String?

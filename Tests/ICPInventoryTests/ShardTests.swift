@@ -2,7 +2,7 @@ import XCTest
 import ICPModel
 @testable import ICPInventory
 
-/// `--shard`: the hash README documents (values computed by hand with its Python one-liner),
+/// `--shard`: the hash docs/operations.md documents (values computed by hand with its Python one-liner),
 /// the K/N and auto/N forms and their errors, and a shard's part of `--per-ip`.
 final class ShardTests: XCTestCase {
     func testTheDocumentedHashOfTheNormalisedDomain() throws {

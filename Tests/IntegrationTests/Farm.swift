@@ -37,7 +37,7 @@ enum Farm {
         var stderr: String
     }
 
-    /// The memory bound README states for 200 hostile sites scanned at once.
+    /// The memory bound docs/testing.md states for 200 hostile sites scanned at once.
     static let hostileRSSBoundKB = 250 * 1024
 
     static func icpaudit(_ args: [String]) throws -> Run { try command(binary.path, args) }

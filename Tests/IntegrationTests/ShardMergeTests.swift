@@ -4,7 +4,7 @@ import XCTest
 /// `scan --shard` and `merge` against the farm: shards of one inventory, run at once, merged
 /// into the run one unsharded scan makes; merge's refusals; and the shards sharing `--per-ip`.
 final class ShardMergeTests: XCTestCase {
-    /// README's shard of a domain, written out here on its own: FNV-1a 64 of the UTF-8 bytes, mod N.
+    /// The shard of a domain (docs/operations.md, "Shards"), written out here on its own: FNV-1a 64 of the UTF-8 bytes, mod N.
     private func documentedShard(_ domain: String, of count: UInt64) -> Int {
         var h: UInt64 = 14_695_981_039_346_656_037
         for b in domain.utf8 { h = (h ^ UInt64(b)) &* 1_099_511_628_211 }
