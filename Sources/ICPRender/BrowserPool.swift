@@ -23,9 +23,9 @@ public actor BrowserPool {
         /// Network quiet after the load event that counts as settled.
         public var idle: Duration
 
-        /// Debian's `chromium-headless-shell` (the engine's automation build: a quarter of the
-        /// CPU per drawn page of the full browser, same findings; docs/benchmarks.md, bench-render part c) when it
-        /// is installed, else `chromium`.
+        /// Debian's `chromium-headless-shell` (the engine's automation build: a seventh of the
+        /// full browser's CPU per drawn page, same findings; docs/benchmarks.md, bench-render part c)
+        /// when it is installed, else `chromium`.
         public static let defaultExecutable = access(headlessShell, X_OK) == 0 ? headlessShell : "/usr/bin/chromium"
         static let headlessShell = "/usr/lib/chromium/chromium-headless-shell"
 
