@@ -39,7 +39,8 @@ let package = Package(
         // The judge: SPEC's rules over what was observed; pure, no I/O.
         // placeholders.tsv: the signatures of default and placeholder pages (PAGE_PLACEHOLDER), as data.
         .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers"], resources: [.embedInCode("placeholders.tsv")]),
-        .target(name: "ICPReport", dependencies: ["ICPModel", "CXLSXWriter"]),
+        // details.tsv: every finding's detail in Chinese and English, as data beside the notices.
+        .target(name: "ICPReport", dependencies: ["ICPModel", "CXLSXWriter"], resources: [.embedInCode("details.tsv")]),
         // Headless Chromium over the DevTools pipe, for pages that scripts draw.
         .target(name: "ICPRender", dependencies: ["ICPModel", "ICPScan", "ICPLoop"]),
         .target(name: "ICPAudit", dependencies: [
@@ -61,11 +62,11 @@ let package = Package(
             path: "Benchmarks/ScanBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
 
-        .testTarget(name: "ICPRulesTests", dependencies: ["ICPRules", "ICPNumbers", "ICPScan", "ICPModel"]),
+        .testTarget(name: "ICPRulesTests", dependencies: ["ICPRules", "ICPNumbers", "ICPScan", "ICPModel", "ICPReport"]),
         .testTarget(name: "ICPScanTests", dependencies: ["ICPScan", "ICPModel"]),
         .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPNumbers"]),
         .testTarget(name: "ICPReportTests", dependencies: ["ICPReport", "ICPModel"]),
-        .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPFetch", "ICPResolve", "ICPLoop", "ICPModel", "ICPRules"]),
+        .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPFetch", "ICPResolve", "ICPLoop", "ICPModel", "ICPRules", "ICPReport"]),
         .testTarget(name: "ICPRenderTests", dependencies: ["ICPRender", "ICPModel"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ICPModel", "ICPReport"]),
     ]

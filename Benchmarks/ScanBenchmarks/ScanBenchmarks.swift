@@ -61,7 +61,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in b.scaledIterations { blackHole(encoder.encode(record).count) }
     }
     Benchmark("CSV writer record") { b in
-        for _ in b.scaledIterations { blackHole(CSVEncoder.row(record).count) }
+        for _ in b.scaledIterations { blackHole(CSVEncoder.row(record, language: .zh).count) }
     }
 }
 
@@ -84,7 +84,8 @@ func sampleRecord() -> SiteRecord {
         hosts.append(h)
     }
     return SiteRecord(domain: "example.cn", line: 2, verdict: .fail, checkedAt: "2026-11-23T02:00:00Z",
-                      findings: [Finding(.icpLinkWrong, host: "example.cn", detail: "京ICP备12345678号-1 links to http://www.miitbeian.gov.cn/"),
-                                 Finding(.icpLinkWrong, host: "www.example.cn", detail: "京ICP备12345678号-1 links to http://www.miitbeian.gov.cn/")],
+                      findings: ["example.cn", "www.example.cn"].map { host in
+                          Finding(.icpLinkWrong, host: host, .icpLinkWrong, [.text("number", "京ICP备12345678号-1"), .text("href", "http://www.miitbeian.gov.cn/")])
+                      },
                       hosts: hosts)
 }

@@ -13,7 +13,7 @@ public struct JudgeConfiguration: Sendable {
     public var outDirectory: String?
     /// `--metrics`: where metrics.prom is also written (a textfile collector's directory).
     public var metricsPath: String?
-    /// `--lang`: report.html's language.
+    /// `--lang`: the language of the findings' details and of report.html.
     public var reportLanguage = ReportLanguage.zh
     public var showProgress = false
 
@@ -39,7 +39,7 @@ public enum JudgeRun {
         let judge = Judge(ranges: info.ranges, siteForHost: index.site(forHost:))
         let started = Date()
         var unmatched: [String] = []
-        let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started)) { keep in
+        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
             try JSONLinesFile.read(observationsPath, decode: RecordCodec.decodeObservation) { seen, _ in
                 guard let row = index.site(forDomain: seen.domain, line: seen.line) else {
                     unmatched.append(seen.domain)
@@ -62,7 +62,7 @@ public enum JudgeRun {
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: Timestamp.now(), wallSeconds: wall, inventory: inventoryPath,
                                                           options: info.options + [("judged_from", source)], trend: trend,
-                                                          metricsPath: config.metricsPath, language: config.reportLanguage))
+                                                          metricsPath: config.metricsPath))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows, verdicts: summary.verdicts, wallSeconds: wall)
     }
 }

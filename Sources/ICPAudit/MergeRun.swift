@@ -15,6 +15,8 @@ public struct MergeConfiguration: Sendable {
     /// Merge the shards given even when some are missing or did not finish, and list those.
     public var allowPartial = false
     public var showProgress = false
+    /// `--lang`: the language of the findings' details and of report.html.
+    public var reportLanguage = ReportLanguage.zh
 
     public init(runDirectories: [String], outDirectory: String) {
         self.runDirectories = runDirectories
@@ -90,7 +92,7 @@ public enum MergeRun {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var shardOfLine: [Int: Shard] = [:]
         let started = Date()
-        let writer = try RunWriter(directory: directory, progress: Progress(enabled: config.showProgress, started: started)) { keep in
+        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
             for run in shards {
                 let path = run.directory + "/observations.jsonl"
                 try JSONLinesFile.read(path, decode: RecordCodec.decodeObservation) { seen, _ in

@@ -21,9 +21,11 @@ final class RunWriter: @unchecked Sendable {
     private let csv: OutputFile
     private let workbook: FindingsWorkbook
     private let badRows: OutputFile
-    private var codec = RecordCodec()
+    private var codec: RecordCodec
+    /// `--lang`: the language of the findings' details and of report.html.
+    private let language: ReportLanguage
     private var summary = RunSummary()
-    private var reportSites = ReportSites()
+    private var reportSites: ReportSites
     private let progress: Progress
     /// The first output failure; once set, nothing more is written. Guarded by `failureLock`.
     private var firstFailure: WriteFailure?
@@ -36,21 +38,23 @@ final class RunWriter: @unchecked Sendable {
     /// - Parameter carry: sites the files start with. They are written to temporary files that
     ///   then replace the run's, so a kill while carrying loses nothing; the run continues by
     ///   appending.
-    init(directory: String, progress: Progress, carry: Carry = { _ in }) throws {
+    init(directory: String, language: ReportLanguage, progress: Progress, carry: Carry = { _ in }) throws {
         self.directory = directory
+        self.language = language
+        codec = RecordCodec(language: language)
         self.progress = progress
         let paths = ["findings.jsonl", "observations.jsonl", "findings.csv"].map { directory + "/" + $0 }
         do {
             let temps = try paths.map { try OutputFile(path: $0 + ".tmp") }
             temps[2].write(CSVEncoder.header(), flush: false)
-            let workbook = try FindingsWorkbook(path: directory + "/findings.xlsx")
-            var codec = RecordCodec()
+            let workbook = try FindingsWorkbook(path: directory + "/findings.xlsx", language: language)
+            var codec = RecordCodec(language: language)
             var summary = RunSummary()
-            var reportSites = ReportSites()
+            var reportSites = ReportSites(language: language)
             try carry { seen, record in
                 temps[0].write(codec.encode(record), flush: false)
                 temps[1].write(codec.encode(seen), flush: false)
-                temps[2].write(CSVEncoder.row(record), flush: false)
+                temps[2].write(CSVEncoder.row(record, language: language), flush: false)
                 workbook.add(record)
                 summary.add(record)
                 reportSites.add(record)
@@ -79,7 +83,7 @@ final class RunWriter: @unchecked Sendable {
             guard failure == nil else { return }
             observations.write(codec.encode(seen))
             findings.write(codec.encode(record))
-            csv.write(CSVEncoder.row(record))
+            csv.write(CSVEncoder.row(record, language: language))
             if noteFailure(of: [observations, findings, csv]) { return }
             workbook.add(record)
             summary.add(record)
@@ -126,8 +130,6 @@ final class RunWriter: @unchecked Sendable {
         var resumes = 0
         /// `--metrics`: a copy of metrics.prom for a textfile collector.
         var metricsPath: String?
-        /// `--lang`: report.html's language.
-        var language = ReportLanguage.zh
     }
 
     /// Waits for every record handed over so far, then writes summary.json, findings.xlsx,
@@ -145,7 +147,7 @@ final class RunWriter: @unchecked Sendable {
             options: [("inventory", closing.inventory)] + closing.options, trend: closing.trend), to: directory + "/summary.json")
         try workbook.finish()
         let report = HTMLReport(title: TrendPoint.runName(directory: directory), summary: summary, sites: reportSites,
-                                trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory, language: closing.language)
+                                trend: closing.trend, finishedAt: finishedAt, inventory: closing.inventory, language: language)
         let reportFile = try OutputFile(path: directory + "/report.html")
         report.write { reportFile.write($0, flush: false) }
         reportFile.sync()

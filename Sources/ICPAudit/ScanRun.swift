@@ -19,7 +19,7 @@ public struct ScanConfiguration: Sendable {
     public var baselineDirectory: String?
     /// `--metrics`: where metrics.prom is also written (a textfile collector's directory).
     public var metricsPath: String?
-    /// `--lang`: report.html's language.
+    /// `--lang`: the language of the findings' details and of report.html.
     public var reportLanguage = ReportLanguage.zh
     public var concurrency = 200
     /// Only this shard's rows (`--shard`); a resumed run keeps the shard it started with.
@@ -78,7 +78,7 @@ public enum ScanRun {
         let progress = Progress(enabled: config.showProgress, started: started)
         var done = Set<Int>()
         // Kept sites are judged again from their observations: the one source of truth.
-        let writer = try RunWriter(directory: directory, progress: progress, carry: config.resumeDirectory == nil ? { _ in } : { keep in
+        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: progress, carry: config.resumeDirectory == nil ? { _ in } : { keep in
             try JSONLinesFile.read(directory + "/observations.jsonl", decode: RecordCodec.decodeObservation) { seen, _ in
                 guard let row = index.site(forDomain: seen.domain, line: seen.line), row.line == seen.line,
                       done.insert(seen.line).inserted else { return }
@@ -105,8 +105,7 @@ public enum ScanRun {
         let wall = Date().timeIntervalSince(started)
         let summary = try writer.finish(RunWriter.Closing(startedAt: startedAt, wallSeconds: wall, inventory: config.inventoryPath,
                                                           options: config.runOptions + (config.shard.map { [("shard", $0.description)] } ?? []),
-                                                          trend: trend, resumes: resumes, metricsPath: config.metricsPath,
-                                                          language: config.reportLanguage))
+                                                          trend: trend, resumes: resumes, metricsPath: config.metricsPath))
         return ScanOutcome(directory: directory, sites: summary.sites, badRows: summary.badRows,
                            verdicts: summary.verdicts, wallSeconds: wall)
     }

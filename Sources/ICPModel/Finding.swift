@@ -58,15 +58,62 @@ public struct Finding: Sendable, Equatable {
     /// The view the finding was seen in; written as `"view":"mobile"`, omitted for the desktop.
     public var view: View
     public var severity: Severity
-    public var detail: String
+    /// Which of the code's sentences the detail is; with `facts`, the detail is written in the
+    /// reader's language where it is shown (ICPReport's `details.tsv`), and a script reads the
+    /// facts, never the text.
+    public var form: DetailForm
+    public var facts: [Fact]
 
-    public init(_ code: FindingCode, host: String, view: View = .desktop, detail: String, severity: Severity? = nil) {
+    public init(_ code: FindingCode, host: String, view: View = .desktop, _ form: DetailForm, _ facts: [Fact] = [], severity: Severity? = nil) {
         self.code = code
         self.host = host
         self.view = view
         self.severity = severity ?? code.severity
-        self.detail = detail
+        self.form = form
+        // In one order however they were made or read back (findings.jsonl keeps them by name).
+        self.facts = facts.sorted { $0.name < $1.name }
     }
+
+    /// The fact named `name`, if the finding has it.
+    public func fact(_ name: String) -> Fact.Value? { facts.first { $0.name == name }?.value }
+}
+
+/// One named fact of a finding's detail.
+public struct Fact: Sendable, Equatable {
+    public var name: String
+    public var value: Value
+
+    public enum Value: Sendable, Equatable {
+        /// As observed or filed (a URL, a number, a host, a server's own words): never translated.
+        case text(String)
+        /// A few items, then how many more there were.
+        case list([String], more: Int)
+        /// A word of the details' vocabulary (`footer`, `bottom`, `body`), written in the reader's language.
+        case term(String)
+    }
+
+    public static func text(_ name: String, _ value: String) -> Fact { Fact(name: name, value: .text(value)) }
+    public static func list(_ name: String, _ items: [String], more: Int = 0) -> Fact { Fact(name: name, value: .list(items, more: more)) }
+    public static func term(_ name: String, _ word: String) -> Fact { Fact(name: name, value: .term(word)) }
+}
+
+/// Every sentence a finding's detail can be, named as `details.tsv` names it. `asWritten` is a
+/// detail read back from a run written before details had facts: its text as it was.
+public enum DetailForm: String, Sendable, CaseIterable {
+    case asWritten = "as_written"
+    case dnsNoRecord = "dns_no_record", dnsTimeout = "dns_timeout", dnsError = "dns_error"
+    case certificateFallback = "certificate_fallback", httpStatus = "http_status"
+    case connectFailed = "connect_failed", tlsFailed = "tls_failed", timeout = "timeout", deadline = "deadline"
+    case badAnswer = "bad_answer", ipv6NoRoute = "ipv6_no_route", redirectUnresolved = "redirect_unresolved"
+    case ipPrivate = "ip_private", redirectIPPrivate = "redirect_ip_private", badRedirect = "bad_redirect"
+    case redirectLimit = "redirect_limit", ipNotProvider = "ip_not_provider", ipNotFiled = "ip_not_filed"
+    case redirectOffsite = "redirect_offsite", placeholder = "placeholder"
+    case scriptShell = "script_shell", scriptNumbers = "script_numbers"
+    case icpSubjectLevel = "icp_subject_level", icpWrong = "icp_wrong", icpWrongService = "icp_wrong_service", icpMissing = "icp_missing", numberHidden = "number_hidden"
+    case icpLinkWrong = "icp_link_wrong", icpNotLinked = "icp_not_linked"
+    case psbMissing = "psb_missing", psbWrongCode = "psb_wrong_code", psbWrongLink = "psb_wrong_link", psbWrongBoth = "psb_wrong_both"
+    case psbLinkWrong = "psb_link_wrong", psbNotLinked = "psb_not_linked"
+    case titleMissing = "title_missing", titleMismatch = "title_mismatch", titleRestricted = "title_restricted"
 }
 
 public enum Verdict: String, Sendable, CaseIterable {

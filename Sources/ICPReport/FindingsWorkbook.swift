@@ -19,10 +19,13 @@ public final class FindingsWorkbook {
     private let sites: Sheet
     private let spill: UnsafeMutablePointer<FILE>
     private var codes = Set<FindingCode>()
+    /// The language of the findings' details.
+    private let language: ReportLanguage
 
     /// Starts `path` (as `path.tmp`, renamed by `finish` when whole).
-    public init(path: String) throws {
+    public init(path: String, language: ReportLanguage = .zh) throws {
         self.path = path
+        self.language = language
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         var template = Array((directory + "/.findings-xlsx-XXXXXX").utf8CString)
@@ -42,14 +45,14 @@ public final class FindingsWorkbook {
     deinit { fclose(spill) }
 
     public func add(_ record: SiteRecord) {
-        let s = SiteCells(record)
+        let s = SiteCells(record, language: language)
         sites.add([.number(s.line), .text(s.domain), .text(s.verdict.chinese), .text(s.codes.map(\.rawValue).joined(separator: "; ")),
                    .text(s.codes.map(Notices.problem).joined(separator: "；")),
                    .number(s.hostsOpened), .number(s.hostCount), .text(s.title), .text(s.icpFound), .text(s.psbFound),
                    .link(s.finalURL), .text(s.detail), .wrapped(s.notice), .time(record.checkedAt)])
         for f in record.findings {
             codes.insert(f.code)
-            let fields = [f.code.rawValue, record.domain, String(record.line), f.host, f.view.rawValue, f.severity.rawValue, f.detail]
+            let fields = [f.code.rawValue, record.domain, String(record.line), f.host, f.view.rawValue, f.severity.rawValue, f.detail(in: language)]
             fputs(fields.map(Self.escaped).joined(separator: "\t") + "\n", spill)
         }
     }

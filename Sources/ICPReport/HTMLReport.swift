@@ -18,8 +18,10 @@ public struct ReportSites {
     private(set) var rows: [Row] = []
     /// Sites that did not pass, listed or not.
     public private(set) var total = 0
+    /// The language of the details (report.html's `--lang`).
+    let language: ReportLanguage
 
-    public init() {}
+    public init(language: ReportLanguage = .zh) { self.language = language }
 
     public mutating func add(_ r: SiteRecord) {
         guard r.verdict != .pass else { return }
@@ -29,8 +31,9 @@ public struct ReportSites {
         for f in r.findings where !codes.contains(f.code) { codes.append(f.code) }
         rows.append(Row(domain: r.domain, line: r.line, verdict: r.verdict, codes: codes,
                         detail: String(r.findings.first.map { f in
-                            let at = f.host + (f.view == .mobile ? " (手机版)" : "")
-                            return f.detail.contains(f.host) && f.view == .desktop ? f.detail : "\(at): \(f.detail)"
+                            let at = f.host + (f.view == .mobile ? (language == .zh ? "（手机版）" : " (mobile)") : "")
+                            let detail = f.detail(in: language)
+                            return detail.contains(f.host) && f.view == .desktop ? detail : "\(at): \(detail)"
                         }?
                             .prefix(Self.detailLength) ?? "")))
     }

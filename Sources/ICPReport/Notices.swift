@@ -53,7 +53,7 @@ public enum Notices {
         for finding in record.findings where seen.insert(finding.code).inserted {
             lines.append("\(seen.count). \(text(for: finding.code))")
             for f in record.findings where f.code == finding.code {
-                lines.append("   （\(f.host)\(f.view == .mobile ? "，手机版" : "")：\(f.detail)）")
+                lines.append("   （\(f.host)\(f.view == .mobile ? "，手机版" : "")：\(f.detail(in: .zh))）")
             }
         }
         return lines.joined(separator: "\n") + "\n"

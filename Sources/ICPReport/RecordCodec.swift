@@ -7,7 +7,9 @@ import ICPModel
 /// Foundation's parser (readers are not on the hot path).
 public struct RecordCodec {
     private var json = JSONBuffer()
-    public init() {}
+    /// The language findings' details are written in (`--lang`); their facts are written beside them.
+    public var language: ReportLanguage
+    public init(language: ReportLanguage = .zh) { self.language = language }
 
     // MARK: findings.jsonl
 
@@ -25,7 +27,9 @@ public struct RecordCodec {
             json.key("host"); json.string(f.host)
             if f.view != .desktop { json.key("view"); json.string(f.view.rawValue) }
             json.key("severity"); json.string(f.severity.rawValue)
-            json.key("detail"); json.string(f.detail)
+            json.key("detail"); json.string(f.detail(in: language))
+            json.key("form"); json.string(f.form.rawValue)
+            json.key("facts"); facts(f.facts)
             json.endObject()
         }
         json.endArray()
@@ -36,6 +40,26 @@ public struct RecordCodec {
         json.newline()
         return json.bytes
     }
+
+    /// By name: a text as a string, a list as an array (with `NAME_more` when it names only the
+    /// first few), a vocabulary word as `{"term": word}`.
+    private mutating func facts(_ facts: [Fact]) {
+        json.beginObject()
+        for fact in facts {
+            json.key(fact.name)
+            switch fact.value {
+            case .text(let text): json.string(text)
+            case .list(let items, let more):
+                json.strings(items)
+                if more > 0 { json.key(fact.name + Self.moreSuffix); json.number(more) }
+            case .term(let word):
+                json.beginObject(); json.key("term"); json.string(word); json.endObject()
+            }
+        }
+        json.endObject()
+    }
+
+    static let moreSuffix = "_more"
 
     private mutating func host(_ h: HostRecord) {
         json.beginObject()
@@ -68,9 +92,12 @@ public struct RecordCodec {
         let o = try object(line)
         var findings: [Finding] = []
         for f in try o.objects("findings") {
+            // A run written before details had facts keeps its detail as it was written.
+            let form = try f.optionalEnumValue("form", DetailForm.self)
             findings.append(Finding(try f.enumValue("code", FindingCode.self), host: try f.string("host"),
                                     view: try f.optionalEnumValue("view", View.self) ?? .desktop,
-                                    detail: try f.string("detail"), severity: try f.enumValue("severity", Severity.self)))
+                                    form ?? .asWritten, try form == nil ? [.text("text", f.string("detail"))] : facts(try f.object("facts")),
+                                    severity: try f.enumValue("severity", Severity.self)))
         }
         var hosts: [HostRecord] = []
         for h in try o.objects("hosts") {
@@ -300,6 +327,22 @@ public struct RecordCodec {
         for text in list {
             guard let ip = IPAddress(text) else { throw RecordError(description: "'\(text)' is not an IP address") }
             out.append(ip)
+        }
+        return out
+    }
+
+    private static func facts(_ o: JSONObject) throws(RecordError) -> [Fact] {
+        var out: [Fact] = []
+        for (name, value) in o.o {
+            switch value {
+            case let text as String: out.append(.text(name, text))
+            case let items as [String]: out.append(.list(name, items, more: o.optionalInt(name + moreSuffix) ?? 0))
+            case let term as [String: Any]:
+                guard let word = term["term"] as? String else { throw RecordError(description: "fact '\(name)' is not a term") }
+                out.append(.term(name, word))
+            case is Int where name.hasSuffix(moreSuffix): continue
+            default: throw RecordError(description: "fact '\(name)' is not a text, list or term")
+            }
         }
         return out
     }

@@ -102,8 +102,8 @@ public enum CSVEncoder {
 
     public static func header() -> [UInt8] { bom + Array((columns.joined(separator: ",") + "\r\n").utf8) }
 
-    public static func row(_ r: SiteRecord) -> [UInt8] {
-        let s = SiteCells(r)
+    public static func row(_ r: SiteRecord, language: ReportLanguage) -> [UInt8] {
+        let s = SiteCells(r, language: language)
         let text = [s.domain, s.verdict.rawValue, s.codes.map(\.rawValue).joined(separator: ";")].map(cell)
             + [String(s.hostsOpened), String(s.hostCount)]
             + [s.title, s.icpFound, s.psbFound, s.finalURL, s.detail, s.notice].map(cell)
@@ -133,11 +133,12 @@ struct SiteCells {
     var icpFound: String
     var psbFound: String
     var finalURL: String
-    /// Every finding as `host CODE: detail`, a mobile one as `host (mobile) CODE: detail`.
+    /// Every finding as `host CODE: detail`, a mobile one as `host（手机版）CODE: detail`, the
+    /// details in `language`.
     var detail: String
     var notice: String
 
-    init(_ r: SiteRecord) {
+    init(_ r: SiteRecord, language: ReportLanguage) {
         domain = r.domain
         line = r.line
         verdict = r.verdict
@@ -149,7 +150,8 @@ struct SiteCells {
         icpFound = unique(r.hosts.flatMap(\.icp)).joined(separator: ";")
         psbFound = unique(r.hosts.flatMap(\.psb)).joined(separator: ";")
         finalURL = r.hosts.first?.finalURL ?? ""
-        detail = r.findings.map { "\($0.host)\($0.view == .mobile ? " (mobile)" : "") \($0.code.rawValue): \($0.detail)" }.joined(separator: " | ")
+        let mobile = language == .zh ? "（手机版）" : " (mobile)"
+        detail = r.findings.map { "\($0.host)\($0.view == .mobile ? mobile : "") \($0.code.rawValue): \($0.detail(in: language))" }.joined(separator: " | ")
         notice = Notices.notices(for: r).joined(separator: "\n")
     }
 }

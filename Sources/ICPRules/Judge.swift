@@ -65,7 +65,7 @@ public struct Judge: Sendable {
         if row.owns(finalHost), let filed {
             return PageRules.evaluate(page, against: filed, host: host.host)
         }
-        return [Finding(.redirectOffsite, host: host.host, detail: "redirects to \(finalHost), which is not in the inventory")]
+        return [Finding(.redirectOffsite, host: host.host, .redirectOffsite, [.text("target", finalHost)])]
     }
 
     /// The host's line in findings.jsonl: where it led and what its page showed.
@@ -109,9 +109,9 @@ enum AccessRules {
         let host = seen.host
         if let failure = seen.dns.failure {
             switch failure.kind {
-            case .dnsNoRecord: return [Finding(.dnsNoRecord, host: host, detail: "\(host): \(failure.detail)")]
-            case .deadline: return [Finding(.timeout, host: host, detail: "\(host): \(failure.detail) (DNS lookup)")]
-            default: return [Finding(.dnsError, host: host, detail: "\(host): \(failure.detail)")]
+            case .dnsNoRecord: return [Finding(.dnsNoRecord, host: host, .dnsNoRecord, [.text("host", host), .text("reason", failure.detail)])]
+            case .deadline: return [Finding(.timeout, host: host, .dnsTimeout, [.text("host", host), .text("reason", failure.detail)])]
+            default: return [Finding(.dnsError, host: host, .dnsError, [.text("host", host), .text("reason", failure.detail)])]
             }
         }
         var out = addressFindings(host, seen.dns.addresses, filedIPs, ranges)
@@ -123,51 +123,50 @@ enum AccessRules {
             let isLast = i == chain.count - 1
             if !isLast {
                 if failure.kind == .certificate {
-                    out.append(Finding(.tlsFailed, host: host, detail: "\(hop.url): \(failure.detail); page read without verification", severity: .warn))
+                    out.append(Finding(.tlsFailed, host: host, .certificateFallback, [.text("url", hop.url), .text("reason", failure.detail)], severity: .warn))
                 }
                 continue
             }
             out.append(ending(failure, hop: hop, isStart: i == 0, host: host, redirectsFollowed: chain.filter(\.redirected).count))
         }
         if seen.page == nil, let answered = seen.answered, answered.failure == nil {
-            out.append(Finding(.httpError, host: host, detail: "\(answered.url) answered HTTP \(answered.status ?? 0)"))
+            out.append(Finding(.httpError, host: host, .httpStatus, [.text("url", answered.url), .text("status", String(answered.status ?? 0))]))
         }
         return out
     }
 
     private static func ending(_ failure: AccessFailure, hop: Hop, isStart: Bool, host: String, redirectsFollowed: Int) -> Finding {
+        let url = Fact.text("url", hop.url), reason = Fact.text("reason", failure.detail)
+        let target = Fact.text("target", Link(hop.url)?.host ?? hop.url)
         switch failure.kind {
-        case .connect: return Finding(.connectFailed, host: host, detail: "\(hop.url): \(failure.detail)")
-        case .certificate, .tls: return Finding(.tlsFailed, host: host, detail: "\(hop.url): \(failure.detail)")
-        case .timeout: return Finding(.timeout, host: host, detail: "\(hop.url): \(failure.detail)")
-        case .deadline: return Finding(.timeout, host: host, detail: failure.detail)
-        case .protocolError, .tooLarge: return Finding(.httpError, host: host, detail: "\(hop.url): \(failure.detail)")
+        case .connect: return Finding(.connectFailed, host: host, .connectFailed, [url, reason])
+        case .certificate, .tls: return Finding(.tlsFailed, host: host, .tlsFailed, [url, reason])
+        case .timeout: return Finding(.timeout, host: host, .timeout, [url, reason])
+        case .deadline: return Finding(.timeout, host: host, .deadline, [url, reason])
+        case .protocolError, .tooLarge: return Finding(.httpError, host: host, .badAnswer, [url, reason])
         case .noIPv6Route:
-            return Finding(.ipv6NoRoute, host: host, detail: "\(hop.url): only IPv6 addresses (\(hop.addresses.map(\.description).joined(separator: ", "))) and this machine has no IPv6 route: not checked (\(failure.detail))")
+            return Finding(.ipv6NoRoute, host: host, .ipv6NoRoute, [url, .list("ips", hop.addresses.map(\.description)), reason])
         case .dnsNoRecord, .dnsFailed:
-            let target = Link(hop.url)?.host ?? hop.url
-            return Finding(.httpError, host: host, detail: "redirect to \(hop.url): \(target) does not resolve (\(failure.detail))")
+            return Finding(.httpError, host: host, .redirectUnresolved, [url, target, reason])
         case .privateAddress:
-            let target = Link(hop.url)?.host ?? hop.url
-            let blocked = "\(target) resolves to non-public \(hop.addresses.filter(\.isNonPublic).map(\.description).joined(separator: ", ")): not fetched"
-            return Finding(.ipPrivate, host: host, detail: isStart ? blocked : "redirect to \(hop.url): \(blocked)")
+            let ips = Fact.list("ips", hop.addresses.filter(\.isNonPublic).map(\.description))
+            return Finding(.ipPrivate, host: host, isStart ? .ipPrivate : .redirectIPPrivate, [url, target, ips])
         case .badRedirect:
-            return Finding(.httpError, host: host, detail: "\(hop.url) redirects to \(failure.detail): only http and https are followed")
+            return Finding(.httpError, host: host, .badRedirect, [url, .text("target", failure.detail)])
         case .redirectLimit:
-            return Finding(.httpError, host: host, detail: "more than \(redirectsFollowed) redirects (last \(failure.detail))")
+            return Finding(.httpError, host: host, .redirectLimit, [.text("count", String(redirectsFollowed)), .text("url", failure.detail)])
         }
     }
 
     private static func addressFindings(_ host: String, _ ips: [IPAddress], _ filed: [IPAddress], _ ranges: CIDRSet?) -> [Finding] {
         var findings: [Finding] = []
         if let ranges, !ips.contains(where: ranges.contains) {
-            findings.append(Finding(.ipNotProvider, host: host,
-                                    detail: "\(ips.map(\.description).joined(separator: ", ")) outside the provider's ranges"))
+            findings.append(Finding(.ipNotProvider, host: host, .ipNotProvider, [.list("ips", ips.map(\.description))]))
         }
         let unfiled = ips.filter { !filed.contains($0) }
         if !filed.isEmpty && !unfiled.isEmpty {
-            findings.append(Finding(.ipNotFiled, host: host,
-                                    detail: "\(unfiled.map(\.description).joined(separator: ", ")) not among filed \(filed.map(\.description).joined(separator: ", "))"))
+            findings.append(Finding(.ipNotFiled, host: host, .ipNotFiled,
+                                    [.list("ips", unfiled.map(\.description)), .list("filed", filed.map(\.description))]))
         }
         return findings
     }

@@ -28,7 +28,7 @@ public enum PageRules {
     public static func evaluate(_ page: PageFacts, against filed: FiledSite, host: String) -> [Finding] {
         // A placeholder stands for the page's other findings (SPEC): there is no page to judge.
         if let what = Placeholders.match(page) {
-            return [Finding(.pagePlaceholder, host: host, detail: "\(what): the site shows no real content")]
+            return [Finding(.pagePlaceholder, host: host, .placeholder, [what == Placeholders.emptyPage ? .term("page", what) : .text("page", what)])]
         }
         let icpScripted = scripted(page, psb: false), psbScripted = scripted(page, psb: true)
         // A browser may well show what static reading cannot see: a warning, never an error a
@@ -36,10 +36,10 @@ public enum PageRules {
         var out: [Finding] = []
         if icpScripted || psbScripted {
             let inScripts = page.scriptNumbers.filter { icpScripted && $0.kind != .psb || psbScripted && $0.kind == .psb }
-            let what = inScripts.isEmpty
-                ? "page is a script-rendered shell (\(page.shownCharacters) characters of text, \(page.scriptCount) scripts)"
-                : "\(list(inScripts.map(\.canonical))) written only by scripts"
-            out.append(Finding(.pageScriptRendered, host: host, detail: "\(what); not rendered, so not judged"))
+            out.append(inScripts.isEmpty
+                ? Finding(.pageScriptRendered, host: host, .scriptShell,
+                          [.text("characters", String(page.shownCharacters)), .text("scripts", String(page.scriptCount))])
+                : Finding(.pageScriptRendered, host: host, .scriptNumbers, [list("numbers", inScripts.map(\.canonical))]))
             // A shell's title may be a script's too: nothing else about it is known.
             if icpScripted && isScriptShell(page) { return out }
         }
@@ -70,11 +70,9 @@ public enum PageRules {
     }
 
     /// A few items, then how many more: details stay short whatever a page lists.
-    static func list(_ items: [String], more: Int = 0) -> String {
+    static func list(_ name: String, _ items: [String], more: Int = 0) -> Fact {
         let distinct = unique(items)
-        let shown = distinct.prefix(detailNumbers).joined(separator: ", ")
-        let rest = distinct.count - min(distinct.count, detailNumbers) + more
-        return rest > 0 ? "\(shown) and \(rest) more" : shown
+        return .list(name, Array(distinct.prefix(detailNumbers)), more: distinct.count - min(distinct.count, detailNumbers) + more)
     }
 
     private static func icpFindings(_ page: PageFacts, _ filed: FiledSite, _ host: String) -> [Finding] {
@@ -90,62 +88,65 @@ public enum PageRules {
             judged = exact
         } else if !subjectOnly.isEmpty {
             if filed.icp.province != subjectLevelProvince {
-                out.append(Finding(.icpSubjectLevel, host: host,
-                                   detail: "shows subject-level \(filed.icp.subjectLevel), filed site number is \(filed.icp)"))
+                out.append(Finding(.icpSubjectLevel, host: host, .icpSubjectLevel,
+                                   [.text("shown", filed.icp.subjectLevel), .text("filed", "\(filed.icp)")]))
             }
             judged = subjectOnly
         } else if !records.isEmpty || !licences.isEmpty || !services.isEmpty {
             // The footer's numbers first: they are what the notice is about.
             let byPlace = (records + licences + services).sorted { $0.inFooter && !$1.inFooter }
-            let shown = byPlace.map { n in n.service.map { "\(n.canonical) (\($0.name) service number)" } ?? n.canonical }
-            out.append(Finding(.icpWrong, host: host,
-                               detail: "shows \(list(shown, more: page.numbersDropped)), filed number is \(filed.icp)"))
+            let shown = list("shown", byPlace.map(\.canonical), more: page.numbersDropped), filedNumber = Fact.text("filed", "\(filed.icp)")
+            let serviceNumbers = byPlace.filter { $0.service != nil }.map(\.canonical)
+            out.append(serviceNumbers.isEmpty
+                ? Finding(.icpWrong, host: host, .icpWrong, [shown, filedNumber])
+                : Finding(.icpWrong, host: host, .icpWrongService, [shown, filedNumber, list("services", serviceNumbers)]))
             judged = records.isEmpty ? (licences.isEmpty ? services : licences) : records
         } else {
-            out.append(Finding(.icpMissing, host: host, detail: missingDetail(page.hiddenNumbers.filter { $0.kind != .psb }, page,
-                                                                              shown: "no ICP number shown on the page (filed \(filed.icp))")))
+            out.append(missing(.icpMissing, page.hiddenNumbers.filter { $0.kind != .psb }, page, host: host,
+                               otherwise: .icpMissing, [.text("filed", "\(filed.icp)")]))
             return out
         }
         if judged.contains(where: { $0.href.map(LinkRules.isMIITHome) ?? false }) { return out }
         let first = judged[0]
         if let wrong = judged.first(where: \.isLinked) {
-            out.append(Finding(.icpLinkWrong, host: host,
-                               detail: "\(wrong.canonical) links to \(wrong.href!.trimmingWhitespace()), not https://beian.miit.gov.cn/"))
+            out.append(Finding(.icpLinkWrong, host: host, .icpLinkWrong,
+                               [.text("number", wrong.canonical), .text("href", wrong.href?.trimmingWhitespace() ?? "")]))
         } else {
-            out.append(Finding(.icpNotLinked, host: host,
-                               detail: "\(first.canonical) shown in \(placement(of: first, in: page)) without a link"))
+            out.append(Finding(.icpNotLinked, host: host, .icpNotLinked,
+                               [.text("number", first.canonical), .term("place", placement(of: first, in: page))]))
         }
         return out
     }
 
-    /// A missing number's detail: where a hidden copy is and how the markup hides it.
-    private static func missingDetail(_ hidden: [ShownNumber], _ page: PageFacts, shown: String) -> String {
-        guard let h = hidden.first else { return shown }
-        return "\(h.canonical) is in the page's \(placement(of: h, in: page)) but hidden from a person: \(h.hiddenBy ?? "hidden by its markup")"
+    /// A missing number's finding: where a hidden copy is and how the markup hides it, else `otherwise`.
+    private static func missing(_ code: FindingCode, _ hidden: [ShownNumber], _ page: PageFacts, host: String,
+                                otherwise: DetailForm, _ facts: [Fact] = []) -> Finding {
+        guard let h = hidden.first else { return Finding(code, host: host, otherwise, facts) }
+        return Finding(code, host: host, .numberHidden, [.text("number", h.canonical), .term("place", placement(of: h, in: page)),
+                                                         h.hiddenBy.map { .text("how", $0) } ?? .term("how", "markup")])
     }
 
     private static func psbFindings(_ page: PageFacts, _ filed: FiledSite, _ host: String) -> [Finding] {
         let shown = page.numbers.filter { $0.kind == .psb }
         guard let first = shown.first else {
-            return [Finding(.psbMissing, host: host, detail: missingDetail(page.hiddenNumbers.filter { $0.kind == .psb }, page,
-                                                                           shown: "no 公安备案号 shown on the page"))]
+            return [missing(.psbMissing, page.hiddenNumbers.filter { $0.kind == .psb }, page, host: host, otherwise: .psbMissing)]
         }
         var out: [Finding] = []
-        var wrong: [String] = []
-        if !filed.psbCode.isEmpty && !shown.contains(where: { $0.digits == filed.psbCode }) {
-            wrong.append("shows \(list(shown.map(\.text))), filed code is \(filed.psbCode)")
+        let wrongCode = !filed.psbCode.isEmpty && !shown.contains(where: { $0.digits == filed.psbCode })
+        let wrongLinks = shown.compactMap { n in
+            n.href.flatMap(LinkRules.psbCode(inLink:)).flatMap { $0 == n.digits ? nil : "\(n.text) → \($0)" }
         }
-        for n in shown {
-            if let href = n.href, let code = LinkRules.psbCode(inLink: href), code != n.digits {
-                wrong.append("\(n.text) links to record code \(code)")
-            }
+        let codeFacts: [Fact] = [list("shown", shown.map(\.text)), .text("filed", filed.psbCode)], linkFacts = [list("links", wrongLinks)]
+        switch (wrongCode, wrongLinks.isEmpty) {
+        case (true, true): out.append(Finding(.psbWrong, host: host, .psbWrongCode, codeFacts))
+        case (false, false): out.append(Finding(.psbWrong, host: host, .psbWrongLink, linkFacts))
+        case (true, false): out.append(Finding(.psbWrong, host: host, .psbWrongBoth, codeFacts + linkFacts))
+        case (false, true): break
         }
-        if !wrong.isEmpty { out.append(Finding(.psbWrong, host: host, detail: list(wrong))) }
         if !shown.contains(where: { $0.href.map(LinkRules.isPSBPlatform) ?? false }) {
-            let linked = shown.first(where: \.isLinked)
-            out.append(Finding(.psbNotLinked, host: host, detail: linked.map {
-                "\($0.text) links to \($0.href!.trimmingWhitespace()), not the public-security platform"
-            } ?? "\(first.text) shown without a link"))
+            out.append(shown.first(where: \.isLinked).map {
+                Finding(.psbNotLinked, host: host, .psbLinkWrong, [.text("number", $0.text), .text("href", $0.href?.trimmingWhitespace() ?? "")])
+            } ?? Finding(.psbNotLinked, host: host, .psbNotLinked, [.text("number", first.text)]))
         }
         return out
     }
@@ -155,17 +156,16 @@ public enum PageRules {
         let title = Normalizer.normalize(page.title)
         let name = Normalizer.normalize(filed.serviceName)
         if !name.isEmpty && ByteSearch.find(name, in: title) == nil {
-            out.append(Finding(.titleMismatch, host: host, detail: page.title.isEmpty
-                ? "page has no title; filed service name is \(filed.serviceName)"
-                : "title \(page.title) does not contain the filed service name \(filed.serviceName)"))
+            let filedName = Fact.text("name", filed.serviceName)
+            out.append(page.title.isEmpty ? Finding(.titleMismatch, host: host, .titleMissing, [filedName])
+                                          : Finding(.titleMismatch, host: host, .titleMismatch, [.text("title", page.title), filedName]))
         }
         let restricted = restrictedTitleWords.filter { word in
             let w = Normalizer.normalize(word)
             return ByteSearch.find(w, in: title) != nil && ByteSearch.find(w, in: name) == nil
         }
         if !restricted.isEmpty {
-            out.append(Finding(.titleRestricted, host: host,
-                               detail: "title uses restricted words \(restricted.joined(separator: "、")) not in the filed service name"))
+            out.append(Finding(.titleRestricted, host: host, .titleRestricted, [.list("words", restricted)]))
         }
         return out
     }

@@ -27,10 +27,13 @@ public enum Placeholders {
         }
     }
 
+    /// What `match` calls a page with nothing in it: a word of the details' vocabulary.
+    public static let emptyPage = "empty page"
+
     /// What the page is when it is a placeholder (`nginx default page`, `empty page`); nil otherwise.
     public static func match(_ page: PageFacts) -> String? {
         if page.shownCharacters == 0 && page.scriptCount == 0 && page.images == 0 && page.frames.isEmpty && page.redirect == nil {
-            return "empty page"
+            return emptyPage
         }
         let title = fold(page.title)
         let text = fold(page.sample)

@@ -193,7 +193,7 @@ func printOutcome(_ outcome: ScanOutcome) {
 
 extension ReportLanguage: ExpressibleByArgument {}
 
-let langHelp = ArgumentHelp("report.html's language: zh (Chinese) or en (English); notices are Chinese in both.")
+let langHelp = ArgumentHelp("The language of the findings' details (findings.jsonl, findings.csv, findings.xlsx) and of report.html: zh (Chinese) or en (English); notices are Chinese in both.")
 
 let metricsHelp = ArgumentHelp("Also write metrics.prom to this file, atomically (e.g. into node_exporter's --collector.textfile.directory).",
                                valueName: "file")
@@ -232,6 +232,7 @@ struct Merge: ParsableCommand {
     @Option(help: "An earlier run report.html shows the trend against (default: the shards' own).") var baseline: String?
     @Flag(name: .customLong("allow-partial"), help: "Merge the shards given even when some are missing or unfinished, and list those.")
     var allowPartial = false
+    @Option(help: langHelp) var lang = ReportLanguage.zh
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("merge needs the shards' run directories") }
@@ -246,6 +247,7 @@ struct Merge: ParsableCommand {
         config.inventoryPath = inventory
         config.baselineDirectory = baseline
         config.allowPartial = allowPartial
+        config.reportLanguage = lang
         config.showProgress = isatty(STDERR_FILENO) == 1
         let outcome: MergeOutcome
         do { outcome = try MergeRun.run(config) } catch { throw failure(error) }
@@ -313,6 +315,7 @@ struct Page: ParsableCommand {
     @Option(name: .customLong("service-name"), help: "The filed service name (网站名称).") var serviceName: String?
     @Option(help: "The filed 公安备案号.") var psb: String?
     @Option(name: .customLong("content-type"), help: "The Content-Type the page was served with.") var contentType: String?
+    @Option(help: "The language of the findings' details: zh (Chinese) or en (English).") var lang = ReportLanguage.zh
 
     func run() throws {
         guard let page = PageReader.read(file: file, contentType: contentType) else { throw failure("\(file): cannot read") }
@@ -327,7 +330,7 @@ struct Page: ParsableCommand {
         let filed = FiledSite(icp: number, psbCode: psb.map(RecordNumber.psbCode) ?? "", serviceName: serviceName ?? "")
         let findings = PageRules.evaluate(page, against: filed, host: file)
         if findings.isEmpty { print("no findings") }
-        for f in findings { print("\(f.code.rawValue) [\(f.severity.rawValue)] \(f.detail)") }
+        for f in findings { print("\(f.code.rawValue) [\(f.severity.rawValue)] \(f.detail(in: lang))") }
     }
 }
 

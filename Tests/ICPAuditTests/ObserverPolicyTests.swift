@@ -6,6 +6,12 @@ import ICPModel
 import ICPResolve
 import ICPRules
 @testable import ICPAudit
+import ICPReport
+
+/// These tests read details in English (`--lang en`); `DetailsTests` checks both languages.
+private extension Finding {
+    var detail: String { detail(in: .en) }
+}
 
 /// The access policy of `HostObserver` (fallbacks, redirects, private addresses, pinning,
 /// retries, the one deadline, icpaudit's own failures) against a scripted in-memory transport,

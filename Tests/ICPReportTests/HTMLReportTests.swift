@@ -11,7 +11,7 @@ final class HTMLReportTests: XCTestCase {
 
     private func failing(_ domain: String, line: Int, detail: String = "d") -> SiteRecord {
         SiteRecord(domain: domain, line: line, verdict: .fail, checkedAt: "2026-11-24T02:00:00Z",
-                   findings: [Finding(.icpMissing, host: domain, detail: detail)], hosts: [HostRecord(host: domain)])
+                   findings: [Finding(.icpMissing, host: domain, .asWritten, [.text("text", detail)])], hosts: [HostRecord(host: domain)])
     }
 
     /// Page text (a title, a redirect target) ends up in details: it must not end the script

@@ -13,18 +13,23 @@ final class MobileViewReportTests: XCTestCase {
 
     func testTheLetterSaysWhichFindingIsTheMobileSites() {
         let letter = Notices.letter(for: record([
-            Finding(.psbMissing, host: "m.test", detail: "no 公安备案号 shown on the page"),
-            Finding(.psbMissing, host: "m.test", view: .mobile, detail: "no 公安备案号 shown on the phone's page"),
+            Finding(.psbMissing, host: "m.test", .psbMissing),
+            Finding(.psbNotLinked, host: "m.test", view: .mobile, .psbNotLinked, [.text("number", "京公网安备11010502000001号")]),
         ]))
-        XCTAssertTrue(letter.contains("（m.test：no 公安备案号 shown on the page）"), letter)
-        XCTAssertTrue(letter.contains("（m.test，手机版：no 公安备案号 shown on the phone's page）"), letter)
+        XCTAssertTrue(letter.contains("（m.test：首页未悬挂公安备案号）"), letter)
+        XCTAssertTrue(letter.contains("（m.test，手机版：京公网安备11010502000001号 未链接至全国互联网安全管理服务平台）"), letter)
         XCTAssertEqual(letter.components(separatedBy: "【未悬挂公安备案号】").count - 1, 1, "one notice per code")
+        XCTAssertFalse(letter.contains("shown"), "a letter is Chinese: \(letter)")
     }
 
     func testTheReportRowNamesTheMobileView() {
         var sites = ReportSites()
-        sites.add(record([Finding(.icpMissing, host: "m.test", view: .mobile, detail: "no ICP number shown on the page")]))
-        XCTAssertEqual(sites.rows.first?.detail, "m.test (手机版): no ICP number shown on the page")
+        let missing = Finding(.icpMissing, host: "m.test", view: .mobile, .icpMissing, [.text("filed", "京ICP备12345678号-1")])
+        sites.add(record([missing]))
+        XCTAssertEqual(sites.rows.first?.detail, "m.test（手机版）: 首页未悬挂ICP备案号（备案号为 京ICP备12345678号-1）")
+        var english = ReportSites(language: .en)
+        english.add(record([missing]))
+        XCTAssertEqual(english.rows.first?.detail, "m.test (mobile): no ICP number shown on the page (filed 京ICP备12345678号-1)")
     }
 
     func testTheDiffTellsADesktopFindingFromTheSameCodeOnTheMobileSite() throws {
@@ -37,7 +42,7 @@ final class MobileViewReportTests: XCTestCase {
             try Data(codec.encode(record(findings))).write(to: dir.appendingPathComponent("findings.jsonl"))
             return dir.path
         }
-        let desktop = Finding(.icpMissing, host: "m.test", detail: "no ICP number shown on the page")
+        let desktop = Finding(.icpMissing, host: "m.test", .icpMissing, [.text("filed", "京ICP备12345678号-1")])
         var mobile = desktop
         mobile.view = .mobile
         let night1 = try run("1", [desktop])

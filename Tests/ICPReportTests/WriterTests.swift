@@ -20,7 +20,8 @@ final class WriterTests: XCTestCase {
         host.status = 200
         host.title = "示例\"科技\"\n"
         let record = SiteRecord(domain: "example.cn", line: 2, verdict: .fail, checkedAt: "2026-11-23T02:00:00Z",
-                                findings: [Finding(.icpNotLinked, host: "www.example.cn", detail: "d")], hosts: [host])
+                                findings: [Finding(.icpNotLinked, host: "www.example.cn", .icpNotLinked,
+                                                           [.text("number", "京ICP备12345678号-1"), .term("place", "footer")])], hosts: [host])
         var encoder = RecordCodec()
         let bytes = encoder.encode(record)
         XCTAssertEqual(bytes.last, 0x0A)
@@ -29,14 +30,22 @@ final class WriterTests: XCTestCase {
         let f = try XCTUnwrap((object["findings"] as? [[String: Any]])?.first)
         XCTAssertEqual(f["code"] as? String, "ICP_NOT_LINKED")
         XCTAssertEqual(f["severity"] as? String, "error")
+        // The detail in the run's language (Chinese by default), its facts beside it for scripts.
+        XCTAssertEqual(f["detail"] as? String, "京ICP备12345678号-1 悬挂于页脚，未链接至工信部备案官网")
+        XCTAssertEqual(f["form"] as? String, "icp_not_linked")
+        let facts = try XCTUnwrap(f["facts"] as? [String: Any])
+        XCTAssertEqual(facts["number"] as? String, "京ICP备12345678号-1")
+        XCTAssertEqual((facts["place"] as? [String: Any])?["term"] as? String, "footer")
+        // Read back, the finding is the one written.
+        XCTAssertEqual(try RecordCodec.decodeRecord(Data(bytes)).findings, record.findings)
         let h = try XCTUnwrap((object["hosts"] as? [[String: Any]])?.first)
         XCTAssertEqual(h["title"] as? String, "示例\"科技\"\n")
         XCTAssertTrue(h["final_url"] is NSNull)
     }
 
     func testVerdicts() {
-        let warn = Finding(.titleRestricted, host: "a", detail: "")
-        let error = Finding(.icpMissing, host: "a", detail: "")
+        let warn = Finding(.titleRestricted, host: "a", .titleRestricted)
+        let error = Finding(.icpMissing, host: "a", .icpMissing)
         XCTAssertEqual(Verdict.of(findings: [], hostsOpened: 2, hostCount: 2), .pass)
         XCTAssertEqual(Verdict.of(findings: [warn], hostsOpened: 1, hostCount: 2), .review)
         XCTAssertEqual(Verdict.of(findings: [warn, error], hostsOpened: 1, hostCount: 2), .fail)

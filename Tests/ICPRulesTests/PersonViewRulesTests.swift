@@ -4,6 +4,12 @@ import XCTest
 import ICPModel
 import ICPNumbers
 import ICPScan
+import ICPReport
+
+/// These tests read details in English (`--lang en`); `DetailsTests` checks both languages.
+private extension Finding {
+    var detail: String { detail(in: .en) }
+}
 
 /// The page rules judged on the page a person sees (SPEC "What a person sees", "Numbers", the
 /// rule table): hidden numbers, numbers only scripts write, service numbers, long directories,

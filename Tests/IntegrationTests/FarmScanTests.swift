@@ -459,8 +459,10 @@ final class FarmScanTests: XCTestCase {
         let corpus = Farm.repo.deletingLastPathComponent().appendingPathComponent("shared/corpus/048.html")
         let run = try Farm.icpaudit(["page", corpus.path, "--icp", "京ICP备05004340号-1"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stdout.contains("ICP_LINK_WRONG [error] 京ICP备05004340号-1 links to http://www.miitbeian.gov.cn/"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("ICP_LINK_WRONG [error] 京ICP备05004340号-1 链接至 http://www.miitbeian.gov.cn/，而非工信部备案官网首页"), run.stdout)
         XCTAssertTrue(run.stdout.contains("PSB_NOT_LINKED"), run.stdout)
+        let english = try Farm.icpaudit(["page", corpus.path, "--icp", "京ICP备05004340号-1", "--lang", "en"])
+        XCTAssertTrue(english.stdout.contains("ICP_LINK_WRONG [error] 京ICP备05004340号-1 links to http://www.miitbeian.gov.cn/"), english.stdout)
     }
 
     func testDiffReportsNewAndResolvedFindings() throws {

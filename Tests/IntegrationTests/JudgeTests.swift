@@ -123,6 +123,43 @@ final class JudgeTests: XCTestCase {
         XCTAssertTrue(html.contains("notlinked.test"), "the report lists a site that did not pass")
     }
 
+    /// Issue 23: details are Chinese by default; `judge --lang en` on that run gives the same
+    /// findings (codes, hosts, facts) with English details. Checked on a hidden footer, a
+    /// redirect chain and a timeout.
+    func testJudgeInEnglishGivesTheChineseScansFindingsWithEnglishDetails() throws {
+        let scanned = try scannedScenarios()
+        let judged = Farm.tempDir().appendingPathComponent("english")
+        let run = try judgeOffline([scanned.path, "--out", judged.path, "--lang", "en"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let chinese = try recordsByDomain(scanned), english = try recordsByDomain(judged)
+        XCTAssertEqual(Set(english.keys), Set(chinese.keys))
+        func findings(_ r: [String: Any]?) -> [[String: Any]] { r?["findings"] as? [[String: Any]] ?? [] }
+        for (domain, record) in chinese {
+            let zh = findings(record), en = findings(english[domain])
+            XCTAssertEqual(zh.count, en.count, domain)
+            for (a, b) in zip(zh, en) { XCTAssertTrue(same(without(["detail"], a), without(["detail"], b)), "\(domain): \(a) vs \(b)") }
+        }
+        func detail(_ records: [String: [String: Any]], _ domain: String, _ code: String) -> String {
+            findings(records[domain]).first { $0["code"] as? String == code }?["detail"] as? String ?? "no \(code) on \(domain)"
+        }
+        // Written by hand from details.tsv: the sentence around the facts, which stay as observed.
+        let hidden = (detail(chinese, "hiddenfooter.test", "ICP_MISSING"), detail(english, "hiddenfooter.test", "ICP_MISSING"))
+        XCTAssertTrue(hidden.0.hasPrefix("京ICP备10000068号-1 位于页脚，但被隐藏，访问者看不到：display:none"), hidden.0)
+        XCTAssertTrue(hidden.1.hasPrefix("京ICP备10000068号-1 is in the page's footer but hidden from a person: display:none"), hidden.1)
+        let chain = (detail(chinese, "chain.test", "HTTP_ERROR"), detail(english, "chain.test", "HTTP_ERROR"))
+        XCTAssertTrue(chain.0.hasPrefix("跳转超过 10 次（最后跳转至 http://chain.test/"), chain.0)
+        XCTAssertTrue(chain.1.hasPrefix("more than 10 redirects (last http://chain.test/"), chain.1)
+        let timeout = (detail(chinese, "slow.test", "TIMEOUT"), detail(english, "slow.test", "TIMEOUT"))
+        XCTAssertTrue(timeout.0.hasPrefix("http://slow.test/：") && (timeout.0.contains("响应超时") || timeout.0.contains("在核查时限内未能打开")), timeout.0)
+        XCTAssertTrue(timeout.1.hasPrefix("http://slow.test/: "), timeout.1)
+        // The CSV's detail column and the workbook follow the language; notices stay Chinese.
+        let csv = try String(contentsOf: judged.appendingPathComponent("findings.csv"), encoding: .utf8)
+        XCTAssertTrue(csv.contains("hidden from a person"), "the English CSV")
+        let scannedCSV = try String(contentsOf: scanned.appendingPathComponent("findings.csv"), encoding: .utf8)
+        XCTAssertTrue(scannedCSV.contains("但被隐藏，访问者看不到") && !scannedCSV.contains("hidden from a person"), "the Chinese CSV")
+        XCTAssertTrue(csv.contains("经核查，您备案的网站【未悬挂备案号】"), "notices are Chinese in both")
+    }
+
     // MARK: 2. A corrected inventory changes exactly the rows that changed
 
     func testJudgeWithAnEditedInventoryChangesExactlyTheEditedSites() throws {

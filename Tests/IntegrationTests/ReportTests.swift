@@ -44,6 +44,12 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(cells(dom, column: 3).contains { $0.contains("ICP_MISSING 未悬挂备案号") })
         XCTAssertNotNil(dom.range(of: #"完成于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d（北京时间）"#, options: .regularExpression), "finished time in Beijing time")
         XCTAssertTrue(dom.contains("经核查，您备案的网站【未悬挂备案号】。"))
+        // Details in the reader's language (issue 23): a hidden footer, a redirect chain, a timeout.
+        let details = cells(dom, column: 4)
+        for (prefix, what) in [("hiddenfooter.test: 京ICP备10000068号-1 位于页脚，但被隐藏，访问者看不到：", "hidden footer"),
+                               ("跳转超过 10 次（最后跳转至 http://chain.test/", "redirect chain"), ("http://slow.test/：", "timeout")] {
+            XCTAssertTrue(details.contains { $0.hasPrefix(prefix) }, "\(what): \(details.filter { $0.contains(prefix.prefix(12)) })")
+        }
         try screenshot(report, to: "report-zh.png")
         let missing = expected.filter { $0.findings.values.contains { $0.contains("ICP_MISSING") } }.count
         XCTAssertTrue(dom.contains("data-code=\"ICP_MISSING\" data-count=\"\(missing)\""))
@@ -76,6 +82,7 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(en.contains("showing <b id=\"shown\">\(failing.count)</b> of"))
         XCTAssertFalse(en.contains("<h2>未通过的网站</h2>"))
         XCTAssertTrue(en.contains("经核查，您备案的网站【未悬挂备案号】。"), "notices stay Chinese")
+        XCTAssertTrue(cells(en, column: 4).contains { $0.hasPrefix("hiddenfooter.test: 京ICP备10000068号-1 is in the page's footer but hidden from a person: ") })
         try screenshot(english.appendingPathComponent("report.html"), to: "report-en.png")
     }
 

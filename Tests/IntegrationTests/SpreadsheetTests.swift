@@ -27,9 +27,11 @@ final class SpreadsheetTests: XCTestCase {
             opened.icp = ["京ICP备12345678号-1"]
             let closed = HostRecord(host: "www.s\(i).example.cn")
             text += CSVEncoder.row(SiteRecord(domain: "s\(i).example.cn", line: i + 2, verdict: .fail, checkedAt: "2026-11-23T02:00:00Z",
-                                              findings: [Finding(.connectFailed, host: "www.s\(i).example.cn", detail: "connection refused"),
-                                                         Finding(.icpMissing, host: "s\(i).example.cn", view: .mobile, detail: "no number")],
-                                              hosts: [opened, closed]))
+                                              findings: [Finding(.connectFailed, host: "www.s\(i).example.cn", .connectFailed,
+                                                                 [.text("url", "http://www.s\(i).example.cn/"), .text("reason", "connection refused")]),
+                                                         Finding(.icpMissing, host: "s\(i).example.cn", view: .mobile, .icpMissing,
+                                                                 [.text("filed", "京ICP备12345678号-1")])],
+                                              hosts: [opened, closed]), language: .zh)
         }
         let csv = Farm.tempDir().appendingPathComponent("findings.csv")
         try Data(text).write(to: csv)
@@ -43,7 +45,9 @@ final class SpreadsheetTests: XCTestCase {
             XCTAssertEqual(row[4] as? Int, 2, title)
             // A value-like title is shown with a leading ' (as typed); a plain one exactly.
             XCTAssertEqual(row[5] as? String, Self.plainTitles.contains(title) ? title : "'" + title)
-            XCTAssertEqual(row[9] as? String, "www.s\(i).example.cn CONNECT_FAILED: connection refused | s\(i).example.cn (mobile) ICP_MISSING: no number")
+            // Details in Chinese (the default --lang), the server's own words as they were.
+            XCTAssertEqual(row[9] as? String, "www.s\(i).example.cn CONNECT_FAILED: http://www.s\(i).example.cn/：无法连接（connection refused）"
+                           + " | s\(i).example.cn（手机版） ICP_MISSING: 首页未悬挂ICP备案号（备案号为 京ICP备12345678号-1）")
         }
     }
 
@@ -85,7 +89,7 @@ final class SpreadsheetTests: XCTestCase {
         XCTAssertEqual(first[9] as? String, "京公网安备11010502000001号")
         XCTAssertEqual(first[10] as? String, "https://example.cn/")
         XCTAssertEqual(sites.links["K2"], "https://example.cn/")
-        XCTAssertEqual(first[11] as? String, "www.example.cn (mobile) ICP_MISSING: 手机版页面未见备案号 | example.cn TITLE_RESTRICTED: 标题含“中国”\t\\x\n")
+        XCTAssertEqual(first[11] as? String, "www.example.cn（手机版） ICP_MISSING: 手机版页面未见备案号 | example.cn TITLE_RESTRICTED: 标题含“中国”\t\\x\n")
         XCTAssertTrue((first[12] as? String ?? "").hasPrefix("经核查，您备案的网站【未悬挂备案号】。"))
         XCTAssertTrue(sites.wrapped.contains("M2"), "the notice column wraps")
         // 18:30:05 UTC is 02:30:05 the next day in Beijing.
@@ -144,6 +148,13 @@ final class SpreadsheetTests: XCTestCase {
             XCTAssertEqual(sites.rows.first { $0[1] as? String == "ok.test" }?[7] as? String, "示例科技")
             let codes = Set(expected.values.flatMap { $0.findings.values.joined() })
             XCTAssertEqual(sheets.dropFirst().map(\.name), FindingCode.allCases.map(\.rawValue).filter(codes.contains))
+            // Details in Chinese, the default (issue 23): a hidden footer, a redirect chain, a timeout.
+            func detail(_ code: String, _ domain: String) -> String {
+                sheets.first { $0.name == code }?.rows.first { $0.first as? String == domain }?.last as? String ?? "no \(code) row for \(domain)"
+            }
+            XCTAssertTrue(detail("ICP_MISSING", "hiddenfooter.test").hasPrefix("京ICP备10000068号-1 位于页脚，但被隐藏，访问者看不到："))
+            XCTAssertTrue(detail("HTTP_ERROR", "chain.test").hasPrefix("跳转超过 10 次（最后跳转至 http://chain.test/"), detail("HTTP_ERROR", "chain.test"))
+            XCTAssertTrue(detail("TIMEOUT", "slow.test").hasPrefix("http://slow.test/："), detail("TIMEOUT", "slow.test"))
         }
     }
 
