@@ -17,6 +17,8 @@ public enum FindingCode: String, Sendable, CaseIterable {
     case ipNotProvider = "IP_NOT_PROVIDER"
     case ipNotFiled = "IP_NOT_FILED"
     case ipPrivate = "IP_PRIVATE"
+    /// The host resolves through a CDN that is not the provider's own (SPEC "CDN").
+    case ipViaCDN = "IP_VIA_CDN"
     case icpMissing = "ICP_MISSING"
     case icpWrong = "ICP_WRONG"
     case icpSubjectLevel = "ICP_SUBJECT_LEVEL"
@@ -38,7 +40,7 @@ public enum FindingCode: String, Sendable, CaseIterable {
     /// still read over the unverified fallback (see `Finding.init`).
     public var severity: Severity {
         switch self {
-        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute: return .warn
+        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute, .ipViaCDN: return .warn
         default: return .error
         }
     }
