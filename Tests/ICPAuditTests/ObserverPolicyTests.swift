@@ -811,7 +811,7 @@ final class ObserverPolicyTests: XCTestCase {
     /// TIMEOUT, IP_*), in order.
     private func accessCodes(_ record: SiteRecord) -> [FindingCode] {
         let access: Set<FindingCode> = [.dnsNoRecord, .dnsError, .connectFailed, .tlsFailed, .httpError, .timeout,
-                                        .ipPrivate, .ipNotFiled, .ipNotProvider]
+                                        .ipPrivate, .ipNotFiled, .ipNotProvider, .ipViaCDN]
         return record.findings.map(\.code).filter(access.contains)
     }
 
