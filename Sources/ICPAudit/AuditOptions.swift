@@ -1,6 +1,7 @@
 import ICPFetch
 import ICPModel
 import ICPRender
+import ICPRules
 
 /// How a scan reaches sites. The port and DNS overrides exist to run against a local farm
 /// and behind split-horizon DNS (SPEC).
@@ -17,6 +18,8 @@ public struct AuditOptions: Sendable {
     public var allowPrivate = false
     public var allowedPrivateRanges = CIDRSet(blocks: [])
     public var ranges: CIDRSet?
+    /// The CDN catalogue and the provider's own CDNs (`--cdn-catalogue`, `--own-cdn`).
+    public var cdn = CDNPolicy(catalogue: .builtIn)
     public var maxRedirects = 10
     /// Further attempts at a host that failed to open, each after a doubling backoff.
     public var retries = 2

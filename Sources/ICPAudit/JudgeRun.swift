@@ -36,7 +36,7 @@ public enum JudgeRun {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let trend = try info.baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
-        let judge = Judge(ranges: info.ranges, siteForHost: index.site(forHost:))
+        let judge = Judge(ranges: info.ranges, cdn: info.cdn, siteForHost: index.site(forHost:))
         let started = Date()
         var unmatched: [String] = []
         let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
@@ -55,7 +55,7 @@ public enum JudgeRun {
             let shown = unmatched.prefix(5).joined(separator: ", ") + (unmatched.count > 5 ? " and \(unmatched.count - 5) more" : "")
             FileHandle.standardError.write(Data("icpaudit: note: \(unmatched.count) observed domains have no row in \(inventoryPath) and were left out: \(shown)\n".utf8))
         }
-        try RunInfo(inventory: inventoryPath, checksum: try InventoryReader.checksum(path: inventoryPath), ranges: info.ranges,
+        try RunInfo(inventory: inventoryPath, checksum: try InventoryReader.checksum(path: inventoryPath), ranges: info.ranges, cdn: info.cdn,
                     baseline: info.baseline, options: info.options, shard: info.shard,
                     judgedFrom: URL(fileURLWithPath: source).standardizedFileURL.path, merged: info.merged)
             .write(directory)

@@ -87,7 +87,7 @@ public enum MergeRun {
         }
         let index = try InventoryIndex(inventory: inventoryPath)
         let reader = try InventoryReader(path: inventoryPath)
-        let judge = Judge(ranges: first.info.ranges, siteForHost: index.site(forHost:))
+        let judge = Judge(ranges: first.info.ranges, cdn: first.info.cdn, siteForHost: index.site(forHost:))
         let directory = config.outDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var shardOfLine: [Int: Shard] = [:]
@@ -115,7 +115,7 @@ public enum MergeRun {
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
         let merged = MergedShards(count: count, runs: shards.map { ($0.shard, $0.directory) }, missing: missing,
                                   unfinished: unfinished.map(\.shard))
-        try RunInfo(inventory: inventoryPath, checksum: first.info.checksum, ranges: first.info.ranges, baseline: baseline,
+        try RunInfo(inventory: inventoryPath, checksum: first.info.checksum, ranges: first.info.ranges, cdn: first.info.cdn, baseline: baseline,
                     options: first.info.options, merged: merged).write(directory)
         // The job's time: from the first shard's start, as long as the longest shard ran.
         let timings = shards.compactMap(\.timing)
@@ -141,7 +141,7 @@ public enum MergeRun {
     }
 
     /// Reads the directories and refuses any that are not shards of one run: unsharded, of
-    /// another inventory, provider ranges or split, or a shard given twice.
+    /// another inventory, provider ranges, CDN catalogue or split, or a shard given twice.
     private static func checkOneRun(_ directories: [String]) throws -> [ShardRun] {
         var runs: [ShardRun] = []
         var seen: [Int: String] = [:]
@@ -159,6 +159,9 @@ public enum MergeRun {
                 }
                 guard info.ranges?.blocks.map(\.description) == first.info.ranges?.blocks.map(\.description) else {
                     throw InventoryError(description: "\(dir): judged with other provider ranges (--ranges) than \(first.directory)")
+                }
+                guard info.cdn == first.info.cdn else {
+                    throw InventoryError(description: "\(dir): judged with another CDN catalogue or other own CDNs (--cdn-catalogue, --own-cdn) than \(first.directory)")
                 }
             }
             if let twice = seen.updateValue(dir, forKey: shard.index) {

@@ -70,10 +70,10 @@ public enum ScanRun {
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
         if config.resumeDirectory == nil {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try RunInfo(inventory: config.inventoryPath, checksum: checksum, ranges: config.options.ranges,
+            try RunInfo(inventory: config.inventoryPath, checksum: checksum, ranges: config.options.ranges, cdn: config.options.cdn,
                         baseline: baseline, options: config.runOptions, shard: config.shard).write(directory)
         }
-        let judge = Judge(ranges: config.options.ranges, siteForHost: index.site(forHost:))
+        let judge = Judge(ranges: config.options.ranges, cdn: config.options.cdn, siteForHost: index.site(forHost:))
         let started = Date()
         let progress = Progress(enabled: config.showProgress, started: started)
         var done = Set<Int>()
@@ -244,11 +244,14 @@ extension ScanConfiguration {
 }
 
 /// run.json: which inventory a run is over (and its checksum, so `--resume` refuses a changed
-/// one), the provider ranges it was judged with, its baseline.
+/// one), the provider ranges and CDN catalogue it was judged with, its baseline.
 struct RunInfo {
     var inventory: String
     var checksum: String
     var ranges: CIDRSet?
+    /// The catalogue and own CDNs, kept whole so `judge` and `merge` apply what the scan did; a
+    /// run from before the catalogue has none (`.none`: judged as it was, without CDNs).
+    var cdn = CDNPolicy.none
     var baseline: String?
     var options: [(String, String)] = []
     var shard: Shard?
@@ -267,6 +270,10 @@ struct RunInfo {
         j.key("inventory"); j.string(URL(fileURLWithPath: inventory).standardizedFileURL.path)
         j.key("inventory_checksum"); j.string("fnv1a64:" + checksum)
         if let ranges { j.key("ranges"); j.strings(ranges.blocks.map(\.description)) }
+        if cdn != .none {
+            j.key("own_cdn"); j.strings(cdn.own)
+            j.key("cdn_catalogue"); j.string(cdn.catalogue.text)
+        }
         for (k, v) in options { j.key(k); j.string(v) }
         if let shard { j.key("shard"); j.string(shard.description) }
         if let merged { merged.write(into: &j) }
@@ -291,12 +298,21 @@ struct RunInfo {
             guard parsed.count == blocks.count else { throw InventoryError(description: "\(directory)/run.json: a range is not CIDR") }
             ranges = CIDRSet(blocks: parsed)
         }
+        var cdn = CDNPolicy.none
+        if let text = o["cdn_catalogue"] as? String {
+            do {
+                cdn = try CDNPolicy(catalogue: CDNCatalogue.parse(text, file: directory + "/run.json cdn_catalogue"),
+                                    own: o["own_cdn"] as? [String] ?? [])
+            } catch {
+                throw InventoryError(description: "\(directory)/run.json: \(error)")
+            }
+        }
         var shard: Shard?
         if let text = o["shard"] as? String {
             guard let parsed = Shard(text) else { throw InventoryError(description: "\(directory)/run.json: shard '\(text)' is not K/N") }
             shard = parsed
         }
-        return RunInfo(inventory: inventory, checksum: String(checksum.dropFirst("fnv1a64:".count)), ranges: ranges,
+        return RunInfo(inventory: inventory, checksum: String(checksum.dropFirst("fnv1a64:".count)), ranges: ranges, cdn: cdn,
                        baseline: o["baseline"] as? String,
                        options: ["concurrency", "per_ip", "dns_concurrency", "per_ip_in_shard"].compactMap { k in (o[k] as? String).map { (k, $0) } },
                        shard: shard, judgedFrom: o["judged_from"] as? String, merged: MergedShards.read(o),

@@ -17,6 +17,8 @@ public enum FindingCode: String, Sendable, CaseIterable {
     case ipNotProvider = "IP_NOT_PROVIDER"
     case ipNotFiled = "IP_NOT_FILED"
     case ipPrivate = "IP_PRIVATE"
+    /// The host resolves through a CDN that is not the provider's own (SPEC "CDN").
+    case ipViaCDN = "IP_VIA_CDN"
     case icpMissing = "ICP_MISSING"
     case icpWrong = "ICP_WRONG"
     case icpSubjectLevel = "ICP_SUBJECT_LEVEL"
@@ -38,7 +40,7 @@ public enum FindingCode: String, Sendable, CaseIterable {
     /// still read over the unverified fallback (see `Finding.init`).
     public var severity: Severity {
         switch self {
-        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute: return .warn
+        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute, .ipViaCDN: return .warn
         default: return .error
         }
     }
@@ -107,6 +109,7 @@ public enum DetailForm: String, Sendable, CaseIterable {
     case badAnswer = "bad_answer", ipv6NoRoute = "ipv6_no_route", redirectUnresolved = "redirect_unresolved"
     case ipPrivate = "ip_private", redirectIPPrivate = "redirect_ip_private", badRedirect = "bad_redirect"
     case redirectLimit = "redirect_limit", ipNotProvider = "ip_not_provider", ipNotFiled = "ip_not_filed"
+    case ipViaCDN = "ip_via_cdn", ipViaCDNAddress = "ip_via_cdn_address"
     case redirectOffsite = "redirect_offsite", placeholder = "placeholder"
     case scriptShell = "script_shell", scriptNumbers = "script_numbers"
     case icpSubjectLevel = "icp_subject_level", icpWrong = "icp_wrong", icpWrongService = "icp_wrong_service", icpMissing = "icp_missing", numberHidden = "number_hidden"

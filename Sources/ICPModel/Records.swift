@@ -51,6 +51,8 @@ public struct HostRecord: Sendable, Equatable {
     public var rendered = false
     /// Where the browser drew the filing numbers (`bottom (93% down), centred`).
     public var numberPlacement: String?
+    /// The catalogue's CDN the host resolves through (SPEC "CDN"), by name.
+    public var cdn: String?
 
     public init(host: String, view: View = .desktop) {
         self.host = host

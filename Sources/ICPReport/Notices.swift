@@ -14,6 +14,7 @@ public enum Notices {
         case .timeout: return ("无法访问（响应超时）", "请您检查网站服务，确保网站首页可以正常访问。")
         case .ipNotProvider: return ("解析非本接入商", "请您将网站解析至本公司的服务器IP，或办理接入变更。")
         case .ipNotFiled: return ("服务解析IP与备案IP不一致", "请您将网站解析至备案的IP地址，或变更备案信息。")
+        case .ipViaCDN: return ("经非本接入商的CDN解析，无法核实网站服务器是否在本公司接入", "请您提供网站源站服务器的IP地址，确认其在本公司接入；如使用本公司的CDN服务，请告知。")
         case .ipPrivate: return ("解析至非公网地址，无法访问", "请您将网站解析至备案的公网IP地址。")
         case .icpMissing: return ("未悬挂备案号", "请您在网站首页底部悬挂ICP备案号，并链接至工信部备案官网首页(https://beian.miit.gov.cn/)。")
         case .icpWrong: return ("备案号悬挂错误", "请您在网站首页底部悬挂本网站的ICP备案号。")

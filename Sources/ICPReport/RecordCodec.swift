@@ -85,6 +85,7 @@ public struct RecordCodec {
         if !h.frames.isEmpty { json.key("frames"); json.strings(h.frames) }
         if h.rendered { json.key("rendered"); json.bool(true) }
         if let placement = h.numberPlacement { json.key("number_placement"); json.string(placement) }
+        if let cdn = h.cdn { json.key("cdn"); json.string(cdn) }
         json.endObject()
     }
 
@@ -122,6 +123,7 @@ public struct RecordCodec {
             r.frames = h.strings("frames")
             r.rendered = h.bool("rendered")
             r.numberPlacement = h.optionalString("number_placement")
+            r.cdn = h.optionalString("cdn")
             hosts.append(r)
         }
         return SiteRecord(domain: try o.string("domain"), line: o.optionalInt("line") ?? 0, verdict: try o.enumValue("verdict", Verdict.self),

@@ -22,11 +22,14 @@ extension Site {
 public struct Judge: Sendable {
     /// The provider's ranges (`IP_NOT_PROVIDER`); nil: not checked.
     public var ranges: CIDRSet?
+    /// The CDN catalogue and the provider's own CDNs (SPEC "CDN").
+    public var cdn: CDNPolicy
     /// The inventory row of another site a page redirected to, by host.
     public var siteForHost: @Sendable (String) -> Site?
 
-    public init(ranges: CIDRSet?, siteForHost: @escaping @Sendable (String) -> Site?) {
+    public init(ranges: CIDRSet?, cdn: CDNPolicy = .none, siteForHost: @escaping @Sendable (String) -> Site?) {
         self.ranges = ranges
+        self.cdn = cdn
         self.siteForHost = siteForHost
     }
 
@@ -35,13 +38,17 @@ public struct Judge: Sendable {
         var findings: [Finding] = []
         var hosts: [HostRecord] = []
         for host in seen.hosts {
-            var hostFindings = AccessRules.findings(host, filedIPs: row.ips, ranges: ranges)
+            let through = cdn.match(host)
+            var hostFindings = AccessRules.findings(host, filedIPs: row.ips, ranges: ranges,
+                                                    cdn: through.map { (match: $0, own: cdn.isOwn($0.cdn)) })
             if let page = host.page {
                 hostFindings += pageFindings(page, row: row, filed: filed, host: host)
             }
             for i in hostFindings.indices { hostFindings[i].view = host.view }
             findings += hostFindings
-            hosts.append(Self.record(host))
+            var record = Self.record(host)
+            record.cdn = through?.cdn.name
+            hosts.append(record)
         }
         // Unreachable means the site's hosts did not open; a mobile view is the same hosts again.
         // A host this machine has no route to was not tried: it neither opened nor failed.
@@ -105,7 +112,9 @@ public struct Judge: Sendable {
 /// step was a fallback that was tried (https after http, an unverified read after a bad
 /// certificate, which still warns).
 enum AccessRules {
-    static func findings(_ seen: HostObservation, filedIPs: [IPAddress], ranges: CIDRSet?) -> [Finding] {
+    /// `cdn`: the CDN the host resolves through, and whether it is the provider's own.
+    static func findings(_ seen: HostObservation, filedIPs: [IPAddress], ranges: CIDRSet?,
+                         cdn: (match: CDNMatch, own: Bool)? = nil) -> [Finding] {
         let host = seen.host
         if let failure = seen.dns.failure {
             switch failure.kind {
@@ -114,7 +123,7 @@ enum AccessRules {
             default: return [Finding(.dnsError, host: host, .dnsError, [.text("host", host), .text("reason", failure.detail)])]
             }
         }
-        var out = addressFindings(host, seen.dns.addresses, filedIPs, ranges)
+        var out = addressFindings(host, seen.dns.addresses, filedIPs, ranges, cdn: cdn)
         // The way to the page decides whether the host opened; a frame that failed to load is
         // only content the page lacks.
         let chain = Array(seen.chain)
@@ -158,7 +167,18 @@ enum AccessRules {
         }
     }
 
-    private static func addressFindings(_ host: String, _ ips: [IPAddress], _ filed: [IPAddress], _ ranges: CIDRSet?) -> [Finding] {
+    /// IP_NOT_PROVIDER and IP_NOT_FILED; behind a CDN the addresses are its edge, which says
+    /// nothing of where the site is hosted (SPEC "CDN"): none for the provider's own CDN, and
+    /// IP_VIA_CDN in their place for another, when either rule is in force.
+    private static func addressFindings(_ host: String, _ ips: [IPAddress], _ filed: [IPAddress], _ ranges: CIDRSet?,
+                                        cdn: (match: CDNMatch, own: Bool)?) -> [Finding] {
+        if let cdn {
+            guard !cdn.own, ranges != nil || !filed.isEmpty else { return [] }
+            let m = cdn.match
+            return [Finding(.ipViaCDN, host: host, m.byAddress ? .ipViaCDNAddress : .ipViaCDN,
+                            [.text("host", host), .text("cdn", m.cdn.label), .text("name", m.cdn.name), .text("via", m.via),
+                             .text("entry", m.entry), .list("ips", ips.map(\.description))])]
+        }
         var findings: [Finding] = []
         if let ranges, !ips.contains(where: ranges.contains) {
             findings.append(Finding(.ipNotProvider, host: host, .ipNotProvider, [.list("ips", ips.map(\.description))]))

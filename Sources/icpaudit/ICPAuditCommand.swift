@@ -127,6 +127,14 @@ struct Scan: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Audit only shard K of N (K from 0): the rows whose domain hashes to K (docs/operations.md, \"Shards\"); --per-ip is divided among the N shards. auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).", valueName: "K/N"))
     var shard: String?
 
+    @Option(name: .customLong("own-cdn"),
+            help: ArgumentHelp("A CDN of the catalogue that is the provider's own service: a host behind it gets no IP_NOT_PROVIDER or IP_NOT_FILED; repeat for several. Another CDN's hosts get IP_VIA_CDN instead.", valueName: "NAME"))
+    var ownCDNs: [String] = []
+
+    @Option(name: .customLong("cdn-catalogue"),
+            help: ArgumentHelp("A CDN catalogue replacing the built-in one: name<TAB>label|suffix|range<TAB>value lines, # comments (README, \"CDN\").", valueName: "FILE"))
+    var cdnCatalogue: String?
+
     @Option(help: metricsHelp) var metrics: String?
 
     @Option(help: langHelp) var lang = ReportLanguage.zh
@@ -167,6 +175,7 @@ struct Scan: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: ranges, encoding: .utf8) else { throw failure("\(ranges): cannot read") }
             do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { throw failure(error.description) }
         }
+        config.options.cdn = try cdnPolicy()
         config.baselineDirectory = baseline
         if let shard {
             let parsed: Shard
@@ -182,6 +191,23 @@ struct Scan: AsyncParsableCommand {
         let outcome: ScanOutcome
         do { outcome = try await ScanRun.run(config) } catch { throw failure(error) }
         printOutcome(outcome)
+    }
+}
+
+extension Scan {
+    /// `--cdn-catalogue` (or the built-in catalogue) with `--own-cdn`: a bad file or a name the
+    /// catalogue lacks is bad usage.
+    func cdnPolicy() throws -> CDNPolicy {
+        var catalogue = CDNCatalogue.builtIn
+        if let path = cdnCatalogue {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw failure("\(path): cannot read the CDN catalogue") }
+            do { catalogue = try CDNCatalogue.parse(text, file: path) } catch { throw failure(error.description) }
+        }
+        do {
+            return try CDNPolicy(catalogue: catalogue, own: ownCDNs)
+        } catch {
+            throw failure("--own-cdn \(error.name): not a CDN of \(cdnCatalogue ?? "the built-in catalogue"); it knows: \(error.known.joined(separator: ", "))")
+        }
     }
 }
 

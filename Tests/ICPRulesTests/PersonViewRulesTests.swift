@@ -6,8 +6,8 @@ import ICPNumbers
 import ICPScan
 import ICPReport
 
-/// These tests read details in English (`--lang en`); `DetailsTests` checks both languages.
-private extension Finding {
+/// The target's tests read details in English (`--lang en`); `DetailsTests` checks both languages.
+extension Finding {
     var detail: String { detail(in: .en) }
 }
 

@@ -24,7 +24,7 @@ final class FarmScanTests: XCTestCase {
         let all: Set<String> = ["DNS_NO_RECORD", "DNS_ERROR", "CONNECT_FAILED", "TLS_FAILED", "HTTP_ERROR", "TIMEOUT",
                                 "IP_NOT_PROVIDER", "IP_NOT_FILED", "ICP_MISSING", "ICP_WRONG", "ICP_SUBJECT_LEVEL",
                                 "ICP_NOT_LINKED", "ICP_LINK_WRONG", "PSB_MISSING", "PSB_WRONG", "PSB_NOT_LINKED",
-                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_PLACEHOLDER", "REDIRECT_OFFSITE"]
+                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_PLACEHOLDER", "REDIRECT_OFFSITE", "IP_VIA_CDN"]
         XCTAssertEqual(all.subtracting(raised), [])
 
         func host(_ domain: String, _ name: String? = nil) throws -> [String: Any] {
@@ -32,6 +32,23 @@ final class FarmScanTests: XCTestCase {
             let hosts = r["hosts"] as? [[String: Any]] ?? []
             return try XCTUnwrap(hosts.first { $0["host"] as? String == (name ?? domain) }, domain)
         }
+        // Behind CDNs (SPEC "CDN"): each host's CNAME chain as the resolver saw it, www's too; the
+        // host record names the CDN; IP_VIA_CDN names the CDN and the CNAME that matched.
+        let observed = try Farm.records(out, "observations.jsonl").flatMap { $0["hosts"] as? [[String: Any]] ?? [] }
+        func chain(_ name: String) -> [String]? {
+            (observed.first { $0["host"] as? String == name }?["dns"] as? [String: Any])?["cnames"] as? [String]
+        }
+        XCTAssertEqual(chain("www.cdnown.test"), ["www.cdnown.test", "www.cdnown.test.cdn.dnsv1.com"])
+        XCTAssertEqual(chain("cdnmiddle.test"), ["cdnmiddle.test", "cdnmiddle.test.w.alikunlun.com", "edge7.cdnmiddle-node.test"])
+        XCTAssertEqual(try host("cdnown.test")["cdn"] as? String, "tencent-cdn")
+        XCTAssertEqual(try host("cdnown.test", "www.cdnown.test")["cdn"] as? String, "tencent-cdn")
+        XCTAssertEqual(try host("cdnmiddle.test")["cdn"] as? String, "alibaba-cdn")
+        XCTAssertNil(try host("cdnlike.test")["cdn"])
+        let middle = (records.first { $0["domain"] as? String == "cdnmiddle.test" }?["findings"] as? [[String: Any]])?.first
+        let detail = middle?["detail"] as? String ?? ""
+        XCTAssertTrue(detail.contains("（alibaba-cdn）") && detail.contains("CNAME cdnmiddle.test.w.alikunlun.com 匹配 alikunlun.com"), detail)
+        XCTAssertEqual(middle?["severity"] as? String, "warn")
+
         // Charset decided as a zh-CN browser does, and recorded.
         XCTAssertEqual(try host("gbk.test")["charset"] as? String, "GB18030")
         XCTAssertEqual(try host("gbk.test")["charset_source"] as? String, "meta")

@@ -136,6 +136,23 @@ def scenarios():
     add("xn--fsqu00a.test", "京ICP备10000032号-1", {}, "pass", page("示例科技", footer("京ICP备10000032号-1")),
         row=dict(domain="例子.test"))
     add("cname.test", "京ICP备10000033号-1", {}, "pass", page("示例科技", footer("京ICP备10000033号-1")), www="cname")
+    # Behind CDNs (SPEC "CDN"): each chain is (host, CNAMEs...) ending at an edge outside the
+    # farm's ranges. The farm is scanned with --own-cdn tencent-cdn (Farm.swift, scripts).
+    cdn = lambda *chains: {"cdn": list(chains)}
+    # The provider's own CDN, root and www each through it: no IP finding.
+    add("cdnown.test", "京ICP备10000034号-1", {}, "pass", page("示例科技", footer("京ICP备10000034号-1")), www=True,
+        dns=cdn(["cdnown.test", "cdnown.test.cdn.dnsv1.com"], ["www.cdnown.test", "www.cdnown.test.cdn.dnsv1.com"]))
+    # Another CDN (Akamai's edgekey.net), filed on another address: IP_VIA_CDN in place of both IP rules.
+    add("cdnother.test", "京ICP备10000035号-1", {"cdnother.test": ["IP_VIA_CDN"]}, "review",
+        page("示例科技", footer("京ICP备10000035号-1")), row=dict(ips="127.0.0.1"),
+        dns=cdn(["cdnother.test", "cdnother.test.edgekey.net"]))
+    # Alibaba Cloud CDN's name in the middle of the chain, an edge name of no catalogue after it.
+    add("cdnmiddle.test", "京ICP备10000036号-1", {"cdnmiddle.test": ["IP_VIA_CDN"]}, "review",
+        page("示例科技", footer("京ICP备10000036号-1")),
+        dns=cdn(["cdnmiddle.test", "cdnmiddle.test.w.alikunlun.com", "edge7.cdnmiddle-node.test"]))
+    # A CNAME that only looks like a CDN's (notedgekey.net is not edgekey.net): the IP rules stand.
+    add("cdnlike.test", "京ICP备10000037号-1", {"cdnlike.test": ["IP_NOT_PROVIDER"]}, "fail",
+        page("示例科技", footer("京ICP备10000037号-1")), dns=cdn(["cdnlike.test", "cdnlike.test.notedgekey.net"]))
 
     # Hostile servers: each costs bounded time and memory and ends with one finding (or none).
     ok = lambda n: footer(f"京ICP备{n}号-1")
@@ -483,6 +500,10 @@ def main():
             dns_conf.append(f"server=/{d}/127.0.0.7#{HOSTILE_DNS_PORT}")  # hostile.py answers with the loop
         elif s["dns"] == "servfail":
             dns_conf.append(f"server=/{d}/#")
+        elif isinstance(s["dns"], dict):  # CNAME chains into CDNs, each ending at an edge outside the ranges
+            for chain in s["dns"]["cdn"]:
+                dns_conf += [f"cname={a},{b}" for a, b in zip(chain, chain[1:])]
+                hosts_lines.append(f"{OUTSIDE} {chain[-1]}")
         elif s["dns"] == "long-cnames":
             # A chain of long CNAMEs: the answer is too large for UDP, so the resolver must retry over TCP.
             chain = [d] + [".".join([f"{c}" * 63] * 3) + ".test" for c in "xyzw"]
