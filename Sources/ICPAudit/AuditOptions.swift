@@ -33,6 +33,9 @@ public struct AuditOptions: Sendable {
     /// How each view's requests present themselves.
     public var profile = FetchProfile.desktop
     public var mobileProfile = FetchProfile.mobile
+    /// `--cloak-check`: each host's home page is read once more as Baiduspider (SPEC "Content risks").
+    public var cloakCheck = false
+    public var spiderProfile = FetchProfile.baiduspider
     /// When the mobile view is audited (`--mobile`).
     public var mobile = MobileMode.auto
     /// Frames of one page fetched at most.

@@ -190,6 +190,21 @@ final class HostObserver: Sendable {
         return probe
     }
 
+    /// `--cloak-check`: requests the page the desktop view ended on again as Baiduspider, through
+    /// the per-IP gate, within what is left of the host's `--timeout` (at least
+    /// `minimumProbeMilliseconds`), and reads what it serves as the person's page was read. nil
+    /// when the desktop view read no page.
+    func probeSpider(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> (Hop, PageFacts?)? {
+        guard desktop.page != nil, let answered = desktop.answered, let url = ParsedURL(answered.url), !answered.addresses.isEmpty else { return nil }
+        var budget = HostBudget(seconds: max(Double(Self.minimumProbeMilliseconds) / 1000, options.timeoutSeconds - Double(desktop.ms) / 1000))
+        let (result, page) = try await fetch(url, answered.addresses, profile: options.spiderProfile, verify: answered.verified,
+                                             ticket: ticket, budget: &budget)
+        var probe = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
+                        status: result.status == 0 ? nil : result.status, location: result.redirectURL, ms: result.milliseconds)
+        probe.failure = result.failure.map(accessFailure)
+        return (probe, page)
+    }
+
     /// Why the mobile view must be audited in full (`--mobile auto`): the desktop page announces
     /// a mobile variant, or the phone got another answer (status, an HTTP redirect's `Location`)
     /// or the answer varies by User-Agent. nil: the phone sees the desktop page.

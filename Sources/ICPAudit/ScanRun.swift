@@ -235,6 +235,7 @@ extension ScanConfiguration {
     var runOptions: [(String, String)] {
         var named = [("concurrency", String(concurrency)), ("per_ip", String(options.perIP)), ("dns_concurrency", String(options.dnsConcurrency))]
         if shard != nil { named.append(("per_ip_in_shard", String(perIPLimit))) }
+        if options.cloakCheck { named.append(("cloak_check", "true")) }
         return named
     }
 

@@ -63,6 +63,10 @@ final class SiteAuditor: Sendable {
     /// The host as a desktop browser sees it, then as a phone does when `--mobile` asks for it.
     private func views(of host: String, _ observer: HostObserver, _ ticket: SiteTicket) async throws(CrawlerFailure) -> [HostObservation] {
         var desktop = try await observer.observe(host, view: .desktop, ticket: ticket)
+        if options.cloakCheck, let (probe, page) = try await observer.probeSpider(desktop, ticket: ticket) {
+            desktop.spiderProbe = probe
+            desktop.spiderPage = page
+        }
         switch options.mobile {
         case .never:
             return [desktop]

@@ -23,6 +23,11 @@ public struct FetchProfile: Sendable, Equatable {
         userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
         headers: browserHeaders)
 
+    /// Baidu's crawler, as it names itself: what a hacked site's cloaking serves its spam to
+    /// (`--cloak-check`).
+    public static let baiduspider = FetchProfile(
+        userAgent: "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)", headers: browserHeaders)
+
     private static let browserHeaders = ["Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Language: zh-CN,zh;q=0.9"]
 }
 

@@ -44,6 +44,10 @@ public struct HostObservation: CopyOnWrite {
         /// The desktop view's probe of the home page with a mobile browser's User-Agent (status and
         /// headers only); nil when there was none.
         public var mobileProbe: Hop?
+        /// `--cloak-check`: the desktop view's home page requested again as Baiduspider (the hop)
+        /// and what it served (`spiderPage`, read as the person's page is, never drawn).
+        public var spiderProbe: Hop?
+        public var spiderPage: PageFacts?
         /// How many times the host was tried (retries after a failure to open).
         public var attempts: Int
         public var ms: Int
@@ -68,7 +72,7 @@ public struct HostObservation: CopyOnWrite {
     public init(host: String, view: View = .desktop, dns: DNSAnswer, hops: [Hop] = [], page: PageFacts? = nil,
                 attempts: Int = 1, ms: Int = 0) {
         storage = CopyOnWriteStorage(Fields(host: host, view: view, dns: dns, hops: hops, page: page, staticPage: nil,
-                                            renderFailure: nil, renderShared: nil, renderSkipped: nil, mobileProbe: nil, attempts: attempts, ms: ms,
+                                            renderFailure: nil, renderShared: nil, renderSkipped: nil, mobileProbe: nil, spiderProbe: nil, spiderPage: nil, attempts: attempts, ms: ms,
                                             suspect: nil, firstLook: nil))
     }
 }

@@ -159,6 +159,8 @@ public struct RecordCodec {
         for hop in h.hops { self.hop(hop) }
         json.endArray()
         if let probe = h.mobileProbe { json.key("mobile_probe"); self.hop(probe) }
+        if let probe = h.spiderProbe { json.key("spider_probe"); self.hop(probe) }
+        if let page = h.spiderPage { json.key("spider_page"); self.page(page) }
         json.key("page")
         if let p = h.page { page(p) } else { json.null() }
         if let p = h.staticPage { json.key("static_page"); page(p) }
@@ -262,6 +264,8 @@ public struct RecordCodec {
                                        page: try h.optionalObject("page").map(page),
                                        attempts: h.optionalInt("attempts") ?? 1, ms: h.optionalInt("ms") ?? 0)
             seen.mobileProbe = try h.optionalObject("mobile_probe").map(hop)
+            seen.spiderProbe = try h.optionalObject("spider_probe").map(hop)
+            seen.spiderPage = try h.optionalObject("spider_page").map(page)
             seen.staticPage = try h.optionalObject("static_page").map(page)
             seen.renderFailure = h.optionalString("render_failure")
             seen.renderShared = h.optionalString("render_shared")

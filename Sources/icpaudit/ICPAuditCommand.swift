@@ -109,6 +109,9 @@ struct Scan: AsyncParsableCommand {
             help: ArgumentHelp("Fetch non-public addresses only inside this CIDR block; repeat for several (a provider's own internal network). Every other loopback, private, link-local or metadata address (169.254.169.254) stays refused, for the sites and for every request their drawn pages make.", valueName: "CIDR"))
     var allowPrivateRanges: [String] = []
 
+    @Flag(name: .customLong("cloak-check"), help: "Also request each host's home page as Baiduspider and compare it with the person's (CONTENT_CLOAKED).")
+    var cloakCheck = false
+
     @Option(help: "Audit the mobile view: auto (where the site signals one: a phone gets another answer, Vary: User-Agent, a mobile-agent meta, …), always, never.")
     var mobile = MobileMode.auto
 
@@ -167,6 +170,7 @@ struct Scan: AsyncParsableCommand {
         config.options.allowPrivate = allowPrivate
         config.options.allowedPrivateRanges = CIDRSet(blocks: allowPrivateRanges.compactMap { CIDR($0) })
         config.options.mobile = mobile
+        config.options.cloakCheck = cloakCheck
         config.options.render = render
         config.options.browser = browser
         config.options.renderConcurrency = renderConcurrency
