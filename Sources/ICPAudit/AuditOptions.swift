@@ -1,3 +1,4 @@
+import Foundation
 import ICPFetch
 import ICPModel
 import ICPRender
@@ -44,10 +45,15 @@ public struct AuditOptions: Sendable {
     /// once, and each page's own time (`--render-timeout`).
     public var render = RenderMode.auto
     public var browser = BrowserPool.Options.defaultExecutable
-    public var renderConcurrency = 2
+    public var renderConcurrency = defaultRenderConcurrency
     public var renderTimeoutSeconds = 15.0
 
     public init() {}
+
+    /// Pages drawn at once: two per core, 2 to 8. A drawing mostly waits (its page's requests, the
+    /// quiet before judgement), so a core keeps two busy; on 2 cores 4 draw 10 pages/s with the
+    /// browser tree at 286 MB PSS (docs/benchmarks.md, bench-render b).
+    public static let defaultRenderConcurrency = min(8, max(2, 2 * ProcessInfo.processInfo.activeProcessorCount))
 
     func profile(for view: View) -> FetchProfile { view == .mobile ? mobileProfile : profile }
 

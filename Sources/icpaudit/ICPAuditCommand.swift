@@ -121,8 +121,8 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "The Chromium to render with (default: chromium-headless-shell when installed, else chromium).")
     var browser = AuditOptions().browser
 
-    @Option(name: .customLong("render-concurrency"), help: "Pages drawn at once (each a browser tab, about 100 MB).")
-    var renderConcurrency = 2
+    @Option(name: .customLong("render-concurrency"), help: "Pages drawn at once (default: two per core, 2 to 8; each adds about 25 MB to the browser).")
+    var renderConcurrency = AuditOptions.defaultRenderConcurrency
 
     @Option(name: .customLong("render-timeout"), help: "Seconds each drawn page may take, its own budget beside --timeout (from when it gets a tab to the moment of judgement).")
     var renderTimeout = 15.0

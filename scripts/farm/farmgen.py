@@ -634,6 +634,15 @@ def spread_delays(spread, sites):
     return {i: math.exp(rng.uniform(math.log(low), math.log(high))) / 1000 for i in range(1, sites + 1)}
 
 
+def below(pct):
+    """A regex alternation of the two-digit endings 00 to pct-1."""
+    tens, units = divmod(min(pct, 100), 10)
+    parts = [f"[0-{tens - 1}]\\d"] if tens else []
+    if units and tens < 10:
+        parts.append(f"{tens}[0-{units - 1}]")
+    return "|".join(parts)
+
+
 def bulk_block(farm, kind_map, delay_ms, delays=None, mobile_pct=0, shells_pct=0):
     # The delay holds each home page back server-side (echo module), then serves it: one for
     # every site, or each site its own (`delays`, by site number). Page size follows the site
@@ -648,9 +657,9 @@ def bulk_block(farm, kind_map, delay_ms, delays=None, mobile_pct=0, shells_pct=0
     tens = "".join(str(t) for t in range(mobile_pct // 10))
     mobile_map = (f"map $num $bulk_mobile {{ default 0; ~[{tens}]\\d$ 1; }}\n" if tens else "map $num $bulk_mobile { default 0; }\n") + \
         'map $http_user_agent $bulk_phone { default 0; ~*(iPhone|Android|Mobile) 1; }\n'
-    # Likewise a site whose number's tens digit is below PCT/10 serves a script shell.
-    shell_tens = "".join(str(t) for t in range(shells_pct // 10))
-    shell_map = f'map $num $bulk_shell {{ default ""; ~[{shell_tens}]\\d$ shell-; }}\n' if shell_tens else 'map $num $bulk_shell { default ""; }\n'
+    # A site whose number's last two digits are below PCT serves a script shell (PCT % of them).
+    shell_map = (f'map $num $bulk_shell {{ default ""; ~({below(shells_pct)})$ shell-; }}\n' if shells_pct > 0
+                 else 'map $num $bulk_shell { default ""; }\n')
     phone = '  set $bulk_to_m "$bulk_mobile$bulk_phone$bulk_www"; if ($bulk_to_m = 110) { return 302 http://m.b$num.test/; }\n'
 
     return (
