@@ -6,15 +6,16 @@ import ICPScan
 import Synchronization
 
 /// How an observer reaches the network: resolve a name, fetch a pinned URL. The event loops
-/// implement it; tests give the access policy a scripted one instead.
+/// implement it; tests give the access policy a scripted one instead. Each ends in the site's
+/// answer (its failures included) or in icpaudit's own failure, a type apart.
 protocol Transport: Sendable {
     /// A and AAAA for `host`; `.deadline` once the monotonic clock passes `deadline` (ms).
-    func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure>
+    func resolve(_ host: String, deadline: Int) async -> Lookup
     /// One GET; a 2xx body is scanned as it streams in and comes back as the page's facts, its
     /// numbers with `digits` among them kept however many the page lists.
-    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> (FetchResult, PageFacts?)
+    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> Result<(FetchResult, PageFacts?), OwnFailure>
     /// One GET whose body (up to `spec.maxBodyBytes`) comes back whole: for the browser.
-    func fetchBody(_ spec: FetchSpec) async -> (FetchResult, [UInt8])
+    func fetchBody(_ spec: FetchSpec) async -> Result<(FetchResult, [UInt8]), OwnFailure>
 }
 
 /// One event loop with its curl multi handle. Async callers hop onto the loop with one
@@ -33,11 +34,11 @@ final class AuditLoop: Transport, @unchecked Sendable {
         loop.start()
     }
 
-    func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure> {
+    func resolve(_ host: String, deadline: Int) async -> Lookup {
         await dns.resolve(host, deadline: deadline)
     }
 
-    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> (FetchResult, PageFacts?) {
+    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> Result<(FetchResult, PageFacts?), OwnFailure> {
         await withCheckedContinuation { continuation in
             let taken = loop.execute { [self] in
                 var reader: PageReader?
@@ -46,31 +47,33 @@ final class AuditLoop: Transport, @unchecked Sendable {
                     let r = PageReader(contentType: contentType, keepDigits: digits)
                     reader = r
                     return ReaderSink(r)
-                }, completion: { result in
-                    // A 2xx with no body at all is an empty page (curl never called the sink).
-                    if reader == nil, result.failure == nil, !spec.headersOnly, (200..<300).contains(result.status) {
-                        reader = PageReader(contentType: result.contentType)
-                    }
-                    continuation.resume(returning: (result, reader?.finish()))
+                }, completion: { ended in
+                    continuation.resume(returning: ended.map { result in
+                        // A 2xx with no body at all is an empty page (curl never called the sink).
+                        if reader == nil, result.failure == nil, !spec.headersOnly, (200..<300).contains(result.status) {
+                            reader = PageReader(contentType: result.contentType)
+                        }
+                        return (result, reader?.finish())
+                    })
                 })
             }
-            if !taken { continuation.resume(returning: (FetchResult(failure: .local("event loop shut down")), nil)) }
+            if !taken { continuation.resume(returning: .failure(OwnFailure("event loop shut down"))) }
         }
     }
 
-    func fetchBody(_ spec: FetchSpec) async -> (FetchResult, [UInt8]) {
+    func fetchBody(_ spec: FetchSpec) async -> Result<(FetchResult, [UInt8]), OwnFailure> {
         await withCheckedContinuation { continuation in
             let taken = loop.execute { [self] in
                 let collected = BytesSink()
-                fetcher.start(spec, sink: { _, _ in collected }, completion: { result in
-                    continuation.resume(returning: (result, collected.bytes))
+                fetcher.start(spec, sink: { _, _ in collected }, completion: { ended in
+                    continuation.resume(returning: ended.map { ($0, collected.bytes) })
                 })
             }
-            if !taken { continuation.resume(returning: (FetchResult(failure: .local("event loop shut down")), [])) }
+            if !taken { continuation.resume(returning: .failure(OwnFailure("event loop shut down"))) }
         }
     }
 
-    /// Ends the fetches in flight (each waiter gets a `.local` failure), frees curl, and joins
+    /// Ends the fetches in flight (each waiter gets an `OwnFailure`), frees curl, and joins
     /// the loop's thread.
     func shutdown() {
         loop.shutdown { [self] in fetcher.shutdown() }
@@ -96,7 +99,7 @@ final class DNSLoop: @unchecked Sendable {
         loop.start()
     }
 
-    func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure> {
+    func resolve(_ host: String, deadline: Int) async -> Lookup {
         await withCheckedContinuation { continuation in
             let once = ResumeOnce(continuation)
             let taken = loop.execute { [self] in
@@ -106,11 +109,11 @@ final class DNSLoop: @unchecked Sendable {
                     resolver.silence(since: asked, isTheSites: .deadline) { once.resume($0) }
                 }
             }
-            if !taken { continuation.resume(returning: .failure(.local("event loop shut down"))) }
+            if !taken { continuation.resume(returning: .failure(OwnFailure("event loop shut down"))) }
         }
     }
 
-    /// Ends the lookups in flight (`.local`), frees the channel, joins the thread.
+    /// Ends the lookups in flight (an `OwnFailure` each), frees the channel, joins the thread.
     func shutdown() {
         loop.shutdown { [self] in resolver.shutdown() }
     }

@@ -163,13 +163,10 @@ final class HostObserver: Sendable {
         defer { gate.release(server) }
         // Counted from the connection slot: the drawing's own --render-timeout bounds the wait.
         var budget = HostBudget(seconds: options.timeoutSeconds)
-        return try await retryingLocalFailures("fetching \(url.text) for the browser", budget: &budget) { left in
+        return try await retryingOwnFailures("fetching \(url.text) for the browser", budget: &budget) { left in
             await transport.fetchBody(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile,
                                                 caBundle: options.caBundle, timeoutMilliseconds: left,
                                                 maxBodyBytes: min(options.maxBodyBytes, BrowserPool.maxBodyBytes)))
-        } isLocal: {
-            if case .local(let why)? = $0.0.failure { return why }
-            return nil
         }
     }
 
@@ -279,7 +276,6 @@ final class HostObserver: Sendable {
         case .noRecord(let why): return AccessFailure(.dnsNoRecord, why)
         case .failed(let why): return AccessFailure(.dnsFailed, why)
         case .deadline: return AccessFailure(.deadline, "no answer within \(options.timeoutSeconds)s")
-        case .local(let why): preconditionFailure("local failures are retried, never recorded: \(why)")
         }
     }
 
@@ -288,24 +284,24 @@ final class HostObserver: Sendable {
         budget.waited(await dnsGate?.acquire(0, for: nil) ?? 0, for: "a lookup slot (--dns-concurrency)")
         defer { dnsGate?.release(0) }
         let deadline = budget.deadline
-        return try await retryingLocalFailures("resolving \(host)", budget: &budget) { _ in
+        return try await retryingOwnFailures("resolving \(host)", budget: &budget) { _ in
             await transport.resolve(host, deadline: deadline)
-        } isLocal: {
-            if case .failure(.local(let why)) = $0 { return why }
-            return nil
         }
     }
 
     /// Makes `call` (given the milliseconds left) again, after a pause, while it fails on
     /// icpaudit's side (out of descriptors, say): that holds the host up. Failing for as long as
     /// a whole `--timeout` stops the run (`CrawlerFailure`) rather than blame the site.
-    private func retryingLocalFailures<T>(_ what: @autoclosure () -> String, budget: inout HostBudget, _ call: (_ left: Int) async -> T,
-                                          isLocal: (T) -> String?) async throws(CrawlerFailure) -> T {
+    private func retryingOwnFailures<T>(_ what: @autoclosure () -> String, budget: inout HostBudget,
+                                        _ call: (_ left: Int) async -> Result<T, OwnFailure>) async throws(CrawlerFailure) -> T {
         var lost = 0
         while true {
             let began = MonotonicClock.milliseconds()
-            let answer = await call(max(1, budget.millisecondsLeft))
-            guard let why = isLocal(answer) else { return answer }
+            let why: OwnFailure
+            switch await call(max(1, budget.millisecondsLeft)) {
+            case .success(let answer): return answer
+            case .failure(let own): why = own
+            }
             budget.holdUp("icpaudit's own failure: \(why)")
             // Another host's failure is stopping the run: no more tries.
             if Task.isCancelled { throw CrawlerFailure(description: "\(what()): \(why)") }
@@ -416,13 +412,10 @@ final class HostObserver: Sendable {
             return (FetchResult(failure: .timeout("no time left after waiting for \(server)")), nil)
         }
         let keep = keepDigits
-        let answer = try await retryingLocalFailures("fetching \(url.text)", budget: &budget) { left in
+        let answer = try await retryingOwnFailures("fetching \(url.text)", budget: &budget) { left in
             await transport.fetch(FetchSpec(url: url, addresses: ips, ports: options.ports, profile: profile, verifyTLS: verify,
                                             caBundle: options.caBundle, timeoutMilliseconds: left,
                                             maxBodyBytes: options.maxBodyBytes, headersOnly: headersOnly), keeping: keep)
-        } isLocal: {
-            if case .local(let why)? = $0.0.failure { return why }
-            return nil
         }
         budget.ran(answer.0)
         return answer
@@ -436,7 +429,6 @@ final class HostObserver: Sendable {
         case .timeout: return AccessFailure(.timeout, "no complete answer within \(options.timeoutSeconds)s")
         case .protocolError(let why): return AccessFailure(.protocolError, why)
         case .noIPv6Route(let why): return AccessFailure(.noIPv6Route, why)
-        case .local(let why): preconditionFailure("local failures are retried, never recorded: \(why)")
         }
     }
 }

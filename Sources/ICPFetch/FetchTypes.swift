@@ -93,9 +93,6 @@ public enum FetchFailure: Sendable, Equatable {
     case timeout(String)
     /// The server broke HTTP: empty reply, reset, bad encoding.
     case protocolError(String)
-    /// icpaudit's own side failed (curl could not take the transfer, the fetcher shut down):
-    /// never the site's fault.
-    case local(String)
     /// Every address is IPv6 and this machine has no route to it: the site was not reached, and
     /// that says nothing about the site.
     case noIPv6Route(String)

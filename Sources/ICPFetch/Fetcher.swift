@@ -8,7 +8,8 @@ import ICPModel
 /// A curl multi handle driven by an `EventLoop`: curl's sockets join the loop's epoll set and
 /// its timer is one of the loop's timers. Every method must be called on the loop's thread.
 public final class Fetcher: LoopTimerSource {
-    public typealias Completion = (FetchResult) -> Void
+    /// The site's answer, or icpaudit's own failure (never the site's).
+    public typealias Completion = (Result<FetchResult, OwnFailure>) -> Void
     /// Called once the status and headers are in, to give the body to a sink (or drop it).
     public typealias SinkFactory = (_ status: Int, _ contentType: String?) -> BodySink?
 
@@ -48,7 +49,7 @@ public final class Fetcher: LoopTimerSource {
     public func start(_ request: FetchSpec, sink: @escaping SinkFactory, completion: @escaping Completion) {
         loop.assertInEventLoop()
         guard let multi, let easy = idleHandles.popLast() ?? curl_easy_init() else {
-            completion(FetchResult(failure: .local(self.multi == nil ? "fetcher shut down" : "curl_easy_init failed")))
+            completion(.failure(OwnFailure(self.multi == nil ? "fetcher shut down" : "curl_easy_init failed")))
             return
         }
         let transfer = Transfer(easy: easy, request: request, sinkFactory: sink, completion: completion)
@@ -60,14 +61,14 @@ public final class Fetcher: LoopTimerSource {
         if let refused {
             transfer.release()
             curl_easy_cleanup(easy)
-            completion(FetchResult(failure: .local(refused)))
+            completion(.failure(OwnFailure(refused)))
             return
         }
         inFlight[easy] = transfer
     }
 
-    /// Ends every transfer in flight (each completes with `.local`) and frees curl's handles.
-    /// Loop thread only; the fetcher completes any later `start` at once with `.local`.
+    /// Ends every transfer in flight (each completes with an `OwnFailure`) and frees curl's
+    /// handles. Loop thread only; the fetcher completes any later `start` at once with one.
     public func shutdown() {
         loop.assertInEventLoop()
         guard let multi else { return }
@@ -82,7 +83,7 @@ public final class Fetcher: LoopTimerSource {
         idleHandles.removeAll()
         curl_multi_cleanup(multi)
         self.multi = nil
-        for transfer in ended.values { transfer.completion(FetchResult(failure: .local("fetcher shut down"))) }
+        for transfer in ended.values { transfer.completion(.failure(OwnFailure("fetcher shut down"))) }
     }
 
     private func socketChanged(_ fd: curl_socket_t, _ what: Int32) {
@@ -134,9 +135,13 @@ public final class Fetcher: LoopTimerSource {
         guard let multi else { return }
         inFlight[easy] = nil
         _ = curl_multi_remove_handle(multi, easy)
-        var result = transfer.finish(code)
-        result.loopBusyMilliseconds = (loop.busyNanoseconds - transfer.busyAtStart) / 1_000_000
-        result.completedAt = MonotonicClock.milliseconds()
+        let busy = (loop.busyNanoseconds - transfer.busyAtStart) / 1_000_000, now = MonotonicClock.milliseconds()
+        let result = transfer.finish(code).map { answer in
+            var answer = answer
+            answer.loopBusyMilliseconds = busy
+            answer.completedAt = now
+            return answer
+        }
         // Reuse a few handles; past that, free them so a burst does not pin their buffers.
         if idleHandles.count < Fetcher.idleHandleLimit {
             curl_easy_reset(easy)

@@ -129,7 +129,7 @@ final class Transfer {
         }
     }
 
-    func finish(_ code: CURLcode) -> FetchResult {
+    func finish(_ code: CURLcode) -> Result<FetchResult, OwnFailure> {
         defer { release() }
         var result = FetchResult()
         var value = 0
@@ -158,12 +158,14 @@ final class Transfer {
                request.addresses.allSatisfy({ $0.isV6 && !Routes.exists(to: $0) }) {
                 result.failure = .noIPv6Route(message)
             } else if Transfer.ownLimits.contains(Int32(osErrno)) {
-                result.failure = .local(message)
+                return .failure(OwnFailure(message))
+            } else if code == CURLE_SSL_CACERT_BADFILE {
+                return .failure(OwnFailure(message))  // --ca-bundle is icpaudit's set-up, not the site's
             } else {
                 result.failure = Transfer.classify(code, String(cString: curl_easy_strerror(code)))
             }
         }
-        return result
+        return .success(result)
     }
 
     /// What connect() says when the machine has no route (IPv6 disabled: EADDRNOTAVAIL).
@@ -177,7 +179,6 @@ final class Transfer {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST: return .connect(message)
         case CURLE_OPERATION_TIMEDOUT: return .timeout(message)
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_ISSUER_ERROR: return .certificate(message)
-        case CURLE_SSL_CACERT_BADFILE: return .local(message)  // --ca-bundle is icpaudit's set-up, not the site's
         case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_USE_SSL_FAILED: return .tls(message)
         default: return .protocolError(message)
         }

@@ -133,3 +133,12 @@ public enum Verdict: String, Sendable, CaseIterable {
         }
     }
 }
+
+/// icpaudit's own side failed (out of descriptors, its resolver unreachable or silent, a loop or
+/// fetcher shut down): never a site's failure. A type of its own, apart from the sites'
+/// failures, so it cannot be recorded as one; the observer retries it or stops the run.
+public struct OwnFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

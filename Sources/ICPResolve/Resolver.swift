@@ -21,15 +21,17 @@ public enum ResolveFailure: Error, Sendable, Equatable {
     case failed(String)
     /// The caller's deadline passed first.
     case deadline
-    /// icpaudit's own side failed (the resolver shut down, out of memory): never the site's fault.
-    case local(String)
 }
+
+/// A lookup's end: the site's answer (addresses or its DNS failure), or icpaudit's own failure
+/// (the resolver shut down or silent, out of memory or descriptors), which is never the site's.
+public typealias Lookup = Result<Result<Resolution, ResolveFailure>, OwnFailure>
 
 /// A c-ares channel driven by an `EventLoop`: its sockets are watched by the loop's epoll set
 /// and its timeouts are the loop's timers. No thread per lookup, no blocking getaddrinfo.
 /// Every method must be called on the loop's thread.
 public final class Resolver: LoopTimerSource {
-    public typealias Completion = (Result<Resolution, ResolveFailure>) -> Void
+    public typealias Completion = (Lookup) -> Void
 
     private let loop: EventLoop
     private var channel: ares_channel?
@@ -105,7 +107,7 @@ public final class Resolver: LoopTimerSource {
     public func resolve(_ host: String, _ completion: @escaping Completion) {
         loop.assertInEventLoop()
         guard let channel else {
-            completion(.failure(.local("resolver shut down")))
+            completion(.failure(OwnFailure("resolver shut down")))
             return
         }
         var hints = ares_addrinfo_hints()
@@ -118,7 +120,7 @@ public final class Resolver: LoopTimerSource {
                 failure(status, asked: asked, completion)
                 return
             }
-            completion(Resolver.resolution(result.pointee))
+            completion(.success(Resolver.resolution(result.pointee)))
         }).toOpaque()
         ares_getaddrinfo(channel, host, nil, &hints, { arg, status, _, result in
             let done = Unmanaged<CompletionBox>.fromOpaque(arg!).takeRetainedValue().completion
@@ -135,12 +137,12 @@ public final class Resolver: LoopTimerSource {
         case ARES_ECONNREFUSED:
             // c-ares says this for a refused connection, for every server's SERVFAIL or REFUSED
             // reply, and when it could not open a socket (out of descriptors: ours).
-            if let own = Descriptors.exhausted() { return completion(.failure(.local(own))) }
+            if let own = Descriptors.exhausted() { return completion(.failure(OwnFailure(own))) }
             silence(since: asked, isTheSites: .failed("SERVFAIL or REFUSED from every DNS server"), completion)
         case ARES_ETIMEOUT:
             silence(since: asked, isTheSites: .failed("DNS timeout"), completion)
         default:
-            completion(.failure(Resolver.failure(status)))
+            completion(Resolver.failure(status))
         }
     }
 
@@ -149,7 +151,7 @@ public final class Resolver: LoopTimerSource {
     /// icpaudit's when it answers nothing or cannot be reached. On the loop.
     public func silence(since asked: Int, isTheSites failure: ResolveFailure, _ completion: @escaping Completion) {
         whenKnown(answeringSince: asked) { [serverNames] answering in
-            completion(.failure(answering ? failure : .local("\(serverNames) answers no query (unreachable, refusing connections or silent)")))
+            completion(answering ? .success(.failure(failure)) : .failure(OwnFailure("\(serverNames) answers no query (unreachable, refusing connections or silent)")))
         }
     }
 
@@ -214,7 +216,7 @@ public final class Resolver: LoopTimerSource {
         return nil
     }
 
-    /// Ends every lookup in flight (each completes with `.local`) and frees the channel and its
+    /// Ends every lookup in flight (each completes with an `OwnFailure`) and frees the channel and its
     /// sockets. Loop thread only.
     public func shutdown() {
         loop.assertInEventLoop()
@@ -224,14 +226,14 @@ public final class Resolver: LoopTimerSource {
         prober?.shutdown()
     }
 
-    private static func failure(_ status: Int32) -> ResolveFailure {
+    private static func failure(_ status: Int32) -> Lookup {
         switch status {
-        case ARES_EDESTRUCTION, ARES_ECANCELLED, ARES_ENOMEM: return .local(message(status))
-        case ARES_ENOTFOUND: return .noRecord("NXDOMAIN")
-        case ARES_ENODATA: return .noRecord("no A or AAAA record (NODATA)")
-        case ARES_ESERVFAIL: return .failed("SERVFAIL")
-        case ARES_EREFUSED: return .failed("REFUSED")
-        default: return .failed(message(status))
+        case ARES_EDESTRUCTION, ARES_ECANCELLED, ARES_ENOMEM: return .failure(OwnFailure(message(status)))
+        case ARES_ENOTFOUND: return .success(.failure(.noRecord("NXDOMAIN")))
+        case ARES_ENODATA: return .success(.failure(.noRecord("no A or AAAA record (NODATA)")))
+        case ARES_ESERVFAIL: return .success(.failure(.failed("SERVFAIL")))
+        case ARES_EREFUSED: return .success(.failure(.failed("REFUSED")))
+        default: return .success(.failure(.failed(message(status))))
         }
     }
 

@@ -465,8 +465,8 @@ final class ObserverPolicyTests: XCTestCase {
     /// refused.test's third attempt begin too late and the host reported as TIMEOUT.)
     func testARetryCutOffByTheDeadlineKeepsTheEarlierFailure() async throws {
         let fake = FakeTransport()
-        fake.resolve("a.test", lookups: [FakeTransport.Lookup(result: .success(Resolution(addresses: [Self.ip1], cnames: [])), delay: 0),
-                                         FakeTransport.Lookup(result: .success(Resolution(addresses: [Self.ip1], cnames: [])), delay: 5000)])
+        fake.resolve("a.test", lookups: [.answer([Self.ip1]),
+                                         .answer([Self.ip1], delay: 5000)])
         fake.on("http://a.test/", .fail(.connect("Connection refused")))
         fake.on("https://a.test/", .fail(.connect("Connection refused")))
 
@@ -576,7 +576,7 @@ final class ObserverPolicyTests: XCTestCase {
     func testALocalFetchFailureIsRetriedAndNeverRecorded() async throws {
         let fake = FakeTransport()
         fake.resolve("a.test", [Self.ip1])
-        fake.on("http://a.test/", .fail(.local("curl_easy_init failed")), .page())
+        fake.on("http://a.test/", .own("curl_easy_init failed"), .page())
 
         let seen = try await observe(fake) { $0.retries = 0 }
 
@@ -592,7 +592,7 @@ final class ObserverPolicyTests: XCTestCase {
 
     func testALocalLookupFailureIsRetriedAndNeverRecorded() async throws {
         let fake = FakeTransport()
-        fake.resolve("a.test", .failure(.local("resolver shut down")), .success(Resolution(addresses: [Self.ip1], cnames: [])))
+        fake.resolve("a.test", lookups: [.own("resolver shut down"), .answer([Self.ip1])])
         fake.on("http://a.test/", .page())
 
         let seen = try await observe(fake) { $0.retries = 0 }
@@ -606,9 +606,9 @@ final class ObserverPolicyTests: XCTestCase {
     func testAPersistentLocalFailureThrowsCrawlerFailureNotAFinding() async throws {
         let fetchFails = FakeTransport()
         fetchFails.resolve("a.test", [Self.ip1])
-        fetchFails.on("http://a.test/", .fail(.local("curl_multi_add_handle failed")))
+        fetchFails.on("http://a.test/", .own("curl_multi_add_handle failed"))
         let lookupFails = FakeTransport()
-        lookupFails.resolve("a.test", .failure(.local("resolver shut down")))
+        lookupFails.resolve("a.test", lookups: [.own("resolver shut down")])
 
         for fake in [fetchFails, lookupFails] {
             let started = MonotonicClock.milliseconds()
@@ -636,12 +636,12 @@ final class ObserverPolicyTests: XCTestCase {
         let fetchRecovers = FakeTransport()
         fetchRecovers.resolve("a.test", [Self.ip1])
         fetchRecovers.on("http://a.test/") { _ in
-            MonotonicClock.milliseconds() < started + lost ? .fail(.local("socket: Too many open files")) : .page(delay: 300)
+            MonotonicClock.milliseconds() < started + lost ? .own("socket: Too many open files") : .page(delay: 300)
         }
         let lookupRecovers = FakeTransport()
-        let local = FakeTransport.Lookup(result: .failure(.local("resolver out of memory")), delay: 0)
+        let local = FakeTransport.Lookup.own("resolver out of memory")
         lookupRecovers.resolve("a.test", lookups: Array(repeating: local, count: lost / HostObserver.localRetryMilliseconds)
-            + [FakeTransport.Lookup(result: .success(Resolution(addresses: [Self.ip1], cnames: [])), delay: 300)])
+            + [.answer([Self.ip1], delay: 300)])
         lookupRecovers.on("http://a.test/", .page())
 
         for (name, fake) in [("fetch", fetchRecovers), ("lookup", lookupRecovers)] {
@@ -851,14 +851,22 @@ private final class Outcome: @unchecked Sendable {
 /// fetch's timeout (`.timeout` then), as the event loops do.
 final class FakeTransport: Transport, @unchecked Sendable {
     struct Lookup: Sendable {
-        var result: Result<Resolution, ResolveFailure>
+        var result: ICPResolve.Lookup
         var delay: Int
+        /// icpaudit's own failure, at once.
+        static func own(_ why: String) -> Lookup { Lookup(result: .failure(OwnFailure(why)), delay: 0) }
+        /// The site's addresses, after `delay` ms.
+        static func answer(_ addresses: [IPAddress], delay: Int = 0) -> Lookup {
+            Lookup(result: .success(.success(Resolution(addresses: addresses, cnames: []))), delay: delay)
+        }
     }
 
     struct Reply: Sendable {
         var result: FetchResult
         var page: PageFacts?
         var delay = 0
+        /// icpaudit's own failure instead of an answer.
+        var own: OwnFailure?
 
         static func page(_ page: PageFacts = FakeTransport.samplePage, delay: Int = 0) -> Reply {
             Reply(result: FetchResult(status: 200, bodyBytes: 1200), page: page, delay: delay)
@@ -872,6 +880,7 @@ final class FakeTransport: Transport, @unchecked Sendable {
         static func fail(_ failure: FetchFailure, delay: Int = 0) -> Reply {
             Reply(result: FetchResult(failure: failure), page: nil, delay: delay)
         }
+        static func own(_ why: String) -> Reply { Reply(result: FetchResult(), page: nil, own: OwnFailure(why)) }
     }
 
     struct ResolveCall: Sendable {
@@ -897,7 +906,7 @@ final class FakeTransport: Transport, @unchecked Sendable {
     }
 
     func resolve(_ host: String, _ results: Result<Resolution, ResolveFailure>..., delay: Int = 0) {
-        resolve(host, lookups: results.map { Lookup(result: $0, delay: delay) })
+        resolve(host, lookups: results.map { Lookup(result: .success($0), delay: delay) })
     }
 
     /// Answers for `host`, one per lookup in order; the last repeats.
@@ -930,25 +939,25 @@ final class FakeTransport: Transport, @unchecked Sendable {
 
     // MARK: Transport
 
-    func resolve(_ host: String, deadline: Int) async -> Result<Resolution, ResolveFailure> {
+    func resolve(_ host: String, deadline: Int) async -> ICPResolve.Lookup {
         let now = MonotonicClock.milliseconds()
         let lookup: Lookup = locked {
             _resolveCalls.append(ResolveCall(host: host, deadline: deadline, at: now))
             let n = _resolveCalls.filter { $0.host == host }.count - 1
             guard let script = lookups[host], !script.isEmpty else {
-                return Lookup(result: .failure(.noRecord("NXDOMAIN (not scripted)")), delay: 0)
+                return Lookup(result: .success(.failure(.noRecord("NXDOMAIN (not scripted)"))), delay: 0)
             }
             return script[min(n, script.count - 1)]
         }
         if now + lookup.delay >= deadline {
             await Self.sleep(deadline - now)
-            return .failure(.deadline)
+            return .success(.failure(.deadline))
         }
         await Self.sleep(lookup.delay)
         return lookup.result
     }
 
-    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> (FetchResult, PageFacts?) {
+    func fetch(_ spec: FetchSpec, keeping digits: Set<String>) async -> Result<(FetchResult, PageFacts?), OwnFailure> {
         let now = MonotonicClock.milliseconds()
         let (script, n): ((@Sendable (FetchSpec, Int) -> Reply)?, Int) = locked {
             _fetches.append((spec, now))
@@ -963,18 +972,19 @@ final class FakeTransport: Transport, @unchecked Sendable {
             var timedOut = FetchResult(failure: .timeout("Operation timed out after \(spec.timeoutMilliseconds) milliseconds"))
             timedOut.milliseconds = spec.timeoutMilliseconds
             timedOut.loopBusyMilliseconds = Int(loopBusyShare * Double(timedOut.milliseconds))
-            return (timedOut, nil)
+            return .success((timedOut, nil))
         }
+        if let own = reply.own { return .failure(own) }
         await Self.sleep(reply.delay)
         var result = reply.result
         result.milliseconds = max(1, reply.delay)
         result.loopBusyMilliseconds = Int(loopBusyShare * Double(result.milliseconds))
-        return (result, reply.page)
+        return .success((result, reply.page))
     }
 
     /// The browser's requests get the scripted answer without a body.
-    func fetchBody(_ spec: FetchSpec) async -> (FetchResult, [UInt8]) {
-        (await fetch(spec, keeping: []).0, [])
+    func fetchBody(_ spec: FetchSpec) async -> Result<(FetchResult, [UInt8]), OwnFailure> {
+        await fetch(spec, keeping: []).map { ($0.0, []) }
     }
 
     // MARK: parts

@@ -17,7 +17,7 @@ final class RenderingObserverTests: XCTestCase {
         let fake = FakeTransport()
         fake.resolve("a.test", [ObserverPolicyTests.ip1])
         // The static fetch reads the page; every later request (the browser's) fails locally.
-        fake.on("http://a.test/", .page(), .fail(.local("socket: Too many open files")))
+        fake.on("http://a.test/", .page(), .own("socket: Too many open files"))
         let outcome = try await observeDrawn(fake)
         guard case .failure(let failure) = outcome else {
             return XCTFail("the page was judged as drawn without its document: \(outcome)")
