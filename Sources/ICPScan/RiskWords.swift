@@ -1,0 +1,274 @@
+import ICPModel
+import ICPNumbers
+
+/// A malformed risk-word list: which file, line and field.
+public struct RiskWordsError: Error, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var field: String
+    public var problem: String
+    public var description: String { "\(file): line \(line): \(field): \(problem)" }
+}
+
+/// The risk-word list of SPEC "Content risks" (`risk-words.tsv`, or `--risk-words FILE`),
+/// compiled once into one Aho–Corasick automaton over normalised UTF-8 bytes: a page's text is
+/// matched against every word (and every exception) in a single pass, one table step per byte.
+///
+/// Text is matched as `Normalizer` leaves it (full-width forms folded); separators are skipped
+/// (so `博 彩` and `博　彩` read as `博彩`) and ASCII letters fold to one case in the byte classes.
+public final class RiskWords: Sendable {
+    struct Entry: Sendable {
+        var word: String
+        var category: String
+        var weight: Int
+        /// A harmless longer word: hits it covers do not count.
+        var isException: Bool
+        /// Normalised bytes without separators.
+        var length: Int
+    }
+
+    public static let categories = ["gambling", "pornography", "drugs", "fraud"]
+    static let exceptionCategory = "exception"
+
+    let entries: [Entry]
+    /// Byte → input class; `skip` for separators, 0 for bytes no word contains.
+    let classOf: [UInt8]
+    let classCount: Int
+    /// DFA transitions, `state * classCount + class`; the top bit marks a state with outputs.
+    let delta: [UInt16]
+    /// Entries ending in each state (through suffix links too): `outputs[outputStart[s]..<outputStart[s + 1]]`.
+    let outputStart: [Int32]
+    let outputs: [Int32]
+    /// The longest exception, in matched bytes: how long a hit must wait for one that may cover it.
+    let maxExceptionLength: Int
+
+    static let skip: UInt8 = 255
+    static let hasOutput: UInt16 = 0x8000
+
+    /// The project's own list, bundled (`risk-words.tsv`).
+    public static let standard: RiskWords = {
+        do { return try RiskWords(tsv: String(decoding: PackageResources.risk_words_tsv, as: UTF8.self), file: "risk-words.tsv") } catch {
+            preconditionFailure("bundled \(error)")
+        }
+    }()
+
+    /// `word⇥category⇥weight` a line, `#` comments and blank lines ignored; category `exception`
+    /// (weight 0 or empty) for a harmless longer word.
+    public init(tsv: String, file: String) throws(RiskWordsError) {
+        var entries: [Entry] = []
+        var patterns: [[UInt8]] = []
+        for (n, raw) in tsv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.trimmingWhitespace().isEmpty || line.hasPrefix("#") { continue }
+            func fail(_ field: String, _ problem: String) -> RiskWordsError {
+                RiskWordsError(file: file, line: n + 1, field: field, problem: problem)
+            }
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
+            guard f.count >= 2 else { throw fail("line", "expected word⇥category⇥weight, found \(f.count) field") }
+            let pattern = Self.fold(f[0])
+            guard !pattern.isEmpty else { throw fail("word", "empty") }
+            let isException = f[1] == Self.exceptionCategory
+            guard isException || Self.categories.contains(f[1]) else {
+                throw fail("category", "'\(f[1])' is not one of \((Self.categories + [Self.exceptionCategory]).joined(separator: ", "))")
+            }
+            let weightField = f.count > 2 ? f[2] : ""
+            let weight: Int
+            if isException && weightField.isEmpty { weight = 0 } else {
+                guard let w = Int(weightField), w >= 0, w <= 1000, !isException || w == 0 else {
+                    throw fail("weight", "'\(weightField)' is not \(isException ? "0 or empty for an exception" : "a whole number 0–1000")")
+                }
+                weight = w
+            }
+            guard pattern.count < 200 else { throw fail("word", "longer than 200 bytes") }
+            entries.append(Entry(word: f[0], category: f[1], weight: weight, isException: isException, length: pattern.count))
+            patterns.append(pattern)
+        }
+        guard entries.count < 10_000 else { throw RiskWordsError(file: file, line: 0, field: "line", problem: "more than 10000 words") }
+        self.entries = entries
+        maxExceptionLength = entries.filter(\.isException).map(\.length).max() ?? 0
+
+        // Byte classes: every byte some word uses gets one, with ASCII letters of both cases sharing.
+        var classOf = [UInt8](repeating: 0, count: 256)
+        var classCount = 1
+        for p in patterns {
+            for b in p where classOf[Int(b)] == 0 {
+                guard classCount < 254 else { break }
+                classOf[Int(b)] = UInt8(classCount)
+                if (0x61...0x7A).contains(b) { classOf[Int(b) - 0x20] = UInt8(classCount) }
+                classCount += 1
+            }
+        }
+        classOf[Int(Normalizer.separator)] = Self.skip
+        self.classOf = classOf
+        self.classCount = classCount
+
+        // The trie, then suffix links breadth first, then the full transition table.
+        var next: [[Int]] = [[Int](repeating: -1, count: classCount)]
+        var ends: [[Int32]] = [[]]
+        for (i, p) in patterns.enumerated() {
+            var s = 0
+            for b in p {
+                let c = Int(classOf[Int(b)])
+                if next[s][c] < 0 {
+                    next[s][c] = next.count
+                    next.append([Int](repeating: -1, count: classCount))
+                    ends.append([])
+                }
+                s = next[s][c]
+            }
+            ends[s].append(Int32(i))
+        }
+        guard next.count < Int(Self.hasOutput) else {
+            throw RiskWordsError(file: file, line: 0, field: "word", problem: "the list is too large (\(next.count) automaton states)")
+        }
+        var link = [Int](repeating: 0, count: next.count)
+        var queue: [Int] = []
+        for c in 0..<classCount {
+            if next[0][c] < 0 { next[0][c] = 0 } else { queue.append(next[0][c]) }
+        }
+        var head = 0
+        while head < queue.count {
+            let s = queue[head]
+            head += 1
+            ends[s] += ends[link[s]]
+            for c in 0..<classCount {
+                let t = next[s][c]
+                if t < 0 {
+                    next[s][c] = next[link[s]][c]
+                } else {
+                    link[t] = next[link[s]][c]
+                    queue.append(t)
+                }
+            }
+        }
+        var delta = [UInt16](repeating: 0, count: next.count * classCount)
+        var outputStart: [Int32] = [0]
+        var outputs: [Int32] = []
+        for s in 0..<next.count {
+            for c in 0..<classCount {
+                let t = next[s][c]
+                delta[s * classCount + c] = UInt16(t) | (ends[t].isEmpty ? 0 : Self.hasOutput)
+            }
+            // Words before exceptions: an exception ending at the same byte then cancels them.
+            outputs += ends[s].sorted { !entries[Int($0)].isException && entries[Int($1)].isException }
+            outputStart.append(Int32(outputs.count))
+        }
+        self.delta = delta
+        self.outputStart = outputStart
+        self.outputs = outputs
+    }
+
+    /// Normalised (`Normalizer`), without separators, ASCII in lower case (page text's case is
+    /// folded by the byte classes).
+    static func fold(_ s: String) -> [UInt8] {
+        Normalizer.normalize(s).map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+    }
+
+    /// The first risk word (not inside an exception) in `text`, for a link's text or URL.
+    public func firstWord(in text: String) -> String? {
+        var scan = RiskWordScan(self, maxHits: 1)
+        scan.feed(text, place: .link)
+        return scan.finish().hits.first?.word
+    }
+}
+
+/// One page's pass over its text with a `RiskWords` automaton. Hits wait until no exception can
+/// still cover them (`maxExceptionLength` bytes), then are counted by word and place; at most
+/// `maxHits` distinct ones are kept, the rest counted in `dropped`.
+public struct RiskWordScan {
+    private let words: RiskWords
+    private let maxHits: Int
+    private var state = 0
+    /// Bytes matched so far (separators not counted).
+    private var position = 0
+    private var pending: [(entry: Int32, start: Int, place: RiskPlace)] = []
+    private var hits: [RiskWordHit] = []
+    private var index: [Int: Int] = [:]
+    public private(set) var dropped = 0
+
+    public static let defaultMaxHits = 64
+
+    public init(_ words: RiskWords, maxHits: Int = RiskWordScan.defaultMaxHits) {
+        self.words = words
+        self.maxHits = maxHits
+    }
+
+    /// Matches normalised text (as `Normalizer` writes it) seen at `place`.
+    public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, place: RiskPlace) {
+        let classOf = words.classOf, delta = words.delta, classCount = words.classCount
+        classOf.withUnsafeBufferPointer { classOf in
+            delta.withUnsafeBufferPointer { delta in
+                for b in bytes {
+                    let c = classOf[Int(b)]
+                    if c == RiskWords.skip { continue }
+                    let t = delta[state * classCount + Int(c)]
+                    state = Int(t & ~RiskWords.hasOutput)
+                    position += 1
+                    if t & RiskWords.hasOutput != 0 { matched(place) }
+                    if !pending.isEmpty && pending[0].start + words.maxExceptionLength <= position { commit(all: false) }
+                }
+            }
+        }
+    }
+
+    /// Normalises and matches a whole string (title, meta content, a link's text or URL), as
+    /// a run of its own: nothing matches across its ends.
+    public mutating func feed(_ text: String, place: RiskPlace) {
+        var normalised: [UInt8] = []
+        var last = true
+        var copy = text
+        copy.withUTF8 { _ = Normalizer.append(UnsafeRawBufferPointer($0), to: &normalised, lastWasSeparator: &last) }
+        boundary()
+        normalised.withUnsafeBufferPointer { feed($0, place: place) }
+        boundary()
+    }
+
+    /// A break a person sees (a block's edge): words do not run across it.
+    public mutating func boundary() {
+        state = 0
+        commit(all: true)
+    }
+
+    /// The hits, by place (title and meta first) in the order first seen, and how many were dropped.
+    public mutating func finish() -> (hits: [RiskWordHit], dropped: Int) {
+        boundary()
+        let ordered = hits.enumerated().sorted { ($0.element.place, $0.offset) < ($1.element.place, $1.offset) }.map(\.element)
+        return (ordered, dropped)
+    }
+
+    private mutating func matched(_ place: RiskPlace) {
+        let start = Int(words.outputStart[state]), end = Int(words.outputStart[state + 1])
+        for k in start..<end {
+            let e = words.outputs[k]
+            let entry = words.entries[Int(e)]
+            let from = position - entry.length
+            if entry.isException {
+                pending.removeAll { $0.start >= from }
+            } else {
+                pending.append((e, from, place))
+            }
+        }
+    }
+
+    private mutating func commit(all: Bool) {
+        var n = 0
+        while n < pending.count && (all || pending[n].start + words.maxExceptionLength <= position) {
+            count(pending[n].entry, pending[n].place)
+            n += 1
+        }
+        pending.removeFirst(n)
+    }
+
+    private mutating func count(_ e: Int32, _ place: RiskPlace) {
+        let key = Int(e) << 2 | (RiskPlace.allCases.firstIndex(of: place) ?? 0)
+        if let i = index[key] {
+            hits[i].count += 1
+        } else if hits.count < maxHits {
+            let entry = words.entries[Int(e)]
+            index[key] = hits.count
+            hits.append(RiskWordHit(word: entry.word, category: entry.category, weight: entry.weight, place: place, count: 1))
+        } else {
+            dropped += 1
+        }
+    }
+}
