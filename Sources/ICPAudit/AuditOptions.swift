@@ -1,6 +1,7 @@
 import ICPFetch
 import ICPModel
 import ICPRender
+import ICPScan
 
 /// How a scan reaches sites. The port and DNS overrides exist to run against a local farm
 /// and behind split-horizon DNS (SPEC).
@@ -17,6 +18,8 @@ public struct AuditOptions: Sendable {
     public var allowPrivate = false
     public var allowedPrivateRanges = CIDRSet(blocks: [])
     public var ranges: CIDRSet?
+    /// The risk words pages are read for (`--risk-words`; the bundled list by default).
+    public var riskWords = RiskWords.standard
     public var maxRedirects = 10
     /// Further attempts at a host that failed to open, each after a doubling backoff.
     public var retries = 2

@@ -33,12 +33,16 @@ public enum FindingCode: String, Sendable, CaseIterable {
     /// The host has only IPv6 addresses and the auditing machine no IPv6 route: not checked
     /// (SPEC: the crawler's own limits are never the site's CONNECT_FAILED).
     case ipv6NoRoute = "IPV6_NO_ROUTE"
+    /// Links to other sites that a person cannot see (SPEC "Content risks").
+    case contentHiddenLinks = "CONTENT_HIDDEN_LINKS"
+    /// Gambling, pornography, drugs or fraud words past the threshold (SPEC "Content risks").
+    case contentRiskWords = "CONTENT_RISK_WORDS"
 
     /// Severity when the finding is raised; `TLS_FAILED` drops to `warn` when the page was
     /// still read over the unverified fallback (see `Finding.init`).
     public var severity: Severity {
         switch self {
-        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute: return .warn
+        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute, .contentRiskWords: return .warn
         default: return .error
         }
     }

@@ -66,8 +66,8 @@ public struct RenderedPage: Sendable, Equatable {
     /// apply unchanged. Numbers only in scripts do not exist here (`scriptNumbers` is empty:
     /// the scripts ran); `scriptCount` is the rendered DOM's; `charset` is nil (the browser
     /// decoded the page; the static reading's decision stands).
-    public func facts() -> PageFacts {
-        var facts = PageReader.read(Array(visibleHTML.utf8), contentType: "text/html; charset=utf-8")
+    public func facts(riskWords: RiskWords = .standard) -> PageFacts {
+        var facts = PageReader.read(Array(visibleHTML.utf8), contentType: "text/html; charset=utf-8", riskWords: riskWords)
         facts.title = PageReader.displayTitle(title)
         facts.scriptCount = scriptCount
         facts.charset = nil

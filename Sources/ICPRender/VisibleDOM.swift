@@ -167,9 +167,12 @@ enum VisibleDOM {
         return s;
       };
       const body = tree.map(n => html(n, false)).join('');
+      // The meta description and keywords: read for risk words like the served page's.
+      const metas = Array.from(document.querySelectorAll('meta[name]')).filter(m => /^(description|keywords)$/i.test(m.name)).slice(0, 4)
+        .map(m => '<meta name="' + attr(m.name.toLowerCase()) + '" content="' + attr((m.content || '').slice(0, 1024)) + '">').join('');
       return {
         url: location.href, title: document.title, charset: document.characterSet,
-        html: '<!DOCTYPE html><html><head><meta charset="utf-8"><title>' + esc(document.title) + '</title></head><body>' + body + '</body></html>',
+        html: '<!DOCTYPE html><html><head><meta charset="utf-8"><title>' + esc(document.title) + '</title>' + metas + '</head><body>' + body + '</body></html>',
         hidden, placements, frames, crossOriginFrames, truncated, pageWidth, pageHeight,
         scripts: document.scripts.length,
       };

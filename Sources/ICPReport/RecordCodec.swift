@@ -200,6 +200,32 @@ public struct RecordCodec {
         if !p.sample.isEmpty { json.key("sample"); json.string(p.sample) }
         json.key("rendered"); json.bool(p.rendered)
         if let placement = p.numberPlacement { json.key("number_placement"); json.string(placement) }
+        // Written also when empty: an observation without it was saved before content risks were read.
+        json.key("risk_words"); json.beginArray()
+        for h in p.riskWords {
+            json.beginObject()
+            json.key("word"); json.string(h.word)
+            json.key("category"); json.string(h.category)
+            json.key("weight"); json.number(h.weight)
+            json.key("where"); json.string(h.place.rawValue)
+            json.key("count"); json.number(h.count)
+            json.endObject()
+        }
+        json.endArray()
+        if p.riskWordsDropped > 0 { json.key("risk_words_dropped"); json.number(p.riskWordsDropped) }
+        if !p.hiddenLinks.isEmpty {
+            json.key("hidden_links"); json.beginArray()
+            for l in p.hiddenLinks {
+                json.beginObject()
+                json.key("href"); json.string(l.href)
+                json.key("how"); json.string(l.how)
+                json.key("text"); json.string(l.text)
+                if let w = l.riskWord { json.key("risk_word"); json.string(w) }
+                json.endObject()
+            }
+            json.endArray()
+        }
+        if p.hiddenLinksDropped > 0 { json.key("hidden_links_dropped"); json.number(p.hiddenLinksDropped) }
         json.endObject()
     }
 
@@ -281,6 +307,17 @@ public struct RecordCodec {
         page.sample = p.optionalString("sample") ?? ""
         page.rendered = p.bool("rendered")
         page.numberPlacement = p.optionalString("number_placement")
+        page.contentRead = p.o["risk_words"] != nil
+        for h in try p.optionalObjects("risk_words") {
+            page.riskWords.append(RiskWordHit(word: try h.string("word"), category: try h.string("category"), weight: try h.int("weight"),
+                                              place: try h.enumValue("where", RiskPlace.self), count: try h.int("count")))
+        }
+        page.riskWordsDropped = p.optionalInt("risk_words_dropped") ?? 0
+        for l in try p.optionalObjects("hidden_links") {
+            page.hiddenLinks.append(HiddenLink(href: try l.string("href"), how: try l.string("how"), text: l.optionalString("text") ?? "",
+                                               riskWord: l.optionalString("risk_word")))
+        }
+        page.hiddenLinksDropped = p.optionalInt("hidden_links_dropped") ?? 0
         return page
     }
 
