@@ -39,8 +39,9 @@ public final class RiskWords: Sendable {
     /// Entries ending in each state (through suffix links too): `outputs[outputStart[s]..<outputStart[s + 1]]`.
     let outputStart: [Int32]
     let outputs: [Int32]
-    /// The longest exception, in matched bytes: how long a hit must wait for one that may cover it.
-    let maxExceptionLength: Int
+    /// The longest word or exception, in matched bytes: how long a hit waits for a longer one
+    /// that may cover it.
+    let window: Int
 
     static let skip: UInt8 = 255
     static let hasOutput: UInt16 = 0x8000
@@ -85,7 +86,7 @@ public final class RiskWords: Sendable {
         }
         guard entries.count < 10_000 else { throw RiskWordsError(file: file, line: 0, field: "line", problem: "more than 10000 words") }
         self.entries = entries
-        maxExceptionLength = entries.filter(\.isException).map(\.length).max() ?? 0
+        window = entries.map(\.length).max() ?? 0
 
         // Byte classes: every byte some word uses gets one, with ASCII letters of both cases sharing.
         var classOf = [UInt8](repeating: 0, count: 256)
@@ -149,8 +150,11 @@ public final class RiskWords: Sendable {
                 let t = next[s][c]
                 delta[s * classCount + c] = UInt16(t) | (ends[t].isEmpty ? 0 : Self.hasOutput)
             }
-            // Words before exceptions: an exception ending at the same byte then cancels them.
-            outputs += ends[s].sorted { !entries[Int($0)].isException && entries[Int($1)].isException }
+            // Shorter words first, exceptions last: what ends at the same byte and covers them then cancels them.
+            outputs += ends[s].sorted { a, b in
+                let (x, y) = (entries[Int(a)], entries[Int(b)])
+                return x.isException != y.isException ? !x.isException : x.length < y.length
+            }
             outputStart.append(Int32(outputs.count))
         }
         self.delta = delta
@@ -172,9 +176,11 @@ public final class RiskWords: Sendable {
     }
 }
 
-/// One page's pass over its text with a `RiskWords` automaton. Hits wait until no exception can
-/// still cover them (`maxExceptionLength` bytes), then are counted by word and place; at most
-/// `maxHits` distinct ones are kept, the rest counted in `dropped`.
+/// One page's pass over its text with a `RiskWords` automaton. A hit covered by a longer one
+/// counts only as that one: a harmless exception cancels it, a longer risk word stands for it
+/// (开户送彩金, not also 送彩金 and 彩金). Hits wait until nothing longer can still cover them
+/// (`window` bytes), then are counted by word and place; at most `maxHits` distinct ones are
+/// kept, the rest counted in `dropped`.
 public struct RiskWordScan {
     private let words: RiskWords
     private let maxHits: Int
@@ -205,7 +211,7 @@ public struct RiskWordScan {
                     state = Int(t & ~RiskWords.hasOutput)
                     position += 1
                     if t & RiskWords.hasOutput != 0 { matched(place) }
-                    if !pending.isEmpty && pending[0].start + words.maxExceptionLength <= position { commit(all: false) }
+                    if !pending.isEmpty && pending[0].start + words.window <= position { commit(all: false) }
                 }
             }
         }
@@ -242,17 +248,14 @@ public struct RiskWordScan {
             let e = words.outputs[k]
             let entry = words.entries[Int(e)]
             let from = position - entry.length
-            if entry.isException {
-                pending.removeAll { $0.start >= from }
-            } else {
-                pending.append((e, from, place))
-            }
+            pending.removeAll { $0.start >= from }
+            if !entry.isException { pending.append((e, from, place)) }
         }
     }
 
     private mutating func commit(all: Bool) {
         var n = 0
-        while n < pending.count && (all || pending[n].start + words.maxExceptionLength <= position) {
+        while n < pending.count && (all || pending[n].start + words.window <= position) {
             count(pending[n].entry, pending[n].place)
             n += 1
         }
