@@ -315,7 +315,7 @@ public final class PageScanner {
         }
         let found: (how: String, fontZero: Bool)?
         if open.key == Self.marqueeKey, let size = Self.marqueeSize(attrs, inline) {
-            found = ("\(size) on <marquee>", false)
+            found = (size, false)
         } else if let inline, let h = Concealment.hidingLinks(inline, fromRule: false) {
             found = h
         } else if let how = rules.hidingLinks(tag: cStringBytes(name), classAttribute: classAttribute, id: id) {
