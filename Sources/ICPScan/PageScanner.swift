@@ -110,7 +110,8 @@ public final class PageScanner {
     static let maxScriptSample = 8192, maxScriptSamples = 8
     static let maxStyleBytes = 65536
     static let maxFrames = 16, maxSignals = 8, maxConcealments = 64
-    static let maxHiddenLinks = 64, maxLinkText = 120, maxMetaBytes = 1024
+    public static let maxHiddenLinks = 64
+    static let maxLinkText = 120, maxMetaBytes = 1024
     static let marqueeKey: UInt64 = 0x0765_6575_7172_616d  // "marquee"
     static let liKey: UInt64 = 0x0200_0000_0000_696c  // "li"
     /// Past this nesting depth, elements still parse but are no longer tracked one by one.
@@ -308,7 +309,9 @@ public final class PageScanner {
         let parent = stack.last
         if open.concealment != 0 && open.concealment != parent?.passed {
             let how = concealments[open.concealment - 1]
-            if !how.contains("a background image in its place") && !how.hasPrefix("inside <noscript>") && !Self.opensOnDemand(how, classAttribute, id, inList: parent?.key == Self.liKey) {
+            if !how.contains("a background image in its place") && !how.hasPrefix("inside <noscript>")
+                && !Self.opensOnDemand(how, names: [classAttribute, id].compactMap { $0.map { String(cString: $0) } }.joined(separator: " "),
+                                       inList: parent?.key == Self.liKey) {
                 (open.link, open.fontZero) = (linkHiding(how), how.hasPrefix("font-size:0"))
             }
             return
@@ -316,9 +319,10 @@ public final class PageScanner {
         let found: (how: String, fontZero: Bool)?
         if open.key == Self.marqueeKey, let size = Self.marqueeSize(attrs, inline) {
             found = (size, false)
-        } else if let inline, let h = Concealment.hidingLinks(inline, fromRule: false) {
+        } else if let style, strstr(UnsafeRawPointer(style).assumingMemoryBound(to: CChar.self), "ground") != nil,  // background colour
+                  let inline, let h = Concealment.hidingLinks(inline, fromRule: false) {
             found = h
-        } else if let how = rules.hidingLinks(tag: cStringBytes(name), classAttribute: classAttribute, id: id) {
+        } else if !rules.linkRules.isEmpty, let how = rules.hidingLinks(tag: cStringBytes(name), classAttribute: classAttribute, id: id) {
             found = (how, how.hasPrefix("font-size:0"))
         } else {
             found = nil
@@ -329,10 +333,10 @@ public final class PageScanner {
     /// A region the page itself shows on hover, focus or click (SPEC: not hidden from a person):
     /// hidden by display, visibility or opacity (what scripts and `:hover` rules toggle), and a
     /// list inside a list item (a CSS dropdown) or named for a menu, pop-up, tab or panel.
-    static func opensOnDemand(_ how: String, _ classAttribute: UnsafePointer<UInt8>?, _ id: UnsafePointer<UInt8>?, inList: Bool) -> Bool {
+    public static func opensOnDemand(_ how: String, names: String, inList: Bool) -> Bool {
         guard ["display:none", "visibility:hidden", "hidden attribute", "opacity:0"].contains(where: { how.hasPrefix($0) }) else { return false }
         if inList { return true }
-        let names = [classAttribute, id].compactMap { $0.map { String(cString: $0).lowercased() } }.joined(separator: " ")
+        let names = names.lowercased()
         return onDemandNames.contains { names.contains($0) }
     }
     static let onDemandNames = ["menu", "nav", "drop", "sub", "pop", "share", "modal", "dialog", "tip", "tab", "slide", "panel",

@@ -51,16 +51,22 @@ struct StrayEndTags {
                 if end == p.count && !final { hold(p, from: at, emitted: emitted, out); return }
                 continue
             }
-            var name = UnsafeRawBufferPointer(rebasing: p[(at + 2)..<end])
-            while let last = name.last, last <= 0x20 { name = UnsafeRawBufferPointer(rebasing: name.dropLast()) }
-            let lower = name.map { $0 | 0x20 }
-            if !started || lower.elementsEqual("html".utf8) || lower.elementsEqual("body".utf8) {
+            var nameEnd = end
+            while nameEnd > at + 2 && p[nameEnd - 1] <= 0x20 { nameEnd -= 1 }
+            if !started || Self.isDocumentEnd(p, from: at + 2, to: nameEnd) {
                 if at > emitted { out(UnsafeRawBufferPointer(rebasing: p[emitted..<at])) }
                 emitted = end + 1
             }
             i = end + 1
         }
         if p.count > emitted { out(UnsafeRawBufferPointer(rebasing: p[emitted...])) }
+    }
+
+    /// `html` or `body`, in any case, without building a string per end tag.
+    private static func isDocumentEnd(_ p: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {
+        guard to - from == 4 else { return false }
+        let w = (UInt32(p[from] | 0x20) << 24) | (UInt32(p[from + 1] | 0x20) << 16) | (UInt32(p[from + 2] | 0x20) << 8) | UInt32(p[from + 3] | 0x20)
+        return w == 0x6874_6D6C || w == 0x626F_6479  // "html", "body"
     }
 
     private mutating func hold(_ p: UnsafeRawBufferPointer, from at: Int, emitted: Int, _ out: (UnsafeRawBufferPointer) -> Void) {

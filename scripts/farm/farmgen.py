@@ -338,6 +338,11 @@ def scenarios():
         page("示例科技_澳门威尼斯人_百家乐", ok(10000103),
              head='<meta name="keywords" content="真人娱乐,开户送彩金"><meta name="description" content="示例科技有限公司">'),
         row=dict(service_name="示例科技"))
+    # Links document.write puts into a hidden box, with the footer it writes: the drawn page has them.
+    darkwrite = page("示例科技", '<div class="footer"><script>document.write(\'<a href="https://beian.miit.gov.cn/">京ICP备10000106号-1</a> '
+                     '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502000001">京公网安备11010502000001号</a>\');'
+                     'document.write(\'<div style="display:none">' + spam.replace("'", "\\'") + '</div>\');</script></div>')
+    add("darkwrite.test", "京ICP备10000106号-1", {"darkwrite.test": ["CONTENT_HIDDEN_LINKS"]}, "fail", darkwrite)
     # Controls: a hidden dropdown of the site's own pages and a hidden share pop-up with two
     # off-site links (the page opens both), and lottery news whose words are harmless.
     menu = ('<ul class="menu"><li><a href="/">首页</a><ul style="display:none"><li><a href="http://quietmenu.test/a">产品</a></li>'
