@@ -202,19 +202,25 @@ public struct RiskWordScan {
     /// Matches normalised text (as `Normalizer` writes it) seen at `place`.
     public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, place: RiskPlace) {
         let classOf = words.classOf, delta = words.delta, classCount = words.classCount
+        // The state and position live in locals through the loop, stored back before a hit is handled.
+        var s = state, at = position
         classOf.withUnsafeBufferPointer { classOf in
             delta.withUnsafeBufferPointer { delta in
                 for b in bytes {
                     let c = classOf[Int(b)]
                     if c == RiskWords.skip { continue }
-                    let t = delta[state * classCount + Int(c)]
-                    state = Int(t & ~RiskWords.hasOutput)
-                    position += 1
-                    if t & RiskWords.hasOutput != 0 { matched(place) }
-                    if !pending.isEmpty && pending[0].start + words.window <= position { commit(all: false) }
+                    let t = delta[s &* classCount &+ Int(c)]
+                    s = Int(t & ~RiskWords.hasOutput)
+                    at &+= 1
+                    if t & RiskWords.hasOutput != 0 || !pending.isEmpty {
+                        (state, position) = (s, at)
+                        if t & RiskWords.hasOutput != 0 { matched(place) }
+                        if !pending.isEmpty && pending[0].start + words.window <= at { commit(all: false) }
+                    }
                 }
             }
         }
+        (state, position) = (s, at)
     }
 
     /// Normalises and matches a whole string (title, meta content, a link's text or URL), as
