@@ -42,6 +42,13 @@ public final class RiskWords: Sendable {
     /// The longest word or exception, in matched bytes: how long a hit waits for a longer one
     /// that may cover it.
     let window: Int
+    /// The characters of the Basic Multilingual Plane some word or exception uses (ASCII letters
+    /// in both cases), one bit each (8 KiB): text is mostly other characters, after which the
+    /// automaton can only be at its root, so they are passed over without stepping through their bytes.
+    let used: [UInt64]
+    /// Likewise the characters some word or exception starts with: at the root, every other
+    /// character leaves the automaton there.
+    let starts: [UInt64]
 
     static let skip: UInt8 = 255
     static let hasOutput: UInt16 = 0x8000
@@ -101,6 +108,17 @@ public final class RiskWords: Sendable {
         }
         classOf[Int(Normalizer.separator)] = Self.skip
         self.classOf = classOf
+        var used = [UInt64](repeating: 0, count: 1024), starts = used
+        for p in patterns {
+            for (k, scalar) in String(decoding: p, as: UTF8.self).unicodeScalars.enumerated() where scalar.value < 0x10000 {
+                for v in [scalar.value, (0x61...0x7A).contains(scalar.value) ? scalar.value - 0x20 : scalar.value] {
+                    used[Int(v >> 6)] |= 1 << UInt64(v & 63)
+                    if k == 0 { starts[Int(v >> 6)] |= 1 << UInt64(v & 63) }
+                }
+            }
+        }
+        self.used = used
+        self.starts = starts
         self.classCount = classCount
 
         // The trie, then suffix links breadth first, then the full transition table.
@@ -201,23 +219,46 @@ public struct RiskWordScan {
 
     /// Matches normalised text (as `Normalizer` writes it) seen at `place`.
     public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, place: RiskPlace) {
-        let classOf = words.classOf, delta = words.delta, classCount = words.classCount
+        let classOf = words.classOf, delta = words.delta, classCount = words.classCount, used = words.used, starts = words.starts
         // The state and position live in locals through the loop, stored back before a hit is handled.
         var s = state, at = position
         classOf.withUnsafeBufferPointer { classOf in
             delta.withUnsafeBufferPointer { delta in
-                for b in bytes {
-                    let c = classOf[Int(b)]
-                    if c == RiskWords.skip { continue }
-                    let t = delta[s &* classCount &+ Int(c)]
-                    s = Int(t & ~RiskWords.hasOutput)
-                    at &+= 1
-                    if t & RiskWords.hasOutput != 0 || !pending.isEmpty {
-                        (state, position) = (s, at)
-                        if t & RiskWords.hasOutput != 0 { matched(place) }
-                        if !pending.isEmpty && pending[0].start + words.window <= at { commit(all: false) }
+                used.withUnsafeBufferPointer { used in starts.withUnsafeBufferPointer { starts in
+                    let n = bytes.count
+                    var i = 0
+                    while i < n {
+                        // A whole character no word uses (at the root: starts with) leaves the automaton at its root.
+                        let b = bytes[i]
+                        var width = 1
+                        let set = s == 0 ? starts : used
+                        if b >= 0xE0 && b < 0xF0 && i + 2 < n {
+                            let v = Int(b & 0x0F) << 12 | Int(bytes[i + 1] & 0x3F) << 6 | Int(bytes[i + 2] & 0x3F)
+                            width = set[v >> 6] & (1 << UInt64(v & 63)) == 0 ? 0 : 3
+                        } else if b < 0x80 && b != Normalizer.separator {
+                            width = set[Int(b >> 6)] & (1 << UInt64(b & 63)) == 0 ? 0 : 1
+                        }
+                        if width == 0 {
+                            s = 0
+                            i += b < 0x80 ? 1 : 3
+                            if !pending.isEmpty { (state, position) = (s, at); commit(all: true) }
+                            continue
+                        }
+                        for k in i..<(i + width) {
+                            let c = classOf[Int(bytes[k])]
+                            if c == RiskWords.skip { continue }
+                            let t = delta[s &* classCount &+ Int(c)]
+                            s = Int(t & ~RiskWords.hasOutput)
+                            at &+= 1
+                            if t & RiskWords.hasOutput != 0 || !pending.isEmpty {
+                                (state, position) = (s, at)
+                                if t & RiskWords.hasOutput != 0 { matched(place) }
+                                if !pending.isEmpty && pending[0].start + words.window <= at { commit(all: false) }
+                            }
+                        }
+                        i += width
                     }
-                }
+                } }
             }
         }
         (state, position) = (s, at)

@@ -43,6 +43,15 @@ final class RiskWordsTests: XCTestCase {
         XCTAssertEqual(scan.finish().hits, [])
     }
 
+    func testAWordCutInsideACharacterIsStillFound() {
+        var scan = RiskWordScan(.standard)
+        let bytes = Array("的百家乐的".utf8)
+        for cut in [(0, 7), (7, 11), (11, bytes.count)] {  // 乐 is cut after its first byte
+            bytes[cut.0..<cut.1].withUnsafeBufferPointer { scan.feed($0, place: .text) }
+        }
+        XCTAssertEqual(scan.finish().hits.map(\.word), ["百家乐"])
+    }
+
     func testAMalformedListNamesLineAndField() {
         func error(_ tsv: String) -> RiskWordsError? {
             do { _ = try RiskWords(tsv: tsv, file: "bad.tsv"); return nil } catch { return error }
