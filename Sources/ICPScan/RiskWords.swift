@@ -16,7 +16,9 @@ public struct RiskWordsError: Error, CustomStringConvertible {
 ///
 /// Text is matched as `Normalizer` leaves it (full-width forms folded); separators are skipped
 /// (so `博 彩` and `博　彩` read as `博彩`) and ASCII letters fold to one case in the byte classes.
-public final class RiskWords: Sendable {
+// @unchecked: the tables are raw memory, written only in `init` and freed in `deinit`; raw
+// pointers let the per-text-run pass read them without retaining an array per call.
+public final class RiskWords: @unchecked Sendable {
     struct Entry: Sendable {
         var word: String
         var category: String
@@ -32,10 +34,10 @@ public final class RiskWords: Sendable {
 
     let entries: [Entry]
     /// Byte → input class; `skip` for separators, 0 for bytes no word contains.
-    let classOf: [UInt8]
+    let classOf: UnsafeMutablePointer<UInt8>
     let classCount: Int
     /// DFA transitions, `state * classCount + class`; the top bit marks a state with outputs.
-    let delta: [UInt16]
+    let delta: UnsafeMutablePointer<UInt16>
     /// Entries ending in each state (through suffix links too): `outputs[outputStart[s]..<outputStart[s + 1]]`.
     let outputStart: [Int32]
     let outputs: [Int32]
@@ -45,10 +47,10 @@ public final class RiskWords: Sendable {
     /// The characters of the Basic Multilingual Plane some word or exception uses (ASCII letters
     /// in both cases), one bit each (8 KiB): text is mostly other characters, after which the
     /// automaton can only be at its root, so they are passed over without stepping through their bytes.
-    let used: [UInt64]
+    let used: UnsafeMutablePointer<UInt64>
     /// Likewise the characters some word or exception starts with: at the root, every other
     /// character leaves the automaton there.
-    let starts: [UInt64]
+    let starts: UnsafeMutablePointer<UInt64>
 
     static let skip: UInt8 = 255
     static let hasOutput: UInt16 = 0x8000
@@ -107,7 +109,7 @@ public final class RiskWords: Sendable {
             }
         }
         classOf[Int(Normalizer.separator)] = Self.skip
-        self.classOf = classOf
+        self.classOf = Self.copy(classOf)
         var used = [UInt64](repeating: 0, count: 1024), starts = used
         for p in patterns {
             for (k, scalar) in String(decoding: p, as: UTF8.self).unicodeScalars.enumerated() where scalar.value < 0x10000 {
@@ -117,8 +119,8 @@ public final class RiskWords: Sendable {
                 }
             }
         }
-        self.used = used
-        self.starts = starts
+        self.used = Self.copy(used)
+        self.starts = Self.copy(starts)
         self.classCount = classCount
 
         // The trie, then suffix links breadth first, then the full transition table.
@@ -175,9 +177,22 @@ public final class RiskWords: Sendable {
             }
             outputStart.append(Int32(outputs.count))
         }
-        self.delta = delta
+        self.delta = Self.copy(delta)
         self.outputStart = outputStart
         self.outputs = outputs
+    }
+
+    deinit {
+        classOf.deallocate()
+        delta.deallocate()
+        used.deallocate()
+        starts.deallocate()
+    }
+
+    private static func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: a.count)
+        p.initialize(from: a, count: a.count)
+        return p
     }
 
     /// Normalised (`Normalizer`), without separators, ASCII in lower case (page text's case is
@@ -222,44 +237,38 @@ public struct RiskWordScan {
         let classOf = words.classOf, delta = words.delta, classCount = words.classCount, used = words.used, starts = words.starts
         // The state and position live in locals through the loop, stored back before a hit is handled.
         var s = state, at = position
-        classOf.withUnsafeBufferPointer { classOf in
-            delta.withUnsafeBufferPointer { delta in
-                used.withUnsafeBufferPointer { used in starts.withUnsafeBufferPointer { starts in
-                    let n = bytes.count
-                    var i = 0
-                    while i < n {
-                        // A whole character no word uses (at the root: starts with) leaves the automaton at its root.
-                        let b = bytes[i]
-                        var width = 1
-                        let set = s == 0 ? starts : used
-                        if b >= 0xE0 && b < 0xF0 && i + 2 < n {
-                            let v = Int(b & 0x0F) << 12 | Int(bytes[i + 1] & 0x3F) << 6 | Int(bytes[i + 2] & 0x3F)
-                            width = set[v >> 6] & (1 << UInt64(v & 63)) == 0 ? 0 : 3
-                        } else if b < 0x80 && b != Normalizer.separator {
-                            width = set[Int(b >> 6)] & (1 << UInt64(b & 63)) == 0 ? 0 : 1
-                        }
-                        if width == 0 {
-                            s = 0
-                            i += b < 0x80 ? 1 : 3
-                            if !pending.isEmpty { (state, position) = (s, at); commit(all: true) }
-                            continue
-                        }
-                        for k in i..<(i + width) {
-                            let c = classOf[Int(bytes[k])]
-                            if c == RiskWords.skip { continue }
-                            let t = delta[s &* classCount &+ Int(c)]
-                            s = Int(t & ~RiskWords.hasOutput)
-                            at &+= 1
-                            if t & RiskWords.hasOutput != 0 || !pending.isEmpty {
-                                (state, position) = (s, at)
-                                if t & RiskWords.hasOutput != 0 { matched(place) }
-                                if !pending.isEmpty && pending[0].start + words.window <= at { commit(all: false) }
-                            }
-                        }
-                        i += width
-                    }
-                } }
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            // A whole character no word uses (at the root: starts with) leaves the automaton at its root.
+            let b = bytes[i]
+            var width = 1
+            let set = s == 0 ? starts : used
+            if b >= 0xE0 && b < 0xF0 && i + 2 < n {
+                let v = Int(b & 0x0F) << 12 | Int(bytes[i + 1] & 0x3F) << 6 | Int(bytes[i + 2] & 0x3F)
+                width = set[v >> 6] & (1 << UInt64(v & 63)) == 0 ? 0 : 3
+            } else if b < 0x80 && b != Normalizer.separator {
+                width = set[Int(b >> 6)] & (1 << UInt64(b & 63)) == 0 ? 0 : 1
             }
+            if width == 0 {
+                s = 0
+                i += b < 0x80 ? 1 : 3
+                if !pending.isEmpty { (state, position) = (s, at); commit(all: true) }
+                continue
+            }
+            for k in i..<(i + width) {
+                let c = classOf[Int(bytes[k])]
+                if c == RiskWords.skip { continue }
+                let t = delta[s &* classCount &+ Int(c)]
+                s = Int(t & ~RiskWords.hasOutput)
+                at &+= 1
+                if t & RiskWords.hasOutput != 0 || !pending.isEmpty {
+                    (state, position) = (s, at)
+                    if t & RiskWords.hasOutput != 0 { matched(place) }
+                    if !pending.isEmpty && pending[0].start + words.window <= at { commit(all: false) }
+                }
+            }
+            i += width
         }
         (state, position) = (s, at)
     }
