@@ -56,6 +56,17 @@ public final class PageReader {
                               riskWord: riskWords.firstWord(in: text) ?? riskWords.firstWord(in: link.href))
         }
         page.hiddenLinksDropped = scanner.hiddenLinksDropped
+        // Hidden link blocks inline scripts write as literal markup (read without their scripts).
+        let written = Array(scanner.scriptSamples.flatMap(ScriptWrites.html(in:)).prefix(ScriptWrites.maxBytes))
+        if !written.isEmpty {
+            let inner = PageReader.read(written, contentType: "text/html; charset=utf-8", riskWords: riskWords)
+            for var link in inner.hiddenLinks {
+                guard page.hiddenLinks.count < PageScanner.maxHiddenLinks else { page.hiddenLinksDropped += 1; continue }
+                link.how += ", written by document.write"
+                page.hiddenLinks.append(link)
+            }
+            page.hiddenLinksDropped += inner.hiddenLinksDropped
+        }
         if visible.textLength <= Self.sampledTextLength { page.sample = String(decoding: visible.sample, as: UTF8.self) }
         let shell = page.shownCharacters < PageFacts.shellCharacters
         // A frameset shows its frames; otherwise one iframe that fills the page, or the only

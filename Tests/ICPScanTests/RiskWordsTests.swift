@@ -156,6 +156,18 @@ final class RiskWordsTests: XCTestCase {
         XCTAssertEqual(facts.hiddenLinks.map(\.riskWord), ["百家乐", "slot gacor"])
     }
 
+    func testLinksADocumentWriteOfLiteralsHidesAreRead() {
+        let script = """
+            <script>document.write('<div style="font-size:0">' + "<a href=\\"http://a.example/\\">一</a>");
+            document.writeln(`<a href='https://b.example/'>二</a></div>`); document.write(ad);</script>
+            """
+        let facts = page(body: script)
+        XCTAssertEqual(facts.hiddenLinks.map(\.href), ["http://a.example/", "https://b.example/"])
+        XCTAssertTrue(facts.hiddenLinks.allSatisfy { $0.how.contains("font-size:0") && $0.how.contains("document.write") }, "\(facts.hiddenLinks)")
+        // A footer a script writes where a person sees it hides nothing.
+        XCTAssertEqual(page(body: "<script>document.write('<a href=\"https://beian.miit.gov.cn/\">京ICP备12345678号-1</a>')</script>").hiddenLinks, [])
+    }
+
     // MARK: controls: not hidden, or opened by the page itself
 
     func testShownLinksAndRelativeLinksAreNotRecorded() {
