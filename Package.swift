@@ -35,11 +35,12 @@ let package = Package(
         // The per-chunk scan path: its classes are confined to one loop thread, so dynamic
         // exclusivity checks (a thread-local lookup per property access) buy nothing there.
         .target(name: "CUTF8"),
-        .target(name: "ICPScan", dependencies: ["ICPModel", "ICPNumbers", "CXML2", "CUTF8"], swiftSettings: hotPath),
+        // risk-words.tsv: the risk words of CONTENT_RISK_WORDS, as data (the project's own list).
+        .target(name: "ICPScan", dependencies: ["ICPModel", "ICPNumbers", "CXML2", "CUTF8"], resources: [.embedInCode("risk-words.tsv")], swiftSettings: hotPath),
         // The judge: SPEC's rules over what was observed; pure, no I/O.
         // placeholders.tsv: the signatures of default and placeholder pages (PAGE_PLACEHOLDER), as data;
         // cdn-catalogue.tsv: CDN CNAME suffixes and edge ranges (IP_VIA_CDN), as data.
-        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers"], resources: [.embedInCode("placeholders.tsv"), .embedInCode("cdn-catalogue.tsv")]),
+        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers", "ICPInventory"], resources: [.embedInCode("placeholders.tsv"), .embedInCode("cdn-catalogue.tsv")]),
         // details.tsv: every finding's detail in Chinese and English, as data beside the notices.
         .target(name: "ICPReport", dependencies: ["ICPModel", "CXLSXWriter"], resources: [.embedInCode("details.tsv")]),
         // Headless Chromium over the DevTools pipe, for pages that scripts draw.

@@ -26,11 +26,13 @@ final class AuditLoop: Transport, @unchecked Sendable {
     // Touched only on `loop`'s thread.
     private let fetcher: Fetcher
     private let dns: DNSLoop
+    private let riskWords: RiskWords
 
-    init(index: Int, dns: DNSLoop) {
+    init(index: Int, dns: DNSLoop, riskWords: RiskWords = .standard) {
         loop = EventLoop(name: "icp-loop-\(index)")
         fetcher = Fetcher(loop: loop)
         self.dns = dns
+        self.riskWords = riskWords
         loop.start()
     }
 
@@ -44,14 +46,14 @@ final class AuditLoop: Transport, @unchecked Sendable {
                 var reader: PageReader?
                 fetcher.start(spec, sink: { status, contentType in
                     guard (200..<300).contains(status) else { return nil }
-                    let r = PageReader(contentType: contentType, keepDigits: digits)
+                    let r = PageReader(contentType: contentType, keepDigits: digits, riskWords: self.riskWords)
                     reader = r
                     return ReaderSink(r)
                 }, completion: { ended in
                     continuation.resume(returning: ended.map { result in
                         // A 2xx with no body at all is an empty page (curl never called the sink).
                         if reader == nil, result.failure == nil, !spec.headersOnly, (200..<300).contains(result.status) {
-                            reader = PageReader(contentType: result.contentType)
+                            reader = PageReader(contentType: result.contentType, riskWords: self.riskWords)
                         }
                         return (result, reader?.finish())
                     })
@@ -150,10 +152,10 @@ final class LoopGroup: @unchecked Sendable {
     private let dns: DNSLoop
     private let counter = Counter()
 
-    init(count: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int) throws {
+    init(count: Int, dnsServers: [String], dnsTimeoutMilliseconds: Int, riskWords: RiskWords = .standard) throws {
         let dns = try DNSLoop(servers: dnsServers, timeoutMilliseconds: dnsTimeoutMilliseconds)
         self.dns = dns
-        loops = (0..<max(1, count)).map { AuditLoop(index: $0, dns: dns) }
+        loops = (0..<max(1, count)).map { AuditLoop(index: $0, dns: dns, riskWords: riskWords) }
     }
 
     func next() -> AuditLoop { loops[counter.next() % loops.count] }

@@ -3,6 +3,7 @@ import ICPFetch
 import ICPModel
 import ICPRender
 import ICPRules
+import ICPScan
 
 /// How a scan reaches sites. The port and DNS overrides exist to run against a local farm
 /// and behind split-horizon DNS (SPEC).
@@ -21,6 +22,8 @@ public struct AuditOptions: Sendable {
     public var ranges: CIDRSet?
     /// The CDN catalogue and the provider's own CDNs (`--cdn-catalogue`, `--own-cdn`).
     public var cdn = CDNPolicy(catalogue: .builtIn)
+    /// The risk words pages are read for (`--risk-words`; the bundled list by default).
+    public var riskWords = RiskWords.standard
     public var maxRedirects = 10
     /// Further attempts at a host that failed to open, each after a doubling backoff.
     public var retries = 2

@@ -119,7 +119,7 @@ final class HostObserver: Sendable {
         if !drawn.settled {
             seen.suspect = renderSuspect(seen, outcome: "drawn at its \(options.renderTimeoutSeconds)s deadline before the page settled")
         }
-        var page = drawn.facts()
+        var page = drawn.facts(riskWords: options.riskWords)
         page.rendered = true
         page.charset = staticPage.charset
         page.hiddenNumbers = drawn.hiddenNumbers().map { var n = $0.number; n.hiddenBy = $0.how; return n }

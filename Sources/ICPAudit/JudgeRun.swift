@@ -39,12 +39,14 @@ public enum JudgeRun {
         let judge = Judge(ranges: info.ranges, cdn: info.cdn, siteForHost: index.site(forHost:))
         let started = Date()
         var unmatched: [String] = []
+        var unreadPages = 0  // pages observed before content risks were read
         let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
             try JSONLinesFile.read(observationsPath, decode: RecordCodec.decodeObservation) { seen, _ in
                 guard let row = index.site(forDomain: seen.domain, line: seen.line) else {
                     unmatched.append(seen.domain)
                     return
                 }
+                unreadPages += seen.hosts.filter { $0.page.map { !$0.contentRead } ?? false }.count
                 var moved = seen
                 moved.line = row.line  // a corrected inventory may have moved the row
                 keep(moved, judge.judge(moved, row: row))
@@ -54,6 +56,9 @@ public enum JudgeRun {
         if !unmatched.isEmpty {
             let shown = unmatched.prefix(5).joined(separator: ", ") + (unmatched.count > 5 ? " and \(unmatched.count - 5) more" : "")
             FileHandle.standardError.write(Data("icpaudit: note: \(unmatched.count) observed domains have no row in \(inventoryPath) and were left out: \(shown)\n".utf8))
+        }
+        if unreadPages > 0 {
+            FileHandle.standardError.write(Data("icpaudit: note: \(unreadPages) pages were observed before content risks were read: CONTENT_RISK_WORDS and CONTENT_HIDDEN_LINKS are not judged for them (scan again to judge them)\n".utf8))
         }
         try RunInfo(inventory: inventoryPath, checksum: try InventoryReader.checksum(path: inventoryPath), ranges: info.ranges, cdn: info.cdn,
                     baseline: info.baseline, options: info.options, shard: info.shard,

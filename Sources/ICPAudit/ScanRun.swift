@@ -86,7 +86,8 @@ public enum ScanRun {
             }
         })
 
-        let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000)
+        let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000,
+                                  riskWords: config.options.riskWords)
         defer { loops.shutdown() }
         let renderer = try await startRenderer(config.options)
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8, loopsBusy: loops.busyFraction)

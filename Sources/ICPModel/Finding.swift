@@ -35,12 +35,16 @@ public enum FindingCode: String, Sendable, CaseIterable {
     /// The host has only IPv6 addresses and the auditing machine no IPv6 route: not checked
     /// (SPEC: the crawler's own limits are never the site's CONNECT_FAILED).
     case ipv6NoRoute = "IPV6_NO_ROUTE"
+    /// Links to other sites that a person cannot see (SPEC "Content risks").
+    case contentHiddenLinks = "CONTENT_HIDDEN_LINKS"
+    /// Gambling, pornography, drugs or fraud words past the threshold (SPEC "Content risks").
+    case contentRiskWords = "CONTENT_RISK_WORDS"
 
     /// Severity when the finding is raised; `TLS_FAILED` drops to `warn` when the page was
     /// still read over the unverified fallback (see `Finding.init`).
     public var severity: Severity {
         switch self {
-        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute, .ipViaCDN: return .warn
+        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute, .ipViaCDN, .contentRiskWords: return .warn
         default: return .error
         }
     }
@@ -92,11 +96,14 @@ public struct Fact: Sendable, Equatable {
         case list([String], more: Int)
         /// A word of the details' vocabulary (`footer`, `bottom`, `body`), written in the reader's language.
         case term(String)
+        /// Words of the vocabulary (risk categories, places on a page), each in the reader's language.
+        case terms([String])
     }
 
     public static func text(_ name: String, _ value: String) -> Fact { Fact(name: name, value: .text(value)) }
     public static func list(_ name: String, _ items: [String], more: Int = 0) -> Fact { Fact(name: name, value: .list(items, more: more)) }
     public static func term(_ name: String, _ word: String) -> Fact { Fact(name: name, value: .term(word)) }
+    public static func terms(_ name: String, _ words: [String]) -> Fact { Fact(name: name, value: .terms(words)) }
 }
 
 /// Every sentence a finding's detail can be, named as `details.tsv` names it. `asWritten` is a
@@ -117,6 +124,7 @@ public enum DetailForm: String, Sendable, CaseIterable {
     case psbMissing = "psb_missing", psbWrongCode = "psb_wrong_code", psbWrongLink = "psb_wrong_link", psbWrongBoth = "psb_wrong_both"
     case psbLinkWrong = "psb_link_wrong", psbNotLinked = "psb_not_linked"
     case titleMissing = "title_missing", titleMismatch = "title_mismatch", titleRestricted = "title_restricted"
+    case riskWords = "risk_words", hiddenLinks = "hidden_links", hiddenLinksRisky = "hidden_links_risky"
 }
 
 public enum Verdict: String, Sendable, CaseIterable {

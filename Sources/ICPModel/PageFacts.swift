@@ -151,6 +151,15 @@ public struct PageFacts: CopyOnWrite {
         public var rendered = false
         /// Where a browser drew the filing numbers: `bottom (93% down), centred`.
         public var numberPlacement: String?
+        /// Risk words seen in the title, meta description and keywords, visible text and link
+        /// texts (distinct word and place, each with its count); those past the cap are counted.
+        public var riskWords: [RiskWordHit] = []
+        public var riskWordsDropped = 0
+        /// Hidden links to absolute URLs (up to a cap), and how many more there were.
+        public var hiddenLinks: [HiddenLink] = []
+        public var hiddenLinksDropped = 0
+        /// The page was read for content risks (false for observations saved before they were).
+        public var contentRead = true
 
         init(title: String, numbers: [ShownNumber], scriptNumbers: [ShownNumber], shownCharacters: Int,
              textLength: Int, scriptCount: Int, charset: CharsetDecision?) {
@@ -200,6 +209,10 @@ extension PageFacts.Fields {
         inertScripts += frame.inertScripts
         images += frame.images
         mobileSignals += frame.mobileSignals
+        riskWords += frame.riskWords
+        riskWordsDropped += frame.riskWordsDropped
+        hiddenLinks += frame.hiddenLinks
+        hiddenLinksDropped += frame.hiddenLinksDropped
         conditionalRedirect = conditionalRedirect ?? frame.conditionalRedirect
         sample = [sample, frame.sample].filter { !$0.isEmpty }.joined(separator: " ")
     }

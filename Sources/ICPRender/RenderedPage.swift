@@ -43,6 +43,12 @@ public struct RenderedPage: Sendable, Equatable {
         public var how: String
         /// Inside a footer-named element.
         public var inFooter: Bool
+        /// The `href` (absolute) of the link the text sits in.
+        public var link: String? = nil
+        /// The id and class of the element that hid it, lower-cased (a menu, a pop-up).
+        public var opener: String? = nil
+        /// That element is a child of a list item (a CSS dropdown).
+        public var inList = false
     }
 
     /// A visible block whose text looks like it holds a filing number, with its box in CSS px
@@ -66,12 +72,29 @@ public struct RenderedPage: Sendable, Equatable {
     /// apply unchanged. Numbers only in scripts do not exist here (`scriptNumbers` is empty:
     /// the scripts ran); `scriptCount` is the rendered DOM's; `charset` is nil (the browser
     /// decoded the page; the static reading's decision stands).
-    public func facts() -> PageFacts {
-        var facts = PageReader.read(Array(visibleHTML.utf8), contentType: "text/html; charset=utf-8")
+    public func facts(riskWords: RiskWords = .standard) -> PageFacts {
+        var facts = PageReader.read(Array(visibleHTML.utf8), contentType: "text/html; charset=utf-8", riskWords: riskWords)
+        (facts.hiddenLinks, facts.hiddenLinksDropped) = hiddenLinks(riskWords)
         facts.title = PageReader.displayTitle(title)
         facts.scriptCount = scriptCount
         facts.charset = nil
         return facts
+    }
+
+    /// Links whose text the browser did not draw, one per href, but those in a region the page
+    /// opens itself (the static reader's notion, `PageScanner.opensOnDemand`).
+    func hiddenLinks(_ riskWords: RiskWords) -> ([HiddenLink], Int) {
+        var links: [HiddenLink] = []
+        var seen = Set<String>()
+        var dropped = 0
+        for note in hidden {
+            guard let href = note.link, href.hasPrefix("http://") || href.hasPrefix("https://"),
+                  !PageScanner.opensOnDemand(note.how, names: note.opener ?? "", inList: note.inList), seen.insert(href).inserted else { continue }
+            guard links.count < PageScanner.maxHiddenLinks else { dropped += 1; continue }
+            links.append(HiddenLink(href: href, how: "\(note.how) (drawn page)", text: note.text,
+                                    riskWord: riskWords.firstWord(in: note.text) ?? riskWords.firstWord(in: href)))
+        }
+        return (links, dropped)
     }
 
     /// Filing numbers in text that is present but hidden, each with how it is hidden: what
@@ -113,7 +136,8 @@ extension RenderedPage {
         let width = (value["pageWidth"] as? Double) ?? 0
         let height = (value["pageHeight"] as? Double) ?? 0
         let hidden = (value["hidden"] as? [[String: Any]] ?? []).map {
-            HiddenText(text: $0["text"] as? String ?? "", how: $0["how"] as? String ?? "", inFooter: $0["footer"] as? Bool ?? false)
+            HiddenText(text: $0["text"] as? String ?? "", how: $0["how"] as? String ?? "", inFooter: $0["footer"] as? Bool ?? false,
+                       link: $0["link"] as? String, opener: $0["opener"] as? String, inList: $0["inList"] as? Bool ?? false)
         }
         let placements = (value["placements"] as? [[String: Any]] ?? []).map { p -> Placement in
             let left = p["left"] as? Double ?? 0, right = p["right"] as? Double ?? 0, top = p["top"] as? Double ?? 0

@@ -35,10 +35,14 @@ enum VisibleDOM {
         const l = Math.max(a.left, b.left), t = Math.max(a.top, b.top), r = Math.min(a.right, b.right), bt = Math.min(a.bottom, b.bottom);
         return r - l >= 1 && bt - t >= 1 ? {left: l, top: t, right: r, bottom: bt} : null;
       };
-      const note = (text, how, footer) => {
+      // Hidden text, with the link it sits in and what hid it (a menu or pop-up the page opens is told by its names).
+      const note = (text, how, footer, ctx) => {
         text = text.replace(/\\s+/g, ' ').trim();
-        if (text && hidden.length < LIMIT_NOTES) hidden.push({text: text.slice(0, NOTE_CHARS), how, footer});
+        if (text && hidden.length < LIMIT_NOTES) {
+          hidden.push({text: text.slice(0, NOTE_CHARS), how, footer, link: ctx.link || undefined, opener: ctx.opener || undefined, inList: !!ctx.inList});
+        }
       };
+      const linkOf = (el, ctx) => (el.localName === 'a' && el.hasAttribute('href')) ? el.href : ctx.link;
       const composed = node => {
         if (node.shadowRoot) return node.shadowRoot.childNodes;
         if (node.localName === 'slot' && node.assignedNodes) { const a = node.assignedNodes({flatten: true}); if (a.length) return a; }
@@ -54,10 +58,10 @@ enum VisibleDOM {
       function text(node, ctx, out) {
         const data = node.data;
         if (!data || !/\\S/.test(data)) return;
-        if (ctx.hidden) { note(data, ctx.hidden, ctx.footer); return; }
-        if (ctx.visibility !== 'visible') { note(data, 'visibility:' + ctx.visibility, ctx.footer); return; }
-        if (ctx.fontSize < 1) { note(data, 'font-size:0', ctx.footer); return; }
-        if (ctx.transparent) { note(data, 'transparent text', ctx.footer); return; }
+        if (ctx.hidden) { note(data, ctx.hidden, ctx.footer, ctx); return; }
+        if (ctx.visibility !== 'visible') { note(data, 'visibility:' + ctx.visibility, ctx.footer, ctx); return; }
+        if (ctx.fontSize < 1) { note(data, 'font-size:0', ctx.footer, ctx); return; }
+        if (ctx.transparent) { note(data, 'transparent text', ctx.footer, ctx); return; }
         const range = ctx.doc.createRange();
         range.selectNodeContents(node);
         let box = null, sized = false, onPage = false;
@@ -71,7 +75,7 @@ enum VisibleDOM {
           box = box ? {left: Math.min(box.left, seen.left), top: Math.min(box.top, seen.top),
                        right: Math.max(box.right, seen.right), bottom: Math.max(box.bottom, seen.bottom)} : seen;
         }
-        if (!box) { note(data, !sized ? 'zero size' : !onPage ? 'outside the page' : 'clipped', ctx.footer); return; }
+        if (!box) { note(data, !sized ? 'zero size' : !onPage ? 'outside the page' : 'clipped', ctx.footer, ctx); return; }
         if (truncated) return;
         chars += data.length;
         if (chars > LIMIT_CHARS) { truncated = true; return; }
@@ -83,7 +87,7 @@ enum VisibleDOM {
         if (skipped.has(tag)) return;
         const named = tag.includes('footer') || footerName.test(el.id || '') || footerName.test(el.getAttribute('class') || '');
         const footer = ctx.footer || named;
-        if (ctx.hidden) { for (const c of composed(el)) walk(c, {...ctx, footer}, out); return; }
+        if (ctx.hidden) { for (const c of composed(el)) walk(c, {...ctx, footer, link: linkOf(el, ctx)}, out); return; }
         const cs = ctx.win.getComputedStyle(el);
         let how = null;
         if (cs.display === 'none') how = el.hidden ? 'hidden attribute' : 'display:none';
@@ -94,7 +98,11 @@ enum VisibleDOM {
         if (tag === 'a' && el.hasAttribute('href')) node.href = el.href;
         out.push(node);
         const inner = {...ctx, footer, hidden: how, visibility: cs.visibility, fontSize: parseFloat(cs.fontSize),
-                       transparent: /^rgba\\(.*,\\s*0\\)$/.test(cs.color)};
+                       transparent: /^rgba\\(.*,\\s*0\\)$/.test(cs.color), link: linkOf(el, ctx)};
+        if (how || (cs.visibility !== 'visible' && ctx.visibility === 'visible')) {
+          inner.opener = ((el.id || '') + ' ' + (el.getAttribute('class') || '')).toLowerCase();
+          inner.inList = !!(el.parentElement && el.parentElement.localName === 'li');
+        }
         if (!how && (cs.overflowX === 'hidden' || cs.overflowX === 'clip' || cs.overflowY === 'hidden' || cs.overflowY === 'clip')) {
           const r = el.getBoundingClientRect();
           const own = {left: r.left + ctx.dx, top: r.top + ctx.dy, right: r.right + ctx.dx, bottom: r.bottom + ctx.dy};
@@ -167,9 +175,12 @@ enum VisibleDOM {
         return s;
       };
       const body = tree.map(n => html(n, false)).join('');
+      // The meta description and keywords: read for risk words like the served page's.
+      const metas = Array.from(document.querySelectorAll('meta[name]')).filter(m => /^(description|keywords)$/i.test(m.name)).slice(0, 4)
+        .map(m => '<meta name="' + attr(m.name.toLowerCase()) + '" content="' + attr((m.content || '').slice(0, 1024)) + '">').join('');
       return {
         url: location.href, title: document.title, charset: document.characterSet,
-        html: '<!DOCTYPE html><html><head><meta charset="utf-8"><title>' + esc(document.title) + '</title></head><body>' + body + '</body></html>',
+        html: '<!DOCTYPE html><html><head><meta charset="utf-8"><title>' + esc(document.title) + '</title>' + metas + '</head><body>' + body + '</body></html>',
         hidden, placements, frames, crossOriginFrames, truncated, pageWidth, pageHeight,
         scripts: document.scripts.length,
       };

@@ -42,7 +42,7 @@ public struct RecordCodec {
     }
 
     /// By name: a text as a string, a list as an array (with `NAME_more` when it names only the
-    /// first few), a vocabulary word as `{"term": word}`.
+    /// first few), a vocabulary word as `{"term": word}`, vocabulary words as `{"terms": [...]}`.
     private mutating func facts(_ facts: [Fact]) {
         json.beginObject()
         for fact in facts {
@@ -54,6 +54,8 @@ public struct RecordCodec {
                 if more > 0 { json.key(fact.name + Self.moreSuffix); json.number(more) }
             case .term(let word):
                 json.beginObject(); json.key("term"); json.string(word); json.endObject()
+            case .terms(let words):
+                json.beginObject(); json.key("terms"); json.strings(words); json.endObject()
             }
         }
         json.endObject()
@@ -231,6 +233,32 @@ public struct RecordCodec {
         if !p.sample.isEmpty { json.key("sample"); json.string(p.sample) }
         json.key("rendered"); json.bool(p.rendered)
         if let placement = p.numberPlacement { json.key("number_placement"); json.string(placement) }
+        // Written also when empty: an observation without it was saved before content risks were read.
+        json.key("risk_words"); json.beginArray()
+        for h in p.riskWords {
+            json.beginObject()
+            json.key("word"); json.string(h.word)
+            json.key("category"); json.string(h.category)
+            json.key("weight"); json.number(h.weight)
+            json.key("where"); json.string(h.place.rawValue)
+            json.key("count"); json.number(h.count)
+            json.endObject()
+        }
+        json.endArray()
+        if p.riskWordsDropped > 0 { json.key("risk_words_dropped"); json.number(p.riskWordsDropped) }
+        if !p.hiddenLinks.isEmpty {
+            json.key("hidden_links"); json.beginArray()
+            for l in p.hiddenLinks {
+                json.beginObject()
+                json.key("href"); json.string(l.href)
+                json.key("how"); json.string(l.how)
+                json.key("text"); json.string(l.text)
+                if let w = l.riskWord { json.key("risk_word"); json.string(w) }
+                json.endObject()
+            }
+            json.endArray()
+        }
+        if p.hiddenLinksDropped > 0 { json.key("hidden_links_dropped"); json.number(p.hiddenLinksDropped) }
         json.endObject()
     }
 
@@ -314,6 +342,17 @@ public struct RecordCodec {
         page.sample = p.optionalString("sample") ?? ""
         page.rendered = p.bool("rendered")
         page.numberPlacement = p.optionalString("number_placement")
+        page.contentRead = p.o["risk_words"] != nil
+        for h in try p.optionalObjects("risk_words") {
+            page.riskWords.append(RiskWordHit(word: try h.string("word"), category: try h.string("category"), weight: try h.int("weight"),
+                                              place: try h.enumValue("where", RiskPlace.self), count: try h.int("count")))
+        }
+        page.riskWordsDropped = p.optionalInt("risk_words_dropped") ?? 0
+        for l in try p.optionalObjects("hidden_links") {
+            page.hiddenLinks.append(HiddenLink(href: try l.string("href"), how: try l.string("how"), text: l.optionalString("text") ?? "",
+                                               riskWord: l.optionalString("risk_word")))
+        }
+        page.hiddenLinksDropped = p.optionalInt("hidden_links_dropped") ?? 0
         return page
     }
 
@@ -344,8 +383,13 @@ public struct RecordCodec {
             case let text as String: out.append(.text(name, text))
             case let items as [String]: out.append(.list(name, items, more: o.optionalInt(name + moreSuffix) ?? 0))
             case let term as [String: Any]:
-                guard let word = term["term"] as? String else { throw RecordError(description: "fact '\(name)' is not a term") }
-                out.append(.term(name, word))
+                if let word = term["term"] as? String {
+                    out.append(.term(name, word))
+                } else if let words = term["terms"] as? [String] {
+                    out.append(.terms(name, words))
+                } else {
+                    throw RecordError(description: "fact '\(name)' is not a term")
+                }
             case is Int where name.hasSuffix(moreSuffix): continue
             default: throw RecordError(description: "fact '\(name)' is not a text, list or term")
             }

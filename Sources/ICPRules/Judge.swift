@@ -66,11 +66,12 @@ public struct Judge: Sendable {
         // Another row's host is judged against that row, even under this site's domain; the
         // row's own hosts are its own (and need no lookup).
         let ownHost = finalHost == row.domain || row.hosts.contains(finalHost)
+        let content = ContentRules.evaluate(page, pageHost: finalHost, host: host.host)
         if !ownHost, let other = siteForHost(finalHost), other.domain != row.domain, let otherFiled = other.filed {
-            return PageRules.evaluate(page, against: otherFiled, host: host.host)
+            return PageRules.evaluate(page, against: otherFiled, host: host.host) + content
         }
         if row.owns(finalHost), let filed {
-            return PageRules.evaluate(page, against: filed, host: host.host)
+            return PageRules.evaluate(page, against: filed, host: host.host) + content
         }
         return [Finding(.redirectOffsite, host: host.host, .redirectOffsite, [.text("target", finalHost)])]
     }

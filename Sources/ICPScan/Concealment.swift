@@ -31,10 +31,53 @@ enum Concealment {
         // `left`/`top` move only a positioned element; an indent or a margin moves any.
         let positioned = ["absolute", "fixed", "relative"].contains { has("position:" + $0) }
         for property in (positioned ? ["left:", "top:"] : []) + ["text-indent:", "margin-left:", "margin-top:"] where offScreen(d, property) {
-            return ("placed off-screen (\(property)-…)", .subtree)
+            // Text indented away over a background image of its own: a logo drawn in its place.
+            let replaced = property == "text-indent:" && has("url(") ? ", a background image in its place" : ""
+            return ("placed off-screen (\(property)-…)\(replaced)", .subtree)
         }
         if has("clip:rect(0") || has("clip:rect(1px,1px,1px,1px)") || has("clip-path:inset(50%)") { return ("clipped to nothing", .subtree) }
         if has("overflow:hidden") && (zero(d, "height:") || zero(d, "width:")) { return ("zero size with overflow:hidden", .subtree) }
+        return nil
+    }
+
+    /// What hides links but is left out for numbers (SPEC "Content risks", the tricks of hacked
+    /// sites): a style rule's `font-size:0` (`fontZero`: passed to descendants that do not size
+    /// themselves), and text the colour of its own background.
+    static func hidingLinks(_ declarations: some Collection<UInt8>, fromRule: Bool) -> (how: String, fontZero: Bool)? {
+        let d = compact(declarations)
+        if fromRule && zero(d, "font-size:") { return ("font-size:0", true) }
+        if let color = values(d, "color:").last.flatMap(colour),
+           let background = (values(d, "background-color:") + values(d, "background:")).last.flatMap(colour), color == background {
+            return ("text the colour of its background (\(String(decoding: color, as: UTF8.self)))", false)
+        }
+        return nil
+    }
+
+    /// Sets a font size of its own (not zero): a child that undoes a container's `font-size:0`.
+    static func sizesFont(_ declarations: some Collection<UInt8>) -> Bool {
+        let d = compact(declarations)
+        return !values(d, "font-size:").isEmpty && !zero(d, "font-size:")
+    }
+
+    /// A colour value as `#rrggbb` (hex, `rgb()`, white, black); nil for anything else.
+    private static func colour(_ v: ArraySlice<UInt8>) -> [UInt8]? {
+        let s = String(decoding: v, as: UTF8.self)
+        let hex = Array("0123456789abcdef".utf8)
+        switch s {
+        case "white": return Array("#ffffff".utf8)
+        case "black": return Array("#000000".utf8)
+        default: break
+        }
+        if s.hasPrefix("#"), s.utf8.dropFirst().allSatisfy({ hex.contains($0) }) {
+            let digits = Array(s.utf8.dropFirst())
+            if digits.count == 3 { return [UInt8(ascii: "#")] + digits.flatMap { [$0, $0] } }
+            return digits.count == 6 ? Array(s.utf8) : nil
+        }
+        if s.hasPrefix("rgb("), s.hasSuffix(")") {
+            let parts = s.dropFirst(4).dropLast().split(separator: ",").compactMap { UInt8(String($0)) }
+            guard parts.count == 3 else { return nil }
+            return [UInt8(ascii: "#")] + parts.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }
+        }
         return nil
     }
 
@@ -96,7 +139,15 @@ enum Concealment {
 struct HidingRules {
     private(set) var classes: [[UInt8]: (tag: [UInt8], how: String)] = [:]
     private(set) var ids: [[UInt8]: (tag: [UInt8], how: String)] = [:]
-    var isEmpty: Bool { classes.isEmpty && ids.isEmpty }
+    /// Rules that hide only links (`Concealment.hidingLinks`).
+    private(set) var linkRules = HidingRules.Table()
+    var isEmpty: Bool { classes.isEmpty && ids.isEmpty && linkRules.isEmpty }
+
+    struct Table {
+        var classes: [[UInt8]: (tag: [UInt8], how: String)] = [:]
+        var ids: [[UInt8]: (tag: [UInt8], how: String)] = [:]
+        var isEmpty: Bool { classes.isEmpty && ids.isEmpty }
+    }
     static let maxRules = 512
 
     /// Reads one `<style>` block.
@@ -115,7 +166,11 @@ struct HidingRules {
                 if skipDepth == nil && trimmed.first == UInt8(ascii: "@") { skipDepth = depth }
                 if skipDepth == nil, let close = css[(i + 1)...].firstIndex(of: UInt8(ascii: "}")),
                    !css[(i + 1)..<close].contains(UInt8(ascii: "{")) {
-                    if let hidden = Concealment.hiding(css[(i + 1)..<close], fromRule: true) { note(selector, hidden.how) }
+                    if let hidden = Concealment.hiding(css[(i + 1)..<close], fromRule: true) {
+                        note(selector, hidden.how)
+                    } else if let hidden = Concealment.hidingLinks(css[(i + 1)..<close], fromRule: true) {
+                        note(selector, hidden.how, linksOnly: true)
+                    }
                     depth -= 1
                     i = close
                 }
@@ -132,12 +187,18 @@ struct HidingRules {
         }
     }
 
-    private mutating func note(_ selectorList: [UInt8], _ how: String) {
+    private mutating func note(_ selectorList: [UInt8], _ how: String, linksOnly: Bool = false) {
         for selector in selectorList.split(separator: UInt8(ascii: ",")) {
             let s = Array(selector.drop { $0 <= 0x20 }.reversed().drop { $0 <= 0x20 }.reversed())
-            guard let (tag, marker, name) = Self.simple(s), classes.count + ids.count < Self.maxRules else { continue }
+            guard let (tag, marker, name) = Self.simple(s),
+                  classes.count + ids.count + linkRules.classes.count + linkRules.ids.count < Self.maxRules else { continue }
             let rule = (tag, "\(how) (style rule \(String(decoding: s, as: UTF8.self)))")
-            if marker == UInt8(ascii: ".") { classes[name] = rule } else { ids[name] = rule }
+            switch (linksOnly, marker == UInt8(ascii: ".")) {
+            case (false, true): classes[name] = rule
+            case (false, false): ids[name] = rule
+            case (true, true): linkRules.classes[name] = rule
+            case (true, false): linkRules.ids[name] = rule
+            }
         }
     }
 
@@ -171,6 +232,16 @@ struct HidingRules {
 
     /// How a rule hides an element with this name, classes and id; nil when none does.
     func hiding(tag: [UInt8], classAttribute: UnsafePointer<UInt8>?, id: UnsafePointer<UInt8>?) -> String? {
+        Self.lookup(classes, ids, tag: tag, classAttribute: classAttribute, id: id)
+    }
+
+    /// How a rule hides the links of an element (`Concealment.hidingLinks`); nil when none does.
+    func hidingLinks(tag: [UInt8], classAttribute: UnsafePointer<UInt8>?, id: UnsafePointer<UInt8>?) -> String? {
+        Self.lookup(linkRules.classes, linkRules.ids, tag: tag, classAttribute: classAttribute, id: id)
+    }
+
+    private static func lookup(_ classes: [[UInt8]: (tag: [UInt8], how: String)], _ ids: [[UInt8]: (tag: [UInt8], how: String)],
+                               tag: [UInt8], classAttribute: UnsafePointer<UInt8>?, id: UnsafePointer<UInt8>?) -> String? {
         func applies(_ rule: (tag: [UInt8], how: String)?) -> String? {
             guard let rule, rule.tag.isEmpty || rule.tag == tag else { return nil }
             return rule.how

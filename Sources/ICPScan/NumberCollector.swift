@@ -47,6 +47,8 @@ public final class NumberCollector: TextSink {
     /// The anchor opened last: text inside an anchor belongs to it, as anchors do not nest.
     private var lastAnchor: (id: Int, href: String?) = (0, nil)
     private var lastWasSeparator = true
+    /// Risk words are matched on the same normalised text, as it is appended (visible text only).
+    var words: RiskWordScan?
 
     /// - Parameters:
     ///   - keepDigits: digit codes of numbers kept however many the page lists (the filed ones).
@@ -72,6 +74,10 @@ public final class NumberCollector: TextSink {
             sample.append(contentsOf: buffer[min(before, buffer.count)...].prefix(Self.maxSample - sample.count))
         }
         textLength = base + buffer.count
+        if words != nil, buffer.count > before {
+            let inLink = place.anchor != 0 && place.anchor == lastAnchor.id && lastAnchor.href != nil
+            buffer.withUnsafeBufferPointer { words?.feed(UnsafeBufferPointer(rebasing: $0[before...]), place: inLink ? .link : .text) }
+        }
         if buffer.count >= Self.window { match(upTo: buffer.count - Self.tail) }
     }
 
@@ -80,6 +86,7 @@ public final class NumberCollector: TextSink {
     }
 
     public func boundary() {
+        words?.boundary()
         guard !lastWasSeparator else { return }
         buffer.append(Normalizer.separator)
         lastWasSeparator = true

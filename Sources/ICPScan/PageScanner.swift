@@ -47,6 +47,16 @@ public final class PageScanner {
     }
     /// How each hidden region is hidden; `TextPlace.hidden` is an index into it, from 1.
     public private(set) var concealments: [String] = []
+    /// The content of the meta description and keywords (risk words), each up to `maxMetaBytes`.
+    public private(set) var metaTexts: [String] = []
+    /// Links to absolute URLs that nothing on the page can bring into view (SPEC "Content
+    /// risks"), the first `maxHiddenLinks`; `hiddenLinksDropped` counts the rest.
+    public private(set) var hiddenLinks: [(href: String, how: String, text: [UInt8])] = []
+    public private(set) var hiddenLinksDropped = 0
+    /// How each region hiding links is hidden; `Open.link` is an index into it, from 1.
+    private var linkHidings: [String] = []
+    /// The hidden link whose text is being read: its entry in `hiddenLinks` and its anchor.
+    private var capture = (link: -1, anchor: 0)
 
     private let contentType: String?
     private let visible: TextSink
@@ -59,6 +69,7 @@ public final class PageScanner {
     /// libxml2 always gets well-formed UTF-8: a legacy charset is decoded first, then repaired.
     private var transcoder: Transcoder?
     private var repair = UTF8Repair()
+    private var endTags = StrayEndTags()
     private var finished = false
     /// The start tag `resumeCutTag` last restarted: where it starts and the input then left.
     private var cutTag = (position: -1, available: 0)
@@ -75,6 +86,11 @@ public final class PageScanner {
         var concealment: Int
         /// What its children inherit (0 below `font-size:0`, whose children may size themselves).
         var passed: Int
+        /// Hides the links in it (an entry in `linkHidings`, from 1), or 0: what hides text, save
+        /// what the page itself opens (menus, pop-ups), and the tricks of hacked sites.
+        var link: Int = 0
+        /// `link` is a container's `font-size:0`, which a descendant sizing itself undoes.
+        var fontZero = false
     }
     private var stack: [Open] = []
     /// Elements past `maxTrackedDepth`, parsed but not tracked.
@@ -94,6 +110,10 @@ public final class PageScanner {
     static let maxScriptSample = 8192, maxScriptSamples = 8
     static let maxStyleBytes = 65536
     static let maxFrames = 16, maxSignals = 8, maxConcealments = 64
+    public static let maxHiddenLinks = 64
+    static let maxLinkText = 120, maxMetaBytes = 1024
+    static let marqueeKey: UInt64 = 0x0765_6575_7172_616d  // "marquee"
+    static let liKey: UInt64 = 0x0200_0000_0000_696c  // "li"
     /// Past this nesting depth, elements still parse but are no longer tracked one by one.
     static let maxTrackedDepth = 512
 
@@ -130,7 +150,8 @@ public final class PageScanner {
         if let parser {
             transcoder?.finish { repair.feed($0) { push(parser, $0, terminate: false) } }
             repair.finish { push(parser, $0, terminate: false) }
-            push(parser, UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
+            endTags.finish { parse(parser, $0, terminate: false) }
+            parse(parser, UnsafeRawBufferPointer(start: nil, count: 0), terminate: true)
         }
         finished = true
         boundary()
@@ -150,6 +171,10 @@ public final class PageScanner {
     }
 
     private func push(_ parser: htmlParserCtxtPtr, _ chunk: UnsafeRawBufferPointer, terminate: Bool) {
+        endTags.feed(chunk) { parse(parser, $0, terminate: terminate) }
+    }
+
+    private func parse(_ parser: htmlParserCtxtPtr, _ chunk: UnsafeRawBufferPointer, terminate: Bool) {
         // A parser that has halted would only pile the rest of the body up in its input buffer.
         guard parser.pointee.instate != XML_PARSER_EOF else { return }
         // htmlParseChunk takes an Int32 length; chunks from curl are at most CURL_MAX_WRITE_SIZE.
@@ -257,10 +282,111 @@ public final class PageScanner {
             hidden?.anchorOpened(id: anchor, href: href)
         }
         // Most elements: no style, no hidden attribute, no hiding rule, inside nothing hidden.
-        let plain = style == nil && !hiddenAttribute && rules.isEmpty && key != ElementKind.noscriptKey && (stack.last?.passed ?? 0) == 0
-        let (concealed, passed) = plain ? (0, 0) : concealment(key, rawName, hiddenAttribute, style, classAttribute, idAttribute)
-        stack.append(Open(key: key, kind: kind, footer: footer, anchor: anchor, concealment: concealed, passed: passed))
+        let plain = style == nil && !hiddenAttribute && rules.isEmpty && key != ElementKind.noscriptKey && key != Self.marqueeKey
+            && (stack.last?.passed ?? 0) == 0
+        var open = Open(key: key, kind: kind, footer: footer, anchor: anchor, concealment: 0, passed: 0)
+        if let parent = stack.last, parent.link != 0, !(parent.fontZero && classAttribute != nil) {
+            (open.link, open.fontZero) = (parent.link, parent.fontZero)
+        }
+        if !plain {
+            (open.concealment, open.passed) = concealment(key, rawName, hiddenAttribute, style, classAttribute, idAttribute)
+            hidesLinks(&open, rawName, attrs, style, classAttribute, idAttribute)
+        }
+        stack.append(open)
         enter(kind, footer, by: 1)
+        if kind.contains(.anchor), let href, open.link != 0, hiddenDepth == 0, scriptDepth == 0 { hiddenLink(href, open) }
+    }
+
+    /// What hides the links in an element beyond what its parent passes on: a new concealment of
+    /// its text (unless it is a menu or pop-up the page opens), the tricks of hacked sites
+    /// (`font-size:0` passed to unsized children, a `<marquee>` a pixel high or wide, text the
+    /// colour of its background), or a child that sizes itself inside a `font-size:0` container.
+    private func hidesLinks(_ open: inout Open, _ name: UnsafePointer<UInt8>, _ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+                            _ style: UnsafePointer<UInt8>?, _ classAttribute: UnsafePointer<UInt8>?, _ id: UnsafePointer<UInt8>?) {
+        let inline = style.map { UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))) }
+        if open.fontZero, let inline, Concealment.sizesFont(inline) { (open.link, open.fontZero) = (0, false) }
+        guard open.link == 0 else { return }
+        let parent = stack.last
+        if open.concealment != 0 && open.concealment != parent?.passed {
+            let how = concealments[open.concealment - 1]
+            if !how.contains("a background image in its place") && !how.hasPrefix("inside <noscript>")
+                && !Self.opensOnDemand(how, names: [classAttribute, id].compactMap { $0.map { String(cString: $0) } }.joined(separator: " "),
+                                       inList: parent?.key == Self.liKey) {
+                (open.link, open.fontZero) = (linkHiding(how), how.hasPrefix("font-size:0"))
+            }
+            return
+        }
+        let found: (how: String, fontZero: Bool)?
+        if open.key == Self.marqueeKey, let size = Self.marqueeSize(attrs, inline) {
+            found = (size, false)
+        } else if let style, strstr(UnsafeRawPointer(style).assumingMemoryBound(to: CChar.self), "ground") != nil,  // background colour
+                  let inline, let h = Concealment.hidingLinks(inline, fromRule: false) {
+            found = h
+        } else if !rules.linkRules.isEmpty, let how = rules.hidingLinks(tag: cStringBytes(name), classAttribute: classAttribute, id: id) {
+            found = (how, how.hasPrefix("font-size:0"))
+        } else {
+            found = nil
+        }
+        if let found { (open.link, open.fontZero) = (linkHiding(found.how + Self.describe(name, classAttribute, id)), found.fontZero) }
+    }
+
+    /// A region the page itself shows on hover, focus or click (SPEC: not hidden from a person):
+    /// hidden by display, visibility or opacity (what scripts and `:hover` rules toggle), and a
+    /// list inside a list item (a CSS dropdown) or named for a menu, pop-up, tab or panel.
+    public static func opensOnDemand(_ how: String, names: String, inList: Bool) -> Bool {
+        guard ["display:none", "visibility:hidden", "hidden attribute", "opacity:0"].contains(where: { how.hasPrefix($0) }) else { return false }
+        if inList { return true }
+        let names = names.lowercased()
+        return onDemandNames.contains { names.contains($0) }
+    }
+    static let onDemandNames = ["menu", "nav", "drop", "sub", "pop", "share", "modal", "dialog", "tip", "tab", "slide", "panel",
+                                "collapse", "toggle", "more", "drawer", "overlay", "layer", "search", "hover", "show", "expand", "page"]
+
+    /// `height`/`width` of a `<marquee>` (attribute or inline style) of at most one pixel.
+    private static func marqueeSize(_ attrs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ inline: UnsafeBufferPointer<UInt8>?) -> String? {
+        var sizes: [(String, String)] = []
+        if let attrs {
+            var i = 0
+            while let name = attrs[i] {
+                if let value = attrs[i + 1] { sizes.append((String(cString: name).lowercased(), String(cString: value))) }
+                i += 2
+            }
+        }
+        let style = inline.map { String(decoding: $0, as: UTF8.self).lowercased().filter { !$0.isWhitespace } } ?? ""
+        for property in ["height", "width"] {
+            var values = sizes.filter { $0.0 == property }.map(\.1)
+            for part in style.split(separator: ";") where part.hasPrefix(property + ":") { values.append(String(part.dropFirst(property.count + 1))) }
+            for v in values {
+                let number = v.trimmingWhitespace().prefix { $0.isNumber || $0 == "." }
+                if let n = Double(number), n <= 1, v.trimmingWhitespace().dropFirst(number.count).allSatisfy({ "px".contains($0) }) {
+                    return "\(property) \(v.trimmingWhitespace())"
+                }
+            }
+        }
+        return nil
+    }
+
+    private static func describe(_ name: UnsafePointer<UInt8>, _ classAttribute: UnsafePointer<UInt8>?, _ id: UnsafePointer<UInt8>?) -> String {
+        var element = " on <" + String(cString: name)
+        if let id { element += " id=\"\(String(cString: id).prefix(40))\"" }
+        if let classAttribute { element += " class=\"\(String(cString: classAttribute).prefix(40))\"" }
+        return element + ">"
+    }
+
+    private func linkHiding(_ how: String) -> Int {
+        guard linkHidings.count < Self.maxConcealments else { return linkHidings.count }
+        linkHidings.append(how)
+        return linkHidings.count
+    }
+
+    /// Records a hidden link to an absolute URL (a relative one stays on the site), and starts
+    /// reading its text.
+    private func hiddenLink(_ href: String, _ open: Open) {
+        let target = href.trimmingWhitespace().lowercased()
+        guard target.hasPrefix("http://") || target.hasPrefix("https://") || target.hasPrefix("//") else { return }
+        guard hiddenLinks.count < Self.maxHiddenLinks else { hiddenLinksDropped += 1; return }
+        hiddenLinks.append((String(href.trimmingWhitespace().prefix(300)), linkHidings[open.link - 1], []))
+        capture = (hiddenLinks.count - 1, open.anchor)
     }
 
     /// Whether markup hides the element's own text and its children's: (own, passed on), each
@@ -295,10 +421,7 @@ public final class PageScanner {
                          _ id: UnsafePointer<UInt8>?) -> Int {
         guard concealments.count < Self.maxConcealments else { return concealments.count }
         concealmentScopes.append(scope)
-        var element = "<" + String(cString: name)
-        if let id { element += " id=\"\(String(cString: id).prefix(40))\"" }
-        if let classAttribute { element += " class=\"\(String(cString: classAttribute).prefix(40))\"" }
-        concealments.append("\(how) on \(element)>")
+        concealments.append(how + Self.describe(name, classAttribute, id))
         return concealments.count
     }
 
@@ -322,6 +445,8 @@ public final class PageScanner {
                 refresh = PageRedirect(kind: .metaRefresh, url: url, delay: delay)
             }
             switch a["name"]?.lowercased() {
+            case "description"?, "keywords"?:
+                if let content = a["content"], metaTexts.count < 4 { metaTexts.append(String(content.prefix(Self.maxMetaBytes))) }
             case "mobile-agent"?: signal("mobile-agent meta: \(a["content"] ?? "")")
             case "applicable-device"? where !(a["content"] ?? "").lowercased().contains("mobile"):
                 signal("applicable-device meta: \(a["content"] ?? "")")
@@ -423,6 +548,14 @@ public final class PageScanner {
         if styleDepth > 0 {
             styleText.append(contentsOf: bytes.prefix(max(0, Self.maxStyleBytes - styleText.count)))
             return
+        }
+        if capture.link >= 0 {
+            if place.anchor == capture.anchor {
+                let room = Self.maxLinkText - hiddenLinks[capture.link].text.count
+                if room > 0 { hiddenLinks[capture.link].text.append(contentsOf: bytes.prefix(room)) }
+            } else {
+                capture = (-1, 0)
+            }
         }
         if hiddenDepth > 0 { return }
         if place.hidden > 0 {

@@ -142,6 +142,8 @@ struct Scan: AsyncParsableCommand {
 
     @Option(help: langHelp) var lang = ReportLanguage.zh
 
+    @Option(name: .customLong("risk-words"), help: riskWordsHelp) var riskWords: String?
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard perIP >= 1 else { throw ValidationError("--per-ip must be at least 1") }
@@ -180,6 +182,7 @@ struct Scan: AsyncParsableCommand {
             do { config.options.ranges = try ProviderRanges.parse(text, file: ranges) } catch { throw failure(error.description) }
         }
         config.options.cdn = try cdnPolicy()
+        config.options.riskWords = try loadRiskWords(riskWords)
         config.baselineDirectory = baseline
         if let shard {
             let parsed: Shard
@@ -346,15 +349,22 @@ struct Page: ParsableCommand {
     @Option(help: "The filed 公安备案号.") var psb: String?
     @Option(name: .customLong("content-type"), help: "The Content-Type the page was served with.") var contentType: String?
     @Option(help: "The language of the findings' details: zh (Chinese) or en (English).") var lang = ReportLanguage.zh
+    @Option(help: "The host the page was served from: its links to other registrable domains are off-site.") var host = "page.invalid"
+    @Option(name: .customLong("risk-words"), help: riskWordsHelp) var riskWords: String?
 
     func run() throws {
-        guard let page = PageReader.read(file: file, contentType: contentType) else { throw failure("\(file): cannot read") }
+        let words = try loadRiskWords(riskWords)
+        guard let page = PageReader.read(file: file, contentType: contentType, riskWords: words) else { throw failure("\(file): cannot read") }
         print("title: \(page.title)")
         print("charset: \(page.charset?.name ?? "-") (\(page.charset?.source.rawValue ?? "-"))")
         for n in page.numbers {
             print("\(n.kind.rawValue): \(n.canonical)  \(PageRules.placement(of: n, in: page))  \(n.href.map { "-> \($0)" } ?? "(no link)")")
         }
         for n in page.scriptNumbers { print("in <script> only: \(n.canonical)") }
+        for h in page.riskWords { print("risk word: \(h.word) (\(h.category), weight \(h.weight)) in \(h.place.rawValue) ×\(h.count)") }
+        for l in page.hiddenLinks { print("hidden link: \(l.href) [\(l.how)] \(l.text)\(l.riskWord.map { " (risk word \($0))" } ?? "")") }
+        if page.hiddenLinksDropped > 0 { print("hidden links not kept: \(page.hiddenLinksDropped)") }
+        for f in ContentRules.evaluate(page, pageHost: host, host: host) { print("\(f.code.rawValue) [\(f.severity.rawValue)] \(f.detail)") }
         guard let icp else { return }
         guard let number = RecordNumber.parse(icp) else { throw failure("--icp: not an ICP record number: '\(icp)'") }
         let filed = FiledSite(icp: number, psbCode: psb.map(RecordNumber.psbCode) ?? "", serviceName: serviceName ?? "")
@@ -362,6 +372,15 @@ struct Page: ParsableCommand {
         if findings.isEmpty { print("no findings") }
         for f in findings { print("\(f.code.rawValue) [\(f.severity.rawValue)] \(f.detail(in: lang))") }
     }
+}
+
+let riskWordsHelp = ArgumentHelp("A risk-word list (word⇥category⇥weight a line, README) in place of the bundled one.", valueName: "FILE")
+
+/// The bundled risk-word list, or FILE's; a file that cannot be read or parsed is a usage error.
+func loadRiskWords(_ path: String?) throws -> RiskWords {
+    guard let path else { return .standard }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw failure("\(path): cannot read") }
+    do { return try RiskWords(tsv: text, file: path) } catch { throw failure(error.description) }
 }
 
 extension MobileMode: ExpressibleByArgument {}

@@ -74,6 +74,15 @@ final class DetailsTests: XCTestCase {
         (Finding(.pageScriptRendered, host: "a.test", .scriptShell, [.text("characters", "12"), .text("scripts", "3")]),
          "首页由脚本生成（文字 12 个字符，脚本 3 个），未渲染，无法核查",
          "page is a script-rendered shell (12 characters of text, 3 scripts); not rendered, so not judged"),
+        (Finding(.contentRiskWords, host: "a.test", .riskWords, [.list("words", ["百家乐", "六合彩"], more: 2), .terms("categories", ["gambling"]),
+                                                               .terms("places", ["title", "link"]), .text("score", "40"), .text("threshold", "20")]),
+         "网站标题、链接文字含有赌博类风险词：百家乐、六合彩 等4个（加权 40，阈值 20）",
+         "risk words of gambling in the title, link texts: 百家乐, 六合彩 and 2 more (weighted 40, threshold 20)"),
+        (Finding(.contentHiddenLinks, host: "a.test", .hiddenLinksRisky, [.text("count", "5"), .list("how", ["font-size:0 on <div>"]),
+                                                                         .list("urls", ["http://bet.example/", "http://x.example/"], more: 3),
+                                                                         .list("words", ["博彩"])]),
+         "5 个指向其他网站的链接被隐藏，访问者看不到（隐藏方式：font-size:0 on <div>），含风险词 博彩：http://bet.example/、http://x.example/ 等5个",
+         "5 hidden links to other sites, hidden by font-size:0 on <div>; risk words 博彩: http://bet.example/, http://x.example/ and 3 more"),
         (Finding(.redirectOffsite, host: "a.test", .redirectOffsite, [.text("target", "b.test")]),
          "跳转至 b.test，该网站不在本次核查的网站清单中", "redirects to b.test, which is not in the inventory"),
         (Finding(.ipv6NoRoute, host: "a.test", .ipv6NoRoute, [url, .list("ips", ["2001:db8::1"]), .text("reason", "Network is unreachable")]),
@@ -101,7 +110,7 @@ final class DetailsTests: XCTestCase {
             XCTAssertFalse(sentence.zh.isEmpty || sentence.en.isEmpty, form.rawValue)
             XCTAssertEqual(names(sentence.zh), names(sentence.en), form.rawValue)
         }
-        for word in ["footer", "bottom", "body", "empty page", "markup"] {
+        for word in ["footer", "bottom", "body", "empty page", "markup", "gambling", "pornography", "drugs", "fraud", "title", "meta", "text", "link"] {
             XCTAssertNotNil(Details.vocabulary[word], word)
         }
         // Chinese sentences use the notices' terms, never the English ones.

@@ -24,7 +24,8 @@ final class FarmScanTests: XCTestCase {
         let all: Set<String> = ["DNS_NO_RECORD", "DNS_ERROR", "CONNECT_FAILED", "TLS_FAILED", "HTTP_ERROR", "TIMEOUT",
                                 "IP_NOT_PROVIDER", "IP_NOT_FILED", "ICP_MISSING", "ICP_WRONG", "ICP_SUBJECT_LEVEL",
                                 "ICP_NOT_LINKED", "ICP_LINK_WRONG", "PSB_MISSING", "PSB_WRONG", "PSB_NOT_LINKED",
-                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_PLACEHOLDER", "REDIRECT_OFFSITE", "IP_VIA_CDN"]
+                                "TITLE_MISMATCH", "TITLE_RESTRICTED", "PAGE_PLACEHOLDER", "REDIRECT_OFFSITE", "IP_VIA_CDN",
+                                "CONTENT_HIDDEN_LINKS", "CONTENT_RISK_WORDS"]
         XCTAssertEqual(all.subtracting(raised), [])
 
         func host(_ domain: String, _ name: String? = nil) throws -> [String: Any] {

@@ -343,6 +343,41 @@ def scenarios():
                     '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502000001">京公网安备11010502000001号</a>\');'
                     '</script></div>')
     add("docwrite.test", "京ICP备10000074号-1", {}, "pass", docwrite)
+
+    # Content risks (SPEC, issue 21): what hacked sites carry, and the quiet controls.
+    spam = ('<a href="http://bet-one.example/">体育资讯</a> <a href="https://bet-two.example/go">在线娱乐</a> '
+            '<a href="//bet-three.example/">最新活动</a>')
+    # Three links to other sites in a <marquee> of zero height: hidden links.
+    add("darkmarquee.test", "京ICP备10000100号-1", {"darkmarquee.test": ["CONTENT_HIDDEN_LINKS"]}, "fail",
+        page("示例科技", ok(10000100), body=f'<p>欢迎访问本站。</p><marquee height="0" width="0">{spam}</marquee>'))
+    # One link with a risk word, in text the colour of its background set by the page's <style>.
+    add("darkcolour.test", "京ICP备10000101号-1", {"darkcolour.test": ["CONTENT_HIDDEN_LINKS"]}, "fail",
+        page("示例科技", ok(10000101), head="<style>.hz { color:#fff; background-color:#ffffff }</style>",
+             body='<p>欢迎访问本站。</p><p class="hz"><a href="http://casino.example/">澳门百家乐</a></p>'))
+    # Spam appended after </html>, placed off-screen: a browser still has it in the page.
+    add("darktail.test", "京ICP备10000102号-1", {"darktail.test": ["CONTENT_HIDDEN_LINKS"]}, "fail",
+        page("示例科技", ok(10000102)) + f'<div style="position:absolute;left:-9999px">{spam}</div>')
+    # A gambling title and meta keywords on an otherwise normal page: a warning for a person.
+    add("gambletitle.test", "京ICP备10000103号-1", {"gambletitle.test": ["CONTENT_RISK_WORDS"]}, "review",
+        page("示例科技_澳门威尼斯人_百家乐", ok(10000103),
+             head='<meta name="keywords" content="真人娱乐,开户送彩金"><meta name="description" content="示例科技有限公司">'),
+        row=dict(service_name="示例科技"))
+    # Links document.write puts into a hidden box, with the footer it writes: the drawn page has them.
+    darkwrite = page("示例科技", '<div class="footer"><script>document.write(\'<a href="https://beian.miit.gov.cn/">京ICP备10000106号-1</a> '
+                     '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502000001">京公网安备11010502000001号</a>\');'
+                     'document.write(\'<div style="display:none">' + spam.replace("'", "\\'") + '</div>\');</script></div>')
+    add("darkwrite.test", "京ICP备10000106号-1", {"darkwrite.test": ["CONTENT_HIDDEN_LINKS"]}, "fail", darkwrite)
+    # Controls: a hidden dropdown of the site's own pages and a hidden share pop-up with two
+    # off-site links (the page opens both), and lottery news whose words are harmless.
+    menu = ('<ul class="menu"><li><a href="/">首页</a><ul style="display:none"><li><a href="http://quietmenu.test/a">产品</a></li>'
+            '<li><a href="http://www.quietmenu.test/b">案例</a></li><li><a href="/c">服务</a></li></ul></li></ul>'
+            '<a href="javascript:;" onclick="document.getElementById(\'share\').style.display=\'block\'">分享</a>'
+            '<div id="share" class="share-pop" style="display:none"><a href="https://service.weibo.com/share/share.php?url=x">微博</a> '
+            '<a href="https://connect.qq.com/widget/shareqq/index.html?url=x">QQ</a></div>')
+    add("quietmenu.test", "京ICP备10000104号-1", {}, "pass", page("示例科技", ok(10000104), body="<p>欢迎访问本站。</p>" + menu))
+    lottery = ('<h1>体育彩票投注站开业</h1><p>福利彩票投注站今日开奖，中国体育彩票平台发布公告；澳门博彩业收入公布，'
+               '警方打击网络赌博。</p><p><a href="/news/1">警方捣毁百家乐窝点</a></p>')
+    add("lotterynews.test", "京ICP备10000105号-1", {}, "pass", page("示例科技", ok(10000105), body=lottery))
     return S
 
 

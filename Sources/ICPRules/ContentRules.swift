@@ -1,0 +1,61 @@
+import ICPInventory
+import ICPModel
+
+/// The content-risk rules of SPEC "Content risks": CONTENT_RISK_WORDS and CONTENT_HIDDEN_LINKS,
+/// over the risk words and hidden links the scanner recorded (it observes; this judges).
+public enum ContentRules {
+    /// Weighted risk-word hits at which CONTENT_RISK_WORDS is raised: one spam-only word (weight
+    /// 10) in the title or meta, or two in the text; a news headline naming one is not enough.
+    public static let riskThreshold = 20
+    /// Occurrences of one word in one place that count: a page repeating a word is still one page.
+    static let countedOccurrences = 3
+    /// Hidden off-site links at which CONTENT_HIDDEN_LINKS is raised (one is enough with a risk word).
+    public static let hiddenLinkThreshold = 3
+    static let detailItems = 5
+
+    /// - Parameters:
+    ///   - pageHost: the host whose page this is (where the walk ended): links to its registrable
+    ///     domain are the site's own.
+    public static func evaluate(_ page: PageFacts, pageHost: String, host: String) -> [Finding] {
+        guard page.contentRead else { return [] }
+        return riskWords(page, host) + hiddenLinks(page, pageHost, host)
+    }
+
+    /// Title and meta count double: they are what a hacked site shows search engines.
+    public static func score(_ hits: [RiskWordHit]) -> Int {
+        hits.reduce(0) { sum, h in sum + h.weight * min(h.count, countedOccurrences) * (h.place <= .meta ? 2 : 1) }
+    }
+
+    private static func riskWords(_ page: PageFacts, _ host: String) -> [Finding] {
+        let score = score(page.riskWords)
+        guard score >= riskThreshold else { return [] }
+        // Hits come title and meta first: so do the words, their categories and places.
+        let words = PageRules.unique(page.riskWords.map(\.word))
+        return [Finding(.contentRiskWords, host: host, .riskWords, [
+            .list("words", Array(words.prefix(detailItems)), more: words.count - min(words.count, detailItems)),
+            .terms("categories", PageRules.unique(page.riskWords.map(\.category))),
+            .terms("places", PageRules.unique(page.riskWords.map(\.place.rawValue))),
+            .text("score", String(score)), .text("threshold", String(riskThreshold)),
+        ])]
+    }
+
+    private static func hiddenLinks(_ page: PageFacts, _ pageHost: String, _ host: String) -> [Finding] {
+        let own = site(of: pageHost)
+        let offsite = page.hiddenLinks.filter { link in Link(link.href).map { site(of: $0.host) != own } ?? false }
+        let risky = offsite.filter { $0.riskWord != nil }
+        guard offsite.count >= hiddenLinkThreshold || !risky.isEmpty else { return [] }
+        let how = PageRules.unique(offsite.map(\.how))
+        let facts: [Fact] = [.text("count", String(offsite.count)),
+                             .list("how", Array(how.prefix(3)), more: how.count - min(how.count, 3)),
+                             PageRules.list("urls", (risky + offsite).map(\.href))]
+        guard !risky.isEmpty else { return [Finding(.contentHiddenLinks, host: host, .hiddenLinks, facts)] }
+        let words = PageRules.unique(risky.compactMap(\.riskWord))
+        return [Finding(.contentHiddenLinks, host: host, .hiddenLinksRisky,
+                        facts + [.list("words", Array(words.prefix(detailItems)), more: words.count - min(words.count, detailItems))])]
+    }
+
+    /// The registrable domain of a host; the host itself when it has none (an address).
+    private static func site(of host: String) -> String {
+        Domains.registrableDomain(host) ?? host
+    }
+}
