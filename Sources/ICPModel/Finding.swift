@@ -39,12 +39,14 @@ public enum FindingCode: String, Sendable, CaseIterable {
     case contentHiddenLinks = "CONTENT_HIDDEN_LINKS"
     /// Gambling, pornography, drugs or fraud words past the threshold (SPEC "Content risks").
     case contentRiskWords = "CONTENT_RISK_WORDS"
+    /// Baiduspider is served another page, with risk words or hidden links (SPEC "Content risks", `--cloak-check`).
+    case contentCloaked = "CONTENT_CLOAKED"
 
     /// Severity when the finding is raised; `TLS_FAILED` drops to `warn` when the page was
     /// still read over the unverified fallback (see `Finding.init`).
     public var severity: Severity {
         switch self {
-        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute, .ipViaCDN, .contentRiskWords: return .warn
+        case .titleRestricted, .pageScriptRendered, .redirectOffsite, .ipv6NoRoute, .ipViaCDN, .contentRiskWords, .contentCloaked: return .warn
         default: return .error
         }
     }
@@ -124,7 +126,7 @@ public enum DetailForm: String, Sendable, CaseIterable {
     case psbMissing = "psb_missing", psbWrongCode = "psb_wrong_code", psbWrongLink = "psb_wrong_link", psbWrongBoth = "psb_wrong_both"
     case psbLinkWrong = "psb_link_wrong", psbNotLinked = "psb_not_linked"
     case titleMissing = "title_missing", titleMismatch = "title_mismatch", titleRestricted = "title_restricted"
-    case riskWords = "risk_words", hiddenLinks = "hidden_links", hiddenLinksRisky = "hidden_links_risky"
+    case riskWords = "risk_words", hiddenLinks = "hidden_links", hiddenLinksRisky = "hidden_links_risky", cloaked = "cloaked"
 }
 
 public enum Verdict: String, Sendable, CaseIterable {

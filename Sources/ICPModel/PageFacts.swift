@@ -158,6 +158,9 @@ public struct PageFacts: CopyOnWrite {
         /// Hidden links to absolute URLs (up to a cap), and how many more there were.
         public var hiddenLinks: [HiddenLink] = []
         public var hiddenLinksDropped = 0
+        /// The hosts its absolute links go to, visible or not, each once (up to a cap); read
+        /// statically only (`--cloak-check` compares two static readings).
+        public var linkHosts: [String] = []
         /// The page was read for content risks (false for observations saved before they were).
         public var contentRead = true
 
@@ -213,6 +216,7 @@ extension PageFacts.Fields {
         riskWordsDropped += frame.riskWordsDropped
         hiddenLinks += frame.hiddenLinks
         hiddenLinksDropped += frame.hiddenLinksDropped
+        linkHosts += frame.linkHosts.filter { !linkHosts.contains($0) }
         conditionalRedirect = conditionalRedirect ?? frame.conditionalRedirect
         sample = [sample, frame.sample].filter { !$0.isEmpty }.joined(separator: " ")
     }

@@ -49,6 +49,8 @@ public enum Details {
         case .text(let text): return text
         case .term(let word): return vocabulary[word]?.text(language) ?? word
         case .terms(let words): return write(.list(words.map { vocabulary[$0]?.text(language) ?? $0 }, more: 0), language)
+        case .list(let items, _) where items.isEmpty:
+            return language == .zh ? "无" : "none"
         case .list(let items, let more):
             switch language {
             case .zh: return items.joined(separator: "、") + (more > 0 ? " 等\(items.count + more)个" : "")

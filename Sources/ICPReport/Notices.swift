@@ -30,6 +30,7 @@ public enum Notices {
         case .pageScriptRendered: return ("首页备案信息需运行脚本才能显示", "请您在首页HTML中直接悬挂备案号与公安备案号。")
         case .redirectOffsite: return ("跳转至未在本公司接入的网站", "请您确认跳转目标网站的备案与接入情况，或取消跳转。")
         case .contentHiddenLinks: return ("首页含有隐藏的外部链接（疑似被植入暗链）", "请您立即排查网站是否被入侵，删除首页中隐藏的外部链接（暗链），修复网站漏洞并修改相关账号密码。")
+        case .contentCloaked: return ("网站对搜索引擎与访问者展示不同内容（疑似被入侵：向百度蜘蛛展示违法违规信息）", "请您立即核查网站程序与服务器配置，删除针对搜索引擎的违法违规内容，修复被入侵的漏洞。")
         case .contentRiskWords: return ("网站含有涉赌、涉黄、涉毒或诈骗等违法违规信息", "请您立即核查并删除网站标题、关键词、描述及页面中的违法违规内容；如网站被入侵篡改，请及时修复漏洞。")
         case .ipv6NoRoute: return ("仅有IPv6地址，本次核查未能访问", "本次核查所在网络不支持IPv6，网站未被访问；请您确认网站同时提供IPv4访问，或等待复核。")
         }

@@ -259,6 +259,7 @@ public struct RecordCodec {
             json.endArray()
         }
         if p.hiddenLinksDropped > 0 { json.key("hidden_links_dropped"); json.number(p.hiddenLinksDropped) }
+        if !p.linkHosts.isEmpty { json.key("link_hosts"); json.strings(p.linkHosts) }
         json.endObject()
     }
 
@@ -353,6 +354,7 @@ public struct RecordCodec {
                                                riskWord: l.optionalString("risk_word")))
         }
         page.hiddenLinksDropped = p.optionalInt("hidden_links_dropped") ?? 0
+        page.linkHosts = p.strings("link_hosts")
         return page
     }
 

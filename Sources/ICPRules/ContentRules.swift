@@ -1,5 +1,6 @@
 import ICPInventory
 import ICPModel
+import ICPNumbers
 
 /// The content-risk rules of SPEC "Content risks": CONTENT_RISK_WORDS and CONTENT_HIDDEN_LINKS,
 /// over the risk words and hidden links the scanner recorded (it observes; this judges).
@@ -52,6 +53,28 @@ public enum ContentRules {
         let words = PageRules.unique(risky.compactMap(\.riskWord))
         return [Finding(.contentHiddenLinks, host: host, .hiddenLinksRisky,
                         facts + [.list("words", Array(words.prefix(detailItems)), more: words.count - min(words.count, detailItems))])]
+    }
+
+    /// `CONTENT_CLOAKED` (`--cloak-check`): Baiduspider was served another title or links to
+    /// other sites than the person, and its page carries risk words or hidden links the person's
+    /// does not. nil spider page: not checked, or the spider's request read no page.
+    public static func cloaking(person: PageFacts, spider: PageFacts?, pageHost: String, host: String) -> [Finding] {
+        guard let spider, person.contentRead, spider.contentRead else { return [] }
+        let own = site(of: pageHost)
+        let offsite = { (page: PageFacts) in Set(page.linkHosts.map(site(of:)).filter { $0 != own }) }
+        let newSites = offsite(spider).subtracting(offsite(person))
+        let titleDiffers = Normalizer.normalize(spider.title) != Normalizer.normalize(person.title)
+        guard titleDiffers || !newSites.isEmpty else { return [] }
+        let newWords = PageRules.unique(spider.riskWords.map(\.word)).filter { w in !person.riskWords.contains { $0.word == w } }
+        let newHidden = spider.hiddenLinks.filter { l in !person.hiddenLinks.contains { $0.href == l.href } }
+        guard !newWords.isEmpty || !newHidden.isEmpty else { return [] }
+        let sites = newSites.sorted()
+        return [Finding(.contentCloaked, host: host, .cloaked, [
+            .text("spider_title", spider.title), .text("title", person.title),
+            .list("words", Array(newWords.prefix(detailItems)), more: newWords.count - min(newWords.count, detailItems)),
+            .list("sites", Array(sites.prefix(detailItems)), more: sites.count - min(sites.count, detailItems)),
+            .text("hidden", String(newHidden.count)),
+        ])]
     }
 
     /// The registrable domain of a host; the host itself when it has none (an address).

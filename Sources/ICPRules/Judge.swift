@@ -66,7 +66,9 @@ public struct Judge: Sendable {
         // Another row's host is judged against that row, even under this site's domain; the
         // row's own hosts are its own (and need no lookup).
         let ownHost = finalHost == row.domain || row.hosts.contains(finalHost)
+        // Cloaking compares two static readings: the person's page as served, and the spider's.
         let content = ContentRules.evaluate(page, pageHost: finalHost, host: host.host)
+            + ContentRules.cloaking(person: host.staticPage ?? page, spider: host.spiderPage, pageHost: finalHost, host: host.host)
         if !ownHost, let other = siteForHost(finalHost), other.domain != row.domain, let otherFiled = other.filed {
             return PageRules.evaluate(page, against: otherFiled, host: host.host) + content
         }

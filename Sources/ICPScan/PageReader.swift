@@ -56,6 +56,7 @@ public final class PageReader {
                               riskWord: riskWords.firstWord(in: text) ?? riskWords.firstWord(in: link.href))
         }
         page.hiddenLinksDropped = scanner.hiddenLinksDropped
+        page.linkHosts = scanner.linkHosts
         // Hidden link blocks inline scripts write as literal markup (read without their scripts).
         let written = Array(scanner.scriptSamples.flatMap(ScriptWrites.html(in:)).prefix(ScriptWrites.maxBytes))
         if !written.isEmpty {

@@ -53,6 +53,10 @@ public final class PageScanner {
     /// risks"), the first `maxHiddenLinks`; `hiddenLinksDropped` counts the rest.
     public private(set) var hiddenLinks: [(href: String, how: String, text: [UInt8])] = []
     public private(set) var hiddenLinksDropped = 0
+    /// The hosts absolute links go to, visible or not, each once, the first `maxLinkHosts`: what
+    /// `--cloak-check` compares between the person's page and Baiduspider's.
+    public private(set) var linkHosts: [String] = []
+    private var linkHostSet: Set<String> = []
     /// How each region hiding links is hidden; `Open.link` is an index into it, from 1.
     private var linkHidings: [String] = []
     /// The hidden link whose text is being read: its entry in `hiddenLinks` and its anchor.
@@ -111,6 +115,7 @@ public final class PageScanner {
     static let maxStyleBytes = 65536
     static let maxFrames = 16, maxSignals = 8, maxConcealments = 64
     public static let maxHiddenLinks = 64
+    public static let maxLinkHosts = 64
     static let maxLinkText = 120, maxMetaBytes = 1024
     static let marqueeKey: UInt64 = 0x0765_6575_7172_616d  // "marquee"
     static let liKey: UInt64 = 0x0200_0000_0000_696c  // "li"
@@ -280,6 +285,10 @@ public final class PageScanner {
             anchor = anchorCount
             visible.anchorOpened(id: anchor, href: href)
             hidden?.anchorOpened(id: anchor, href: href)
+            if let href, linkHosts.count < Self.maxLinkHosts, scriptDepth == 0, let host = Self.host(ofAbsolute: href),
+               linkHostSet.insert(host).inserted {
+                linkHosts.append(host)
+            }
         }
         // Most elements: no style, no hidden attribute, no hiding rule, inside nothing hidden.
         let plain = style == nil && !hiddenAttribute && rules.isEmpty && key != ElementKind.noscriptKey && key != Self.marqueeKey
@@ -377,6 +386,21 @@ public final class PageScanner {
         guard linkHidings.count < Self.maxConcealments else { return linkHidings.count }
         linkHidings.append(how)
         return linkHidings.count
+    }
+
+    /// The lower-cased host of an `http:`, `https:` or scheme-relative URL; nil for any other.
+    static func host(ofAbsolute href: String) -> String? {
+        var rest = Substring(href.trimmingWhitespace())
+        guard let first = rest.utf8.first, first == UInt8(ascii: "h") || first == UInt8(ascii: "H") || first == UInt8(ascii: "/") else { return nil }
+        let lower = rest.prefix(8).lowercased()
+        if lower.hasPrefix("http://") { rest = rest.dropFirst(7) }
+        else if lower.hasPrefix("https://") { rest = rest.dropFirst(8) }
+        else if lower.hasPrefix("//") { rest = rest.dropFirst(2) }
+        else { return nil }
+        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let host = authority.prefix { $0 != ":" }.lowercased()
+        return host.isEmpty ? nil : String(host.prefix(253))
     }
 
     /// Records a hidden link to an absolute URL (a relative one stays on the site), and starts

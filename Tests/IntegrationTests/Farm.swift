@@ -16,12 +16,12 @@ enum Farm {
     /// Options that point a scan at the farm.
     static var scanOptions: [String] { ["--dns-server", dns] + fetchOptions }
 
-    /// The farm's ports, CA, ranges and own CDN (cdnown.test's), without its DNS server.
+    /// The farm's ports, CA, ranges, own CDN (cdnown.test's) and the cloak check (cloaked.test's), without its DNS server.
     static var fetchOptions: [String] {
         ["--http-port", "18080", "--https-port", "18443",
          "--ca-bundle", dir.appendingPathComponent("ca/ca.crt").path,
          "--ranges", repo.appendingPathComponent("inventories/farm-ranges.txt").path,
-         "--own-cdn", "tencent-cdn"]
+         "--own-cdn", "tencent-cdn", "--cloak-check"]
     }
 
     static func requireRunning() throws {

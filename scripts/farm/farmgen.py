@@ -137,7 +137,7 @@ def scenarios():
         row=dict(domain="例子.test"))
     add("cname.test", "京ICP备10000033号-1", {}, "pass", page("示例科技", footer("京ICP备10000033号-1")), www="cname")
     # Behind CDNs (SPEC "CDN"): each chain is (host, CNAMEs...) ending at an edge outside the
-    # farm's ranges. The farm is scanned with --own-cdn tencent-cdn (Farm.swift, scripts).
+    # farm's ranges. The farm is scanned with --own-cdn tencent-cdn --cloak-check (Farm.swift, scripts).
     cdn = lambda *chains: {"cdn": list(chains)}
     # The provider's own CDN, root and www each through it: no IP finding.
     add("cdnown.test", "京ICP备10000034号-1", {}, "pass", page("示例科技", footer("京ICP备10000034号-1")), www=True,
@@ -378,6 +378,12 @@ def scenarios():
     lottery = ('<h1>体育彩票投注站开业</h1><p>福利彩票投注站今日开奖，中国体育彩票平台发布公告；澳门博彩业收入公布，'
                '警方打击网络赌博。</p><p><a href="/news/1">警方捣毁百家乐窝点</a></p>')
     add("lotterynews.test", "京ICP备10000105号-1", {}, "pass", page("示例科技", ok(10000105), body=lottery))
+    # Cloaking (scanned with --cloak-check): Baiduspider is served a gambling title and links a
+    # person never sees, the person a compliant page; every other scenario serves both the same.
+    spider = page("澳门威尼斯人_百家乐_真人娱乐", ok(10000107),
+                  body="<p>" + "".join(f'<a href="http://bet{i}.example/">百家乐开户送彩金</a> ' for i in range(5)) + "</p>")
+    add("cloaked.test", "京ICP备10000107号-1", {"cloaked.test": ["CONTENT_CLOAKED"]}, "review",
+        page("示例科技", ok(10000107)), serve={"spider": True}, files={"spider.html": spider})
     return S
 
 
@@ -645,6 +651,8 @@ def server_block(d, s, farm):
         body = f'root {root}; location = / {{ echo_sleep {serve["late_seconds"]}; echo_exec /index.html; }}'
     elif "mobile_redirect" in serve:
         body = f'root {root}; if ($http_user_agent ~* "iPhone|Android|Mobile") {{ rewrite ^/$ {serve["mobile_redirect"]} redirect; }}'
+    elif serve.get("spider"):
+        body = f'root {root}; if ($http_user_agent ~* "Baiduspider") {{ rewrite ^/$ /spider.html last; }}'
     elif serve.get("vary"):
         body = (f'root {root}; add_header Vary User-Agent always; '
                 'if ($http_user_agent ~* "iPhone|Android|Mobile") { rewrite ^/$ /mobile.html last; }')
