@@ -5,7 +5,6 @@ import Foundation
 import ICPFetch
 import ICPModel
 import ICPRender
-import ICPRules
 import Synchronization
 
 /// `--render`: `auto` draws in a browser only the pages static reading cannot judge, `always`
@@ -58,7 +57,7 @@ final class PageRenderer: Sendable {
         case .never: return false
         case .always: return true
         case .auto:
-            return PageRules.isScriptShell(page) || !page.scriptNumbers.isEmpty && !Self.icpShown(page)
+            return page.isScriptShell || !page.scriptNumbers.isEmpty && !Self.icpShown(page)
                 || page.conditionalRedirect != nil || !Self.icpShown(page) && page.scriptCount > page.inertScripts
         }
     }

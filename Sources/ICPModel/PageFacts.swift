@@ -182,6 +182,10 @@ public struct PageFacts: CopyOnWrite {
     /// with less than this, a lone iframe or a script redirect is the whole page.
     public static let shellCharacters = 200
 
+    /// Little text of its own, and scripts that may draw more (analytics tags and libraries on
+    /// their own cannot): a fact of the page, which the rules judge and the renderer draws.
+    public var isScriptShell: Bool { self.scriptCount > self.inertScripts && self.shownCharacters < Self.shellCharacters }
+
     public init(title: String, numbers: [ShownNumber], scriptNumbers: [ShownNumber], shownCharacters: Int,
                 textLength: Int, scriptCount: Int, charset: CharsetDecision?) {
         storage = CopyOnWriteStorage(Fields(title: title, numbers: numbers, scriptNumbers: scriptNumbers, shownCharacters: shownCharacters,

@@ -41,17 +41,11 @@ public enum PageRules {
                           [.text("characters", String(page.shownCharacters)), .text("scripts", String(page.scriptCount))])
                 : Finding(.pageScriptRendered, host: host, .scriptNumbers, [list("numbers", inScripts.map(\.canonical))]))
             // A shell's title may be a script's too: nothing else about it is known.
-            if icpScripted && isScriptShell(page) { return out }
+            if icpScripted && page.isScriptShell { return out }
         }
         if !icpScripted { out += icpFindings(page, filed, host) }
         if !psbScripted { out += psbFindings(page, filed, host) }
         return out + titleFindings(page, filed, host)
-    }
-
-    /// Little text of its own, and scripts that may draw more (analytics tags and libraries on
-    /// their own cannot).
-    public static func isScriptShell(_ page: PageFacts) -> Bool {
-        page.scriptCount > page.inertScripts && page.shownCharacters < PageFacts.shellCharacters
     }
 
     /// No ICP (or PSB) number is in the page's markup, and scripts may draw one: it is inside
@@ -59,7 +53,7 @@ public enum PageRules {
     static func scripted(_ page: PageFacts, psb: Bool) -> Bool {
         let kind = { (n: ShownNumber) in (n.kind == .psb) == psb }
         guard !page.rendered, !page.numbers.contains(where: kind), !page.hiddenNumbers.contains(where: kind) else { return false }
-        return page.scriptNumbers.contains(where: kind) || isScriptShell(page)
+        return page.scriptNumbers.contains(where: kind) || page.isScriptShell
     }
 
     /// Where a number sits: `footer` (a footer element), `bottom` (the last part of the page's
