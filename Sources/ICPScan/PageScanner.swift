@@ -389,18 +389,38 @@ public final class PageScanner {
     }
 
     /// The lower-cased host of an `http:`, `https:` or scheme-relative URL; nil for any other.
+    /// Read on the bytes: it runs for every link of every page.
     static func host(ofAbsolute href: String) -> String? {
-        var rest = Substring(href.trimmingWhitespace())
-        guard let first = rest.utf8.first, first == UInt8(ascii: "h") || first == UInt8(ascii: "H") || first == UInt8(ascii: "/") else { return nil }
-        let lower = rest.prefix(8).lowercased()
-        if lower.hasPrefix("http://") { rest = rest.dropFirst(7) }
-        else if lower.hasPrefix("https://") { rest = rest.dropFirst(8) }
-        else if lower.hasPrefix("//") { rest = rest.dropFirst(2) }
-        else { return nil }
-        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        let host = authority.prefix { $0 != ":" }.lowercased()
-        return host.isEmpty ? nil : String(host.prefix(253))
+        var href = href
+        return href.withUTF8 { b -> String? in
+            let n = b.count
+            var i = 0
+            while i < n, b[i] <= 0x20 { i += 1 }
+            if n - i >= 2, b[i] == 0x2F, b[i + 1] == 0x2F {
+                i += 2
+            } else if n - i >= 7, b[i] | 0x20 == 0x68, b[i + 1] | 0x20 == 0x74, b[i + 2] | 0x20 == 0x74, b[i + 3] | 0x20 == 0x70 {
+                var j = i + 4
+                if b[j] | 0x20 == 0x73 { j += 1 }  // https
+                guard j + 3 <= n, b[j] == 0x3A, b[j + 1] == 0x2F, b[j + 2] == 0x2F else { return nil }
+                i = j + 3
+            } else {
+                return nil
+            }
+            // The authority ends at / ? # or a space; userinfo ends at its last @; a port follows a : (after ] for IPv6).
+            var end = i
+            while end < n, b[end] > 0x20, b[end] != 0x2F, b[end] != 0x3F, b[end] != 0x23 { end += 1 }
+            var start = i
+            for k in i..<end where b[k] == 0x40 { start = k + 1 }
+            var stop = start
+            if stop < end, b[stop] == 0x5B {
+                while stop < end, b[stop] != 0x5D { stop += 1 }
+                stop = min(stop + 1, end)
+            } else {
+                while stop < end, b[stop] != 0x3A { stop += 1 }
+            }
+            guard stop > start, stop - start <= 253 else { return nil }
+            return String(decoding: b[start..<stop].lazy.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
     }
 
     /// Records a hidden link to an absolute URL (a relative one stays on the site), and starts
