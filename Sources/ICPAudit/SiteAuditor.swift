@@ -66,6 +66,11 @@ final class SiteAuditor: Sendable {
         if options.cloakCheck, let (probe, page) = try await observer.probeSpider(desktop, ticket: ticket) {
             desktop.spiderProbe = probe
             desktop.spiderPage = page
+            // Without the spider's page, whether the site cloaks is not known; its request shares
+            // the host's time, which a loaded crawler may have used up.
+            if !secondLook, let failure = probe.failure, failure.kind == .timeout || failure.kind == .deadline, desktop.suspect == nil {
+                desktop.suspect = SuspectLook(reason: "Baiduspider's request ran out of time", outcome: "spider: \(failure.detail)", ms: desktop.ms)
+            }
         }
         switch options.mobile {
         case .never:
