@@ -31,9 +31,8 @@ public enum ContentRules {
         let score = score(page.riskWords)
         guard score >= riskThreshold else { return [] }
         // Hits come title and meta first: so do the words, their categories and places.
-        let words = PageRules.unique(page.riskWords.map(\.word))
         return [Finding(.contentRiskWords, host: host, .riskWords, [
-            .list("words", Array(words.prefix(detailItems)), more: words.count - min(words.count, detailItems)),
+            PageRules.list("words", page.riskWords.map(\.word), limit: detailItems),
             .terms("categories", PageRules.unique(page.riskWords.map(\.category))),
             .terms("places", PageRules.unique(page.riskWords.map(\.place.rawValue))),
             .text("score", String(score)), .text("threshold", String(riskThreshold)),
@@ -45,14 +44,13 @@ public enum ContentRules {
         let offsite = page.hiddenLinks.filter { link in Link(link.href).map { site(of: $0.host) != own } ?? false }
         let risky = offsite.filter { $0.riskWord != nil }
         guard offsite.count >= hiddenLinkThreshold || !risky.isEmpty else { return [] }
-        let how = PageRules.unique(offsite.map(\.how))
+        let how = offsite.map(\.how)
         let facts: [Fact] = [.text("count", String(offsite.count)),
-                             .list("how", Array(how.prefix(3)), more: how.count - min(how.count, 3)),
+                             PageRules.list("how", how),
                              PageRules.list("urls", (risky + offsite).map(\.href))]
         guard !risky.isEmpty else { return [Finding(.contentHiddenLinks, host: host, .hiddenLinks, facts)] }
-        let words = PageRules.unique(risky.compactMap(\.riskWord))
         return [Finding(.contentHiddenLinks, host: host, .hiddenLinksRisky,
-                        facts + [.list("words", Array(words.prefix(detailItems)), more: words.count - min(words.count, detailItems))])]
+                        facts + [PageRules.list("words", risky.compactMap(\.riskWord), limit: detailItems)])]
     }
 
     /// `CONTENT_CLOAKED` (`--cloak-check`): Baiduspider was served another title or links to
@@ -71,8 +69,7 @@ public enum ContentRules {
         let sites = newSites.sorted()
         return [Finding(.contentCloaked, host: host, .cloaked, [
             .text("spider_title", spider.title), .text("title", person.title),
-            .list("words", Array(newWords.prefix(detailItems)), more: newWords.count - min(newWords.count, detailItems)),
-            .list("sites", Array(sites.prefix(detailItems)), more: sites.count - min(sites.count, detailItems)),
+            PageRules.list("words", newWords, limit: detailItems), PageRules.list("sites", sites, limit: detailItems),
             .text("hidden", String(newHidden.count)),
         ])]
     }

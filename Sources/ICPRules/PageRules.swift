@@ -64,9 +64,9 @@ public enum PageRules {
     }
 
     /// A few items, then how many more: details stay short whatever a page lists.
-    static func list(_ name: String, _ items: [String], more: Int = 0) -> Fact {
+    static func list(_ name: String, _ items: [String], more: Int = 0, limit: Int = detailNumbers) -> Fact {
         let distinct = unique(items)
-        return .list(name, Array(distinct.prefix(detailNumbers)), more: distinct.count - min(distinct.count, detailNumbers) + more)
+        return .list(name, Array(distinct.prefix(limit)), more: distinct.count - min(distinct.count, limit) + more)
     }
 
     private static func icpFindings(_ page: PageFacts, _ filed: FiledSite, _ host: String) -> [Finding] {
