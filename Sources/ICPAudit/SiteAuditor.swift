@@ -66,11 +66,7 @@ final class SiteAuditor: Sendable {
         if options.cloakCheck, let (probe, page) = try await observer.probeSpider(desktop, ticket: ticket) {
             desktop.spiderProbe = probe
             desktop.spiderPage = page
-            // Without the spider's page, whether the site cloaks is not known; its request shares
-            // the host's time, which a loaded crawler may have used up.
-            if !secondLook, let failure = probe.failure, failure.kind == .timeout || failure.kind == .deadline, desktop.suspect == nil {
-                desktop.suspect = SuspectLook(reason: "Baiduspider's request ran out of time", outcome: "spider: \(failure.detail)", ms: desktop.ms)
-            }
+            suspectIfLate(&desktop, probe, reason: "Baiduspider's request ran out of time", label: "spider")
         }
         switch options.mobile {
         case .never:
@@ -80,13 +76,18 @@ final class SiteAuditor: Sendable {
         case .auto:
             if desktop.page?.mobileSignals.isEmpty ?? true {
                 desktop.mobileProbe = try await observer.probeMobile(desktop, ticket: ticket)
-                // Without the phone's answer, whether the host has a mobile view is not known.
-                if !secondLook, let failure = desktop.mobileProbe?.failure, failure.kind == .timeout, desktop.suspect == nil {
-                    desktop.suspect = SuspectLook(reason: "the phone's probe ran out of time", outcome: "probe: \(failure.detail)", ms: desktop.ms)
-                }
+                suspectIfLate(&desktop, desktop.mobileProbe, reason: "the phone's probe ran out of time", label: "probe")
             }
             guard HostObserver.mobileViewReason(desktop) != nil else { return [desktop] }
             return [desktop, try await observer.observe(host, view: .mobile, ticket: ticket)]
         }
+    }
+
+    /// A probe of the desktop view (the phone's, Baiduspider's) that ran out of time leaves what
+    /// it was to tell unknown (a mobile view, cloaking); it shares the host's time, which a loaded
+    /// crawler may have used up: on the first look, the host is a suspect.
+    private func suspectIfLate(_ desktop: inout HostObservation, _ probe: Hop?, reason: String, label: String) {
+        guard !secondLook, desktop.suspect == nil, let failure = probe?.failure, failure.kind == .timeout else { return }
+        desktop.suspect = SuspectLook(reason: reason, outcome: "\(label): \(failure.detail)", ms: desktop.ms)
     }
 }
