@@ -175,16 +175,8 @@ final class HostObserver: Sendable {
     /// `--timeout` (at least `minimumProbeMilliseconds`). nil when the desktop view read no page
     /// to compare with.
     func probeMobile(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> Hop? {
-        guard desktop.page != nil, let answered = desktop.chain.first(where: { $0.status != nil }), let url = ParsedURL(answered.url),
-              !answered.addresses.isEmpty else { return nil }
-        var budget = HostBudget(seconds: max(Double(Self.minimumProbeMilliseconds) / 1000, options.timeoutSeconds - Double(desktop.ms) / 1000))
-        let (result, _) = try await fetch(url, answered.addresses, profile: options.mobileProfile, verify: answered.verified,
-                                          headersOnly: true, ticket: ticket, budget: &budget)
-        var probe = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
-                        status: result.status == 0 ? nil : result.status, location: result.redirectURL, ms: result.milliseconds)
-        probe.vary = result.vary
-        probe.failure = result.failure.map(accessFailure)
-        return probe
+        guard desktop.page != nil, let answered = desktop.chain.first(where: { $0.status != nil }) else { return nil }
+        return try await probe(answered, of: desktop, as: options.mobileProfile, headersOnly: true, ticket: ticket)?.hop
     }
 
     /// `--cloak-check`: requests the page the desktop view ended on again as Baiduspider, through
@@ -192,14 +184,24 @@ final class HostObserver: Sendable {
     /// `minimumProbeMilliseconds`), and reads what it serves as the person's page was read. nil
     /// when the desktop view read no page.
     func probeSpider(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> (Hop, PageFacts?)? {
-        guard desktop.page != nil, let answered = desktop.answered, let url = ParsedURL(answered.url), !answered.addresses.isEmpty else { return nil }
+        guard desktop.page != nil, let answered = desktop.answered,
+              let (hop, page) = try await probe(answered, of: desktop, as: options.spiderProfile, headersOnly: false, ticket: ticket) else { return nil }
+        return (hop, page)
+    }
+
+    /// One more request of a hop the desktop view answered, as another visitor, within what is
+    /// left of the host's `--timeout` (at least `minimumProbeMilliseconds`).
+    private func probe(_ answered: Hop, of desktop: HostObservation, as profile: FetchProfile, headersOnly: Bool,
+                       ticket: SiteTicket) async throws(CrawlerFailure) -> (hop: Hop, page: PageFacts?)? {
+        guard let url = ParsedURL(answered.url), !answered.addresses.isEmpty else { return nil }
         var budget = HostBudget(seconds: max(Double(Self.minimumProbeMilliseconds) / 1000, options.timeoutSeconds - Double(desktop.ms) / 1000))
-        let (result, page) = try await fetch(url, answered.addresses, profile: options.spiderProfile, verify: answered.verified,
-                                             ticket: ticket, budget: &budget)
-        var probe = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
-                        status: result.status == 0 ? nil : result.status, location: result.redirectURL, ms: result.milliseconds)
-        probe.failure = result.failure.map(accessFailure)
-        return (probe, page)
+        let (result, page) = try await fetch(url, answered.addresses, profile: profile, verify: answered.verified,
+                                             headersOnly: headersOnly, ticket: ticket, budget: &budget)
+        var hop = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
+                      status: result.status == 0 ? nil : result.status, location: result.redirectURL, ms: result.milliseconds)
+        hop.vary = result.vary
+        hop.failure = result.failure.map(accessFailure)
+        return (hop, page)
     }
 
     /// Why the mobile view must be audited in full (`--mobile auto`): the desktop page announces
