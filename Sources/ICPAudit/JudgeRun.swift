@@ -2,7 +2,6 @@ import Foundation
 import ICPInventory
 import ICPModel
 import ICPReport
-import ICPRules
 
 public struct JudgeConfiguration: Sendable {
     /// The run whose observations.jsonl is judged.
@@ -36,30 +35,14 @@ public enum JudgeRun {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let trend = try info.baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
-        let judge = Judge(ranges: info.ranges, cdn: info.cdn, siteForHost: index.site(forHost:))
+        var rejudge = Rejudge(inventoryPath: inventoryPath, index: index, ranges: info.ranges, cdn: info.cdn,
+                              followMovedRows: true, mismatch: .leaveOut)
         let started = Date()
-        var unmatched: [String] = []
-        var unreadPages = 0  // pages observed before content risks were read
         let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
-            try JSONLinesFile.read(observationsPath, decode: RecordCodec.decodeObservation) { seen, _ in
-                guard let row = index.site(forDomain: seen.domain, line: seen.line) else {
-                    unmatched.append(seen.domain)
-                    return
-                }
-                unreadPages += seen.hosts.filter { $0.page.map { !$0.contentRead } ?? false }.count
-                var moved = seen
-                moved.line = row.line  // a corrected inventory may have moved the row
-                keep(moved, judge.judge(moved, row: row))
-            }
+            try rejudge.judgeSaved(in: observationsPath, keep: keep)
         }
         for case .failure(let bad) in reader { writer.skip(bad) }
-        if !unmatched.isEmpty {
-            let shown = unmatched.prefix(5).joined(separator: ", ") + (unmatched.count > 5 ? " and \(unmatched.count - 5) more" : "")
-            FileHandle.standardError.write(Data("icpaudit: note: \(unmatched.count) observed domains have no row in \(inventoryPath) and were left out: \(shown)\n".utf8))
-        }
-        if unreadPages > 0 {
-            FileHandle.standardError.write(Data("icpaudit: note: \(unreadPages) pages were observed before content risks were read: CONTENT_RISK_WORDS and CONTENT_HIDDEN_LINKS are not judged for them (scan again to judge them)\n".utf8))
-        }
+        rejudge.printNotes()
         try RunInfo(inventory: inventoryPath, checksum: try InventoryReader.checksum(path: inventoryPath), ranges: info.ranges, cdn: info.cdn,
                     baseline: info.baseline, options: info.options, shard: info.shard,
                     judgedFrom: URL(fileURLWithPath: source).standardizedFileURL.path, merged: info.merged)

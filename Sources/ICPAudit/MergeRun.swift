@@ -2,7 +2,6 @@ import Foundation
 import ICPInventory
 import ICPModel
 import ICPReport
-import ICPRules
 
 public struct MergeConfiguration: Sendable {
     /// The shards' run directories, in any order.
@@ -87,29 +86,22 @@ public enum MergeRun {
         }
         let index = try InventoryIndex(inventory: inventoryPath)
         let reader = try InventoryReader(path: inventoryPath)
-        let judge = Judge(ranges: first.info.ranges, cdn: first.info.cdn, siteForHost: index.site(forHost:))
+        var rejudge = Rejudge(inventoryPath: inventoryPath, index: index, ranges: first.info.ranges, cdn: first.info.cdn, mismatch: .refuse)
         let directory = config.outDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var shardOfLine: [Int: Shard] = [:]
         let started = Date()
         let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
             for run in shards {
                 let path = run.directory + "/observations.jsonl"
-                try JSONLinesFile.read(path, decode: RecordCodec.decodeObservation) { seen, _ in
+                try rejudge.judgeSaved(in: path, admit: { seen in
                     guard run.shard.contains(domain: seen.domain) else {
                         throw InventoryError(description: "\(path): \(seen.domain) is not of shard \(run.shard) (it hashes to shard \(Shard.of(domain: seen.domain, count: count))): not a shard of this run")
                     }
-                    guard let row = index.site(forDomain: seen.domain, line: seen.line), row.line == seen.line else {
-                        throw InventoryError(description: "\(path): \(seen.domain) (line \(seen.line)) has no row in \(inventoryPath)")
-                    }
-                    if let other = shardOfLine.updateValue(run.shard, forKey: row.line) {
-                        throw InventoryError(description: "\(path): \(seen.domain) (line \(row.line)) is written twice (also in shard \(other)'s run)")
-                    }
-                    keep(seen, judge.judge(seen, row: row))
-                }
+                }, keep: keep)
             }
         }
         for case .failure(let bad) in reader { writer.skip(bad) }
+        rejudge.printNotes()
 
         let baseline = config.baselineDirectory ?? commonBaseline(shards.map(\.info))
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []

@@ -73,18 +73,16 @@ public enum ScanRun {
             try RunInfo(inventory: config.inventoryPath, checksum: checksum, ranges: config.options.ranges, cdn: config.options.cdn,
                         baseline: baseline, options: config.runOptions, shard: config.shard).write(directory)
         }
-        let judge = Judge(ranges: config.options.ranges, cdn: config.options.cdn, siteForHost: index.site(forHost:))
+        var rejudge = Rejudge(inventoryPath: config.inventoryPath, index: index, ranges: config.options.ranges, cdn: config.options.cdn,
+                              mismatch: .leaveOut)
         let started = Date()
         let progress = Progress(enabled: config.showProgress, started: started)
-        var done = Set<Int>()
         // Kept sites are judged again from their observations: the one source of truth.
         let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: progress, carry: config.resumeDirectory == nil ? { _ in } : { keep in
-            try JSONLinesFile.read(directory + "/observations.jsonl", decode: RecordCodec.decodeObservation) { seen, _ in
-                guard let row = index.site(forDomain: seen.domain, line: seen.line), row.line == seen.line,
-                      done.insert(seen.line).inserted else { return }
-                keep(seen, judge.judge(seen, row: row))
-            }
+            try rejudge.judgeSaved(in: directory + "/observations.jsonl", keep: keep)
         })
+        rejudge.printNotes()
+        let done = Set(rejudge.judgedLines.keys)
 
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000,
                                   riskWords: config.options.riskWords)
@@ -92,7 +90,7 @@ public enum ScanRun {
         let renderer = try await startRenderer(config.options)
         let pool = SitePool(limit: config.concurrency, parkedLimit: config.concurrency * 8, loopsBusy: loops.busyFraction)
         let auditor = SiteAuditor(options: config.options, loops: loops, gate: PerIPGate(limit: config.perIPLimit),
-                                  dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: judge, renderer: renderer)
+                                  dnsGate: KeyedGate(limit: config.options.dnsConcurrency), pool: pool, judge: rejudge.judge, renderer: renderer)
         let suspects = Suspects()
         do {
             try await audit(reader, shard: config.shard, done: done, pool: pool, auditor: auditor, writer: writer, suspects: suspects)
