@@ -27,7 +27,9 @@ let package = Package(
         .target(name: "ICPModel"),
         // The number grammar of SPEC, for pages and inventory rows alike.
         .target(name: "ICPNumbers", dependencies: ["ICPModel"], swiftSettings: hotPath),
-        .target(name: "ICPInventory", dependencies: ["ICPModel", "ICPNumbers", "CPSL", "CIDN2"]),
+        // Host names: IDN to punycode (libidn2), registrable domains (libpsl).
+        .target(name: "ICPDomains", dependencies: ["ICPModel", "CPSL", "CIDN2"]),
+        .target(name: "ICPInventory", dependencies: ["ICPModel", "ICPNumbers", "ICPDomains"]),
         .systemLibrary(name: "CSysEvent"),
         .target(name: "ICPLoop", dependencies: ["CSysEvent"]),
         .target(name: "ICPResolve", dependencies: ["ICPLoop", "ICPModel", "CAres"]),
@@ -40,16 +42,16 @@ let package = Package(
         // The judge: SPEC's rules over what was observed; pure, no I/O.
         // placeholders.tsv: the signatures of default and placeholder pages (PAGE_PLACEHOLDER), as data;
         // cdn-catalogue.tsv: CDN CNAME suffixes and edge ranges (IP_VIA_CDN), as data.
-        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers", "ICPInventory"], resources: [.embedInCode("placeholders.tsv"), .embedInCode("cdn-catalogue.tsv")]),
+        .target(name: "ICPRules", dependencies: ["ICPModel", "ICPNumbers", "ICPDomains"], resources: [.embedInCode("placeholders.tsv"), .embedInCode("cdn-catalogue.tsv")]),
         // details.tsv: every finding's detail in Chinese and English, as data beside the notices.
         .target(name: "ICPReport", dependencies: ["ICPModel", "CXLSXWriter"], resources: [.embedInCode("details.tsv")]),
         // Headless Chromium over the DevTools pipe, for pages that scripts draw.
         .target(name: "ICPRender", dependencies: ["ICPModel", "ICPScan", "ICPLoop"]),
         .target(name: "ICPAudit", dependencies: [
-            "ICPModel", "ICPNumbers", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport", "ICPRender",
+            "ICPModel", "ICPNumbers", "ICPDomains", "ICPInventory", "ICPLoop", "ICPResolve", "ICPFetch", "ICPScan", "ICPRules", "ICPReport", "ICPRender",
         ]),
         .executableTarget(name: "icpaudit", dependencies: [
-            "ICPAudit", "ICPFetch", "ICPInventory", "ICPModel", "ICPNumbers", "ICPReport", "ICPResolve", "ICPRules", "ICPScan",
+            "ICPAudit", "ICPInventory", "ICPModel", "ICPReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,7 +68,7 @@ let package = Package(
 
         .testTarget(name: "ICPRulesTests", dependencies: ["ICPRules", "ICPNumbers", "ICPScan", "ICPModel", "ICPReport"]),
         .testTarget(name: "ICPScanTests", dependencies: ["ICPScan", "ICPModel"]),
-        .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPModel", "ICPNumbers"]),
+        .testTarget(name: "ICPInventoryTests", dependencies: ["ICPInventory", "ICPDomains", "ICPModel", "ICPNumbers"]),
         .testTarget(name: "ICPReportTests", dependencies: ["ICPReport", "ICPModel"]),
         .testTarget(name: "ICPAuditTests", dependencies: ["ICPAudit", "ICPFetch", "ICPResolve", "ICPLoop", "ICPModel", "ICPRules", "ICPReport"]),
         .testTarget(name: "ICPRenderTests", dependencies: ["ICPRender", "ICPModel"]),

@@ -2,7 +2,7 @@ import Foundation
 import ICPFetch
 import ICPModel
 import ICPRender
-import ICPRules
+import ICPResolve
 import ICPScan
 
 /// How a scan reaches sites. The port and DNS overrides exist to run against a local farm
@@ -19,9 +19,6 @@ public struct AuditOptions: Sendable {
     /// while 169.254.169.254 and the rest stay refused).
     public var allowPrivate = false
     public var allowedPrivateRanges = CIDRSet(blocks: [])
-    public var ranges: CIDRSet?
-    /// The CDN catalogue and the provider's own CDNs (`--cdn-catalogue`, `--own-cdn`).
-    public var cdn = CDNPolicy(catalogue: .builtIn)
     /// The risk words pages are read for (`--risk-words`; the bundled list by default).
     public var riskWords = RiskWords.standard
     public var maxRedirects = 10
@@ -52,6 +49,21 @@ public struct AuditOptions: Sendable {
     public var renderTimeoutSeconds = 15.0
 
     public init() {}
+
+    /// The ports http:// and https:// URLs connect to (`--http-port`, `--https-port`: a local farm).
+    public var httpPort: Int {
+        get { ports.http }
+        set { ports.http = newValue }
+    }
+    public var httpsPort: Int {
+        get { ports.https }
+        set { ports.https = newValue }
+    }
+
+    /// What is wrong with `--dns-server` values (HOST[:PORT]), or nil when c-ares takes them all.
+    public static func problem(withDNSServers servers: [String]) -> String? {
+        Resolver.problem(withServers: servers)
+    }
 
     /// Pages drawn at once: two per core, 2 to 8. A drawing mostly waits (its page's requests, the
     /// quiet before judgement), so a core keeps two busy; on 2 cores 4 draw 10 pages/s with the

@@ -1,5 +1,5 @@
+import ICPDomains
 import ICPFetch
-import ICPInventory
 import ICPLoop
 import ICPModel
 import ICPRender

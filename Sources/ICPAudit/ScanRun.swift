@@ -21,12 +21,17 @@ public struct ScanConfiguration: Sendable {
     public var metricsPath: String?
     /// `--lang`: the language of the findings' details and of report.html.
     public var reportLanguage = ReportLanguage.zh
-    public var concurrency = 200
+    public var concurrency = defaultConcurrency
+    public static let defaultConcurrency = 200
     /// Only this shard's rows (`--shard`); a resumed run keeps the shard it started with.
     public var shard: Shard?
     /// Event loops (each one thread with a curl multi handle and a c-ares channel).
     public var loops = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
     public var options = AuditOptions()
+    /// How findings are judged beside the inventory: the provider's address ranges (`--ranges`),
+    /// the CDN catalogue and the provider's own CDNs (`--cdn-catalogue`, `--own-cdn`).
+    public var ranges: CIDRSet?
+    public var cdn = CDNPolicy(catalogue: .builtIn)
     public var showProgress = isatty(STDERR_FILENO) == 1
 
     public init(inventoryPath: String) { self.inventoryPath = inventoryPath }
@@ -70,10 +75,10 @@ public enum ScanRun {
         let trend = try baseline.map { try TrendPoint.chain(baseline: $0) } ?? []
         if config.resumeDirectory == nil {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try RunInfo(inventory: config.inventoryPath, checksum: checksum, ranges: config.options.ranges, cdn: config.options.cdn,
+            try RunInfo(inventory: config.inventoryPath, checksum: checksum, ranges: config.ranges, cdn: config.cdn,
                         baseline: baseline, options: config.runOptions, shard: config.shard).write(directory)
         }
-        var rejudge = Rejudge(inventoryPath: config.inventoryPath, index: index, ranges: config.options.ranges, cdn: config.options.cdn,
+        var rejudge = Rejudge(inventoryPath: config.inventoryPath, index: index, ranges: config.ranges, cdn: config.cdn,
                               mismatch: .leaveOut)
         let started = Date()
         let progress = Progress(enabled: config.showProgress, started: started)

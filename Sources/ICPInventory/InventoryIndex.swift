@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ICPDomains
 import ICPModel
 
 /// Finds the inventory row of a host (for A→B redirects between sites) in memory that does

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import ICPDomains
 import ICPModel
 import ICPNumbers
 

@@ -1,3 +1,4 @@
+import Foundation
 import ICPModel
 
 /// The rectification notice a provider sends its customer for each finding, in the wording of
@@ -61,5 +62,23 @@ public enum Notices {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Notices {
+    /// `icpaudit notices`: a `<domain>.txt` letter in `directory` for each site of the run that
+    /// did not pass; returns how many were written.
+    public static func write(run: String, into directory: String) throws -> Int {
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw OutputError(description: "\(directory): \(error.localizedDescription)")
+        }
+        var written = 0
+        try JSONLinesFile.read(run + "/findings.jsonl", decode: RecordCodec.decodeRecord) { record, _ in
+            guard record.verdict != .pass, !record.findings.isEmpty else { return }
+            let file = URL(fileURLWithPath: directory).appendingPathComponent(record.domain + ".txt")
+            do { try Data(letter(for: record).utf8).write(to: file) } catch { throw OutputError(description: "\(file.path): \(error.localizedDescription)") }
+            written += 1
+        }
+        return written
     }
 }

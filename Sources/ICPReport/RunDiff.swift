@@ -27,6 +27,19 @@ public struct RunDiff {
         return diff
     }
 
+    /// `icpaudit diff`: compares `runs` (oldest first) and writes diff.json and diff.csv into the
+    /// newest, and the text to `textFile` when given.
+    public static func write(runs: [String], textFile: String?) throws -> RunDiff {
+        let diff = try compare(runs: runs)
+        let newest = URL(fileURLWithPath: runs[runs.count - 1])
+        var files = [(newest.appendingPathComponent("diff.json"), diff.json), (newest.appendingPathComponent("diff.csv"), diff.csv)]
+        if let textFile { files.append((URL(fileURLWithPath: textFile), Array(diff.text.utf8))) }
+        for (url, bytes) in files {
+            do { try Data(bytes).write(to: url) } catch { throw OutputError(description: "\(url.path): cannot write the diff: \(error.localizedDescription)") }
+        }
+        return diff
+    }
+
     /// A code flaps when its presence on a domain changes more than once across the runs.
     static func flapping(_ history: [[String: Set<String>]]) -> [Change] {
         var pairs = Set<Change>()

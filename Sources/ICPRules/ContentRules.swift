@@ -1,4 +1,4 @@
-import ICPInventory
+import ICPDomains
 import ICPModel
 import ICPNumbers
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import XCTest
+import ICPDomains
 import ICPModel
 @testable import ICPInventory
 

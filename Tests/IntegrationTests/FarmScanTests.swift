@@ -423,7 +423,7 @@ final class FarmScanTests: XCTestCase {
 
         let bad = try Farm.icpaudit(["scan", inventory.path, "--allow-private-range", "10.0.0.0/33"])
         XCTAssertEqual(bad.status, 2)
-        XCTAssertTrue(bad.stderr.contains("--allow-private-range: not a CIDR block: '10.0.0.0/33'"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("The value '10.0.0.0/33' is invalid for '--allow-private-range <CIDR>'"), bad.stderr)
     }
 
     func testBadRowsAreReportedWithLineAndFieldAndSkipped() throws {
@@ -481,6 +481,19 @@ final class FarmScanTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("PSB_NOT_LINKED"), run.stdout)
         let english = try Farm.icpaudit(["page", corpus.path, "--icp", "京ICP备05004340号-1", "--lang", "en"])
         XCTAssertTrue(english.stdout.contains("ICP_LINK_WRONG [error] 京ICP备05004340号-1 links to http://www.miitbeian.gov.cn/"), english.stdout)
+    }
+
+    /// The content rules' findings are written out like the page rules' (they once printed
+    /// "(Function)" in place of their detail).
+    func testPageCommandWritesContentFindingsWithTheirDetail() throws {
+        let page = Farm.tempDir().appendingPathComponent("bet.html")
+        try #"<html><head><title>北京pk10 网上投注</title><meta name="description" content="北京赛车 网上投注"></head><body><p>hello</p></body></html>"#
+            .write(to: page, atomically: true, encoding: .utf8)
+        let run = try Farm.icpaudit(["page", page.path, "--lang", "en"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let line = run.stdout.split(separator: "\n").first { $0.hasPrefix("CONTENT_RISK_WORDS [warn] ") }
+        XCTAssertNotNil(line, run.stdout)
+        for word in ["gambling", "北京pk10", "网上投注", "北京赛车"] { XCTAssertTrue(line?.contains(word) == true, "\(word): \(run.stdout)") }
     }
 
     func testDiffReportsNewAndResolvedFindings() throws {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CIDN2
 import CPSL
+import ICPModel
 
 /// Domain names as the audit needs them: IDNs in punycode (libidn2), and whether a name is
 /// registrable (libpsl), which decides whether its `www.` host is audited too.
