@@ -103,7 +103,7 @@ final class DNSLoop: @unchecked Sendable {
 
     func resolve(_ host: String, deadline: Int) async -> Lookup {
         await withCheckedContinuation { continuation in
-            let once = ResumeOnce(continuation)
+            let once = ResumeOnce(continuation, on: loop)
             let taken = loop.execute { [self] in
                 let asked = MonotonicClock.milliseconds()
                 resolver.resolve(host) { once.resume($0) }
@@ -123,11 +123,17 @@ final class DNSLoop: @unchecked Sendable {
 
 /// A continuation resumed by whichever comes first (an answer or a deadline); later calls do nothing.
 private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
-    private var continuation: CheckedContinuation<T, Never>?
     // Both resumers run on the one loop thread, so no lock is needed.
-    init(_ continuation: CheckedContinuation<T, Never>) { self.continuation = continuation }
+    private var continuation: CheckedContinuation<T, Never>?
+    private let loop: EventLoop
+
+    init(_ continuation: CheckedContinuation<T, Never>, on loop: EventLoop) {
+        self.continuation = continuation
+        self.loop = loop
+    }
 
     func resume(_ value: T) {
+        loop.assertInEventLoop()
         continuation?.resume(returning: value)
         continuation = nil
     }
@@ -147,7 +153,7 @@ private final class ReaderSink: BodySink {
 
 /// Fetch loops shared round-robin by the sites of a run, and their DNS loop; `shutdown()`
 /// releases them all.
-final class LoopGroup: @unchecked Sendable {
+final class LoopGroup: Sendable {
     private let loops: [AuditLoop]
     private let dns: DNSLoop
     private let counter = Counter()
@@ -165,12 +171,14 @@ final class LoopGroup: @unchecked Sendable {
     func busyFraction() -> Double {
         let now = MonotonicClock.nanoseconds()
         let busy = loops.reduce(0) { $0 + $1.loop.publishedBusyNanoseconds }
-        defer { lastSample = (now, busy) }
-        let wall = (now - lastSample.at) * loops.count
-        return wall > 0 ? Double(busy - lastSample.busy) / Double(wall) : 0
+        let last = lastSample.withLock { last in
+            defer { last = (now, busy) }
+            return last
+        }
+        let wall = (now - last.at) * loops.count
+        return wall > 0 ? Double(busy - last.busy) / Double(wall) : 0
     }
-    // Only `busyFraction` touches it, called by one thread at a time (the pool, under its lock).
-    private var lastSample = (at: MonotonicClock.nanoseconds(), busy: 0)
+    private let lastSample = Locked((at: MonotonicClock.nanoseconds(), busy: 0))
 
     func shutdown() {
         for loop in loops { loop.shutdown() }

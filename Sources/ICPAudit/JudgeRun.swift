@@ -38,7 +38,7 @@ public enum JudgeRun {
         var rejudge = Rejudge(inventoryPath: inventoryPath, index: index, ranges: info.ranges, cdn: info.cdn,
                               followMovedRows: true, mismatch: .leaveOut)
         let started = Date()
-        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
+        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: ProgressLine(enabled: config.showProgress, started: started)) { keep in
             try rejudge.judgeSaved(in: observationsPath, keep: keep)
         }
         for case .failure(let bad) in reader { writer.skip(bad) }

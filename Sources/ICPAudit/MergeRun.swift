@@ -90,7 +90,7 @@ public enum MergeRun {
         let directory = config.outDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let started = Date()
-        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: Progress(enabled: config.showProgress, started: started)) { keep in
+        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: ProgressLine(enabled: config.showProgress, started: started)) { keep in
             for run in shards {
                 let path = run.directory + "/observations.jsonl"
                 try rejudge.judgeSaved(in: path, admit: { seen in

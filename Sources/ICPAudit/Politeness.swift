@@ -9,19 +9,20 @@ import ICPModel
 /// only while the event loops have time to spare: when they are saturated (a host then waits
 /// for its server address because icpaudit's own CPU keeps that address's fetches going), one
 /// more site adds memory, not speed.
-final class SitePool: @unchecked Sendable {
+final class SitePool: Sendable {
     private let limit: Int
     private let parkedLimit: Int
-    private let loopsBusy: (() -> Double)?
-    private let lock = PthreadMutex()
-    // Guarded by `lock`.
-    private var admitted = 0
-    private var parked = 0
-    private var admitter: CheckedContinuation<Void, Never>?
-    private var lastLook = MonotonicClock.milliseconds()
-    /// The loops' busy share, averaged over the last few looks. It starts as saturated: a run
-    /// lends only once its loops have shown time to spare, not in the burst of its first seconds.
-    private var load = 1.0
+    private let loopsBusy: (@Sendable () -> Double)?
+    private let state = Locked(State())
+    private struct State {
+        var admitted = 0
+        var parked = 0
+        var admitter: CheckedContinuation<Void, Never>?
+        var lastLook = MonotonicClock.milliseconds()
+        /// The loops' busy share, averaged over the last few looks. It starts as saturated: a run
+        /// lends only once its loops have shown time to spare, not in the burst of its first seconds.
+        var load = 1.0
+    }
 
     /// Loops busier than this share of their time are saturated.
     static let saturation = 0.8
@@ -33,7 +34,7 @@ final class SitePool: @unchecked Sendable {
 
     /// - Parameter loopsBusy: the loops' share of time spent working since it was last called;
     ///   nil: parked sites always lend their slots.
-    init(limit: Int, parkedLimit: Int, loopsBusy: (() -> Double)? = nil) {
+    init(limit: Int, parkedLimit: Int, loopsBusy: (@Sendable () -> Double)? = nil) {
         self.limit = limit
         self.parkedLimit = parkedLimit
         self.loopsBusy = loopsBusy
@@ -42,12 +43,12 @@ final class SitePool: @unchecked Sendable {
     /// Waits for room for one more site. One caller at a time (the inventory loop).
     func admit() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let admittedNow = lock.withLock {
-                guard hasRoom else {
-                    admitter = continuation
+            let admittedNow = state.withLock { s in
+                guard hasRoom(&s) else {
+                    s.admitter = continuation
                     return false
                 }
-                admitted += 1
+                s.admitted += 1
                 return true
             }
             if admittedNow { continuation.resume() }
@@ -60,22 +61,21 @@ final class SitePool: @unchecked Sendable {
     func park() { change { $0.parked += 1 } }
     func unpark() { change { $0.parked -= 1 } }
 
-    private var lending: Bool { loopsBusy == nil || load < Self.saturation }
-
-    private var hasRoom: Bool {
-        if let loopsBusy, case let now = MonotonicClock.milliseconds(), now - lastLook >= Self.lookMilliseconds {
-            lastLook = now
-            load += Self.latestWeight * (loopsBusy() - load)
+    private func hasRoom(_ s: inout State) -> Bool {
+        if let loopsBusy, case let now = MonotonicClock.milliseconds(), now - s.lastLook >= Self.lookMilliseconds {
+            s.lastLook = now
+            s.load += Self.latestWeight * (loopsBusy() - s.load)
         }
-        return admitted - (lending ? parked : 0) < limit && parked < parkedLimit
+        let lending = loopsBusy == nil || s.load < Self.saturation
+        return s.admitted - (lending ? s.parked : 0) < limit && s.parked < parkedLimit
     }
 
-    private func change(_ update: (SitePool) -> Void) {
-        let woken: CheckedContinuation<Void, Never>? = lock.withLock {
-            update(self)
-            guard let waiting = admitter, hasRoom else { return nil }
-            admitter = nil
-            admitted += 1
+    private func change(_ update: (inout State) -> Void) {
+        let woken: CheckedContinuation<Void, Never>? = state.withLock { s in
+            update(&s)
+            guard let waiting = s.admitter, hasRoom(&s) else { return nil }
+            s.admitter = nil
+            s.admitted += 1
             return waiting
         }
         woken?.resume()
@@ -84,32 +84,30 @@ final class SitePool: @unchecked Sendable {
 
 /// One admitted site's standing in its pool: parked while every host it has yet to finish is
 /// waiting for a server address.
-final class SiteTicket: @unchecked Sendable {
+final class SiteTicket: Sendable {
     private let pool: SitePool
-    private let lock = PthreadMutex()
-    // Guarded by `lock`.
-    private var unfinished: Int
-    private var waiting = 0
+    private let hosts: Locked<(unfinished: Int, waiting: Int)>
 
     init(pool: SitePool, hosts: Int) {
         self.pool = pool
-        unfinished = hosts
+        self.hosts = Locked((unfinished: hosts, waiting: 0))
     }
 
     func startWaiting() { update { $0.waiting += 1 } }
     func stopWaiting() { update { $0.waiting -= 1 } }
     func hostFinished() { update { $0.unfinished -= 1 } }
 
-    private var isParked: Bool { unfinished > 0 && waiting == unfinished }
-
-    private func update(_ change: (SiteTicket) -> Void) {
-        lock.withLock {
-            let was = isParked
-            change(self)
+    private func update(_ change: (inout (unfinished: Int, waiting: Int)) -> Void) {
+        hosts.withLock { h in
+            let was = Self.isParked(h)
+            change(&h)
             // Told under the lock, so the pool hears park and unpark in the order they happened.
-            if isParked != was { isParked ? pool.park() : pool.unpark() }
+            let now = Self.isParked(h)
+            if now != was { now ? pool.park() : pool.unpark() }
         }
     }
+
+    private static func isParked(_ h: (unfinished: Int, waiting: Int)) -> Bool { h.unfinished > 0 && h.waiting == h.unfinished }
 }
 
 /// `--per-ip`: at most `limit` fetches in flight to one server address across all loops, so a
@@ -118,12 +116,13 @@ final class SiteTicket: @unchecked Sendable {
 typealias PerIPGate = KeyedGate<IPAddress>
 
 /// At most `limit` holders per key at once; others wait in arrival order.
-final class KeyedGate<Key: Hashable & Sendable>: @unchecked Sendable {
+final class KeyedGate<Key: Hashable & Sendable>: Sendable {
     private let limit: Int
-    private let lock = PthreadMutex()
-    // Guarded by `lock`.
-    private var inFlight: [Key: Int] = [:]
-    private var waiting: [Key: FIFO<CheckedContinuation<Void, Never>>] = [:]
+    private let holders = Locked(Holders())
+    private struct Holders {
+        var inFlight: [Key: Int] = [:]
+        var waiting: [Key: FIFO<CheckedContinuation<Void, Never>>] = [:]
+    }
 
     init(limit: Int) { self.limit = limit }
 
@@ -133,12 +132,12 @@ final class KeyedGate<Key: Hashable & Sendable>: @unchecked Sendable {
         let started = MonotonicClock.milliseconds()
         var waited = false
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            waited = lock.withLock {
-                guard inFlight[key, default: 0] >= limit else {
-                    inFlight[key, default: 0] += 1
+            waited = holders.withLock { h in
+                guard h.inFlight[key, default: 0] >= limit else {
+                    h.inFlight[key, default: 0] += 1
                     return false
                 }
-                waiting[key, default: FIFO()].append(continuation)
+                h.waiting[key, default: FIFO()].append(continuation)
                 ticket?.startWaiting()  // under the lock, so it always precedes stopWaiting
                 return true
             }
@@ -151,13 +150,13 @@ final class KeyedGate<Key: Hashable & Sendable>: @unchecked Sendable {
 
     /// Hands the permit to the next waiter for `key`, if any.
     func release(_ key: Key) {
-        let next: CheckedContinuation<Void, Never>? = lock.withLock {
-            if let first = waiting[key]?.popFirst() {
-                if waiting[key]!.isEmpty { waiting[key] = nil }
+        let next: CheckedContinuation<Void, Never>? = holders.withLock { h in
+            if let first = h.waiting[key]?.popFirst() {
+                if h.waiting[key]?.isEmpty == true { h.waiting[key] = nil }
                 return first  // the permit passes on: the in-flight count stays
             }
-            let n = inFlight[key, default: 1] - 1
-            inFlight[key] = n == 0 ? nil : n
+            let n = h.inFlight[key, default: 1] - 1
+            h.inFlight[key] = n == 0 ? nil : n
             return nil
         }
         next?.resume()
@@ -184,3 +183,5 @@ struct FIFO<Element> {
         return item
     }
 }
+
+extension FIFO: Sendable where Element: Sendable {}

@@ -3,9 +3,9 @@ import Glibc
 #endif
 import Foundation
 import ICPFetch
+import ICPLoop
 import ICPModel
 import ICPRender
-import Synchronization
 
 /// `--render`: `auto` draws in a browser only the pages static reading cannot judge, `always`
 /// every page, `never` none (SPEC "Command line").
@@ -82,39 +82,41 @@ func placementSummary(_ page: RenderedPage) -> String? {
 /// The browser's network: every request a page makes is made by icpaudit itself, resolved by
 /// its resolver, refused for a non-public address (unless `--allow-private` or `--allow-private-range` allows it), pinned, through
 /// the per-IP gate, with the farm's ports and CA bundle. The browser reaches nothing else.
-final class BrowserNetwork: @unchecked Sendable {
+final class BrowserNetwork: Sendable {
     private let observer: HostObserver
     private let ticket: SiteTicket
     /// The view's device, as the requests present it.
     private let profile: FetchProfile
-    private let lock = NSLock()
-    // Guarded by `lock`.
-    private var addresses: [String: [IPAddress]]
-    private var _ownFailure: CrawlerFailure?
-    private var _lateRequest: String?
+    private let state: Locked<State>
+    private struct State {
+        /// Names the page's requests went to, and their addresses (the site's own given at the start).
+        var addresses: [String: [IPAddress]]
+        var ownFailure: CrawlerFailure?
+        var lateRequest: String?
+    }
 
     init(observer: HostObserver, ticket: SiteTicket, profile: FetchProfile, known: [String: [IPAddress]]) {
         self.observer = observer
         self.ticket = ticket
         self.profile = profile
-        addresses = known
+        state = Locked(State(addresses: known))
     }
 
     /// The first failure of icpaudit's own (out of descriptors for a whole `--timeout`, say)
     /// while fetching for the browser. The page was drawn without what that request would have
     /// brought, so it cannot be judged: the run stops rather than blame the site.
-    var ownFailure: CrawlerFailure? { lock.withLock { _ownFailure } }
+    var ownFailure: CrawlerFailure? { state.withLock { $0.ownFailure } }
 
     /// The first request of the page's that ran out of time: its requests share the crawler's
     /// connections and loop, so under load that may be icpaudit's doing, and the page was drawn
     /// (or failed to load) without its answer.
-    var lateRequest: String? { lock.withLock { _lateRequest } }
+    var lateRequest: String? { state.withLock { $0.lateRequest } }
 
     func fetch(_ request: RenderRequest) async -> RenderResponse {
         do {
             return try await fetchOrFail(request)
         } catch {
-            lock.withLock { if _ownFailure == nil { _ownFailure = error } }
+            state.withLock { if $0.ownFailure == nil { $0.ownFailure = error } }
             return .blocked("not fetched: \(error.description)")
         }
     }
@@ -122,19 +124,19 @@ final class BrowserNetwork: @unchecked Sendable {
     private func fetchOrFail(_ request: RenderRequest) async throws(CrawlerFailure) -> RenderResponse {
         guard request.method == "GET" else { return .blocked("only GET requests are made for the browser") }
         guard let url = ParsedURL(request.url) else { return .blocked("only http and https are fetched") }
-        let known = lock.withLock { addresses[url.host] }
+        let known = state.withLock { $0.addresses[url.host] }
         let ips: [IPAddress]
         if let known {
             ips = known
         } else {
             guard case .success(let answer) = try await observer.lookUp(url.host) else { return .blocked("\(url.host) does not resolve") }
             ips = answer.addresses
-            lock.withLock { addresses[url.host] = ips }
+            state.withLock { $0.addresses[url.host] = ips }
         }
         guard !ips.isEmpty else { return .blocked("\(url.host) has no address") }
         if observer.options.refuses(ips) { return .blocked("non-public address: not fetched") }
         let (result, body) = try await observer.fetchForBrowser(url, ips, profile: profile, ticket: ticket)
-        if case .timeout(let why)? = result.failure { lock.withLock { if _lateRequest == nil { _lateRequest = "\(url.text): \(why)" } } }
+        if case .timeout(let why)? = result.failure { state.withLock { if $0.lateRequest == nil { $0.lateRequest = "\(url.text): \(why)" } } }
         if let failure = result.failure { return .blocked("\(failure)") }
         var headers: [(name: String, value: String)] = []
         if let type = result.contentType { headers.append(("Content-Type", type)) }
@@ -153,7 +155,7 @@ final class Drawings: Sendable {
         var host: String
         var drawing: Task<Outcome, Never>
     }
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
 
     /// The drawing of `url` for `view`: one already made or under way for another host of the
     /// site (with that host's name), or the one `draw` starts now (nil).

@@ -26,10 +26,9 @@ final class RunWriter: @unchecked Sendable {
     private let language: ReportLanguage
     private var summary = RunSummary()
     private var reportSites: ReportSites
-    private let progress: Progress
-    /// The first output failure; once set, nothing more is written. Guarded by `failureLock`.
-    private var firstFailure: WriteFailure?
-    private let failureLock = PthreadMutex()
+    private var progress: ProgressLine
+    /// The first output failure; once set, nothing more is written.
+    private let firstFailure = Locked<WriteFailure?>(nil)
 
     /// A function that hands each carried site (kept from an interrupted run, or judged again)
     /// to `keep`.
@@ -38,7 +37,7 @@ final class RunWriter: @unchecked Sendable {
     /// - Parameter carry: sites the files start with. They are written to temporary files that
     ///   then replace the run's, so a kill while carrying loses nothing; the run continues by
     ///   appending.
-    init(directory: String, language: ReportLanguage, progress: Progress, carry: Carry = { _ in }) throws {
+    init(directory: String, language: ReportLanguage, progress: ProgressLine, carry: Carry = { _ in }) throws {
         self.directory = directory
         self.language = language
         codec = RecordCodec(language: language)
@@ -93,11 +92,15 @@ final class RunWriter: @unchecked Sendable {
     }
 
     /// The first output failure (a full disk, say): the run stops on it with exit code 1.
-    var failure: WriteFailure? { failureLock.withLock { firstFailure } }
+    var failure: WriteFailure? { firstFailure.withLock { $0 } }
+
+    /// Traps in debug builds off the writer's queue, where its files and counts live.
+    private func assertOnQueue() { assert({ dispatchPrecondition(condition: .onQueue(queue)); return true }()) }
 
     private func noteFailure(of files: [OutputFile]) -> Bool {
+        assertOnQueue()
         guard let failed = files.lazy.compactMap(\.failure).first else { return false }
-        failureLock.withLock { if firstFailure == nil { firstFailure = failed } }
+        firstFailure.withLock { if $0 == nil { $0 = failed } }
         return true
     }
 

@@ -7,7 +7,6 @@ import ICPLoop
 import ICPModel
 import ICPReport
 import ICPRules
-import Synchronization
 
 public struct ScanConfiguration: Sendable {
     public var inventoryPath: String
@@ -81,7 +80,7 @@ public enum ScanRun {
         var rejudge = Rejudge(inventoryPath: config.inventoryPath, index: index, ranges: config.ranges, cdn: config.cdn,
                               mismatch: .leaveOut)
         let started = Date()
-        let progress = Progress(enabled: config.showProgress, started: started)
+        let progress = ProgressLine(enabled: config.showProgress, started: started)
         // Kept sites are judged again from their observations: the one source of truth.
         let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: progress, carry: config.resumeDirectory == nil ? { _ in } : { keep in
             try rejudge.judgeSaved(in: directory + "/observations.jsonl", keep: keep)
@@ -196,7 +195,7 @@ final class Suspects: Sendable {
         var looks: [(host: String, view: View, look: SuspectLook)]
     }
 
-    private let held = Mutex<[Held]>([])
+    private let held = Locked<[Held]>([])
 
     /// Holds `site` back when a host of `seen` is a suspect; false when it need not be.
     func hold(_ site: Site, _ seen: SiteObservation) -> Bool {
@@ -326,8 +325,9 @@ struct RunInfo {
     }
 }
 
-/// Sites done, rate and findings on a terminal; nothing when the output is not one.
-final class Progress: @unchecked Sendable {
+/// Sites done, rate and findings on a terminal; nothing when the output is not one. The run
+/// writer's, drawn on its queue.
+struct ProgressLine {
     private let enabled: Bool
     private let started: Date
     private var lastDraw = 0.0
@@ -337,7 +337,7 @@ final class Progress: @unchecked Sendable {
         self.started = started
     }
 
-    func update(_ s: RunSummary) {
+    mutating func update(_ s: RunSummary) {
         guard enabled else { return }
         let elapsed = Date().timeIntervalSince(started)
         guard elapsed - lastDraw >= 0.25 else { return }

@@ -8,6 +8,7 @@ import ICPModel
 /// not grow with the inventory: one pass writes (hash of host, row offset, line) entries, sorted in
 /// bounded runs and merged into a temporary file; a lookup binary-searches that file with
 /// `pread` and reads the row back from the inventory (a hash collision only costs a row read).
+// @unchecked: after `init` nothing changes; `file` is only read with `pread`, which any thread may do.
 public final class InventoryIndex: @unchecked Sendable {
     private struct Entry: Comparable {
         var hash: UInt64

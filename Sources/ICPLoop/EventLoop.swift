@@ -19,12 +19,12 @@ public final class EventLoop: @unchecked Sendable {
 
     private let epollFD: Int32
     private let wakeFD: Int32
-    // A pthread mutex rather than Synchronization.Mutex: ThreadSanitizer understands it
-    // (Mutex parks on raw futex calls it cannot see), so scripts/sanitize checks this hand-over.
-    private let inboxLock = PthreadMutex()
-    private var inbox: [() -> Void] = []
-    /// Set by `shutdown()`; guarded by `inboxLock`. No job is taken after it.
-    private var closed = false
+    /// Jobs handed over by other threads; `closed` is set by `shutdown()`, after which no job is taken.
+    private let inbox = Locked(Inbox())
+    private struct Inbox {
+        var jobs: [@Sendable () -> Void] = []
+        var closed = false
+    }
     private let wakePending = Atomic<Bool>(false)
 
     // Loop-thread state.
@@ -69,12 +69,12 @@ public final class EventLoop: @unchecked Sendable {
     public func shutdown(beforeExit: @escaping @Sendable () -> Void = {}) {
         precondition(!inEventLoop, "\(name): shutdown() from its own thread would join itself")
         let stop: @Sendable () -> Void = { [self] in
-            inboxLock.withLock { closed = true }
+            inbox.withLock { $0.closed = true }
             beforeExit()
             stopping = true
         }
         if thread == nil {
-            inboxLock.withLock { closed = true }
+            inbox.withLock { $0.closed = true }
         } else {
             execute(stop)
             pthread_join(thread!, nil)
@@ -88,7 +88,7 @@ public final class EventLoop: @unchecked Sendable {
         timerSources.removeAll()
         scheduled.removeAll()
         scheduledHead = 0
-        inboxLock.withLock { inbox.removeAll() }
+        inbox.withLock { $0.jobs.removeAll() }
     }
 
     public var inEventLoop: Bool { EventLoop.currentLoop === self }
@@ -106,9 +106,9 @@ public final class EventLoop: @unchecked Sendable {
     /// shut down: the caller must then finish what the job would have (resume its waiter).
     @discardableResult
     public func execute(_ job: @escaping @Sendable () -> Void) -> Bool {
-        let accepted = inboxLock.withLock {
-            guard !closed else { return false }
-            inbox.append(job)
+        let accepted = inbox.withLock {
+            guard !$0.closed else { return false }
+            $0.jobs.append(job)
             return true
         }
         guard accepted else { return false }
@@ -215,9 +215,9 @@ public final class EventLoop: @unchecked Sendable {
                 scheduledHead = 0
             }
             wakePending.store(false, ordering: .releasing)
-            let jobs = inboxLock.withLock { () -> [() -> Void] in
-                defer { inbox.removeAll(keepingCapacity: true) }
-                return inbox
+            let jobs = inbox.withLock { inbox in
+                defer { inbox.jobs.removeAll(keepingCapacity: true) }
+                return inbox.jobs
             }
             for job in jobs { job() }
             busyBefore += MonotonicClock.nanoseconds() - turnStartedAt
@@ -226,9 +226,9 @@ public final class EventLoop: @unchecked Sendable {
         }
         // Jobs handed over before the stop but after the last turn: they run against what
         // `beforeExit` shut down, which ends them with a failure rather than a hang.
-        let late = inboxLock.withLock { () -> [() -> Void] in
-            defer { inbox.removeAll() }
-            return inbox
+        let late = inbox.withLock { inbox in
+            defer { inbox.jobs.removeAll() }
+            return inbox.jobs
         }
         for job in late { job() }
     }
@@ -247,23 +247,5 @@ final class ThreadLocalSlot: @unchecked Sendable {
     var pointee: EventLoop? {
         get { pthread_getspecific(key).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() } }
         set { pthread_setspecific(key, newValue.map { Unmanaged.passUnretained($0).toOpaque() }) }
-    }
-}
-
-/// A pthread mutex: ThreadSanitizer sees its waits, unlike `Synchronization.Mutex`'s futex calls.
-public final class PthreadMutex: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    public init() { pthread_mutex_init(mutex, nil) }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    public func withLock<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
     }
 }

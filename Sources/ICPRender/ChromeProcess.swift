@@ -9,15 +9,14 @@ import ICPLoop
 ///
 /// It runs in its own process group, so that `kill()` takes its renderers and helpers with it,
 /// and in a throwaway profile directory that `kill()` removes.
-final class ChromeProcess: @unchecked Sendable {
+final class ChromeProcess: Sendable {
     let pid: pid_t
     /// Where we write commands (the browser's fd 3).
     let commandFD: Int32
     /// Where we read answers and events (the browser's fd 4).
     let eventFD: Int32
     let profile: String
-    private let lock = PthreadMutex()
-    private var reaped = false
+    private let reaped = Locked(false)
 
     /// Flags that keep the browser quiet (no traffic of its own, no first-run UI, no crash
     /// reporter) and make every request it does not hand to DevTools fail without leaving the
@@ -148,7 +147,7 @@ final class ChromeProcess: @unchecked Sendable {
 
     /// Kills the whole process group, reaps the browser and removes its profile. Idempotent.
     func kill() {
-        let first = lock.withLock {
+        let first = reaped.withLock { reaped in
             defer { reaped = true }
             return !reaped
         }

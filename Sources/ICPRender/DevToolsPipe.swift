@@ -28,29 +28,31 @@ enum PipeFailure: Error, Sendable {
 /// The browser's side of `--remote-debugging-pipe`: commands are written as JSON terminated by
 /// a NUL byte; a reader thread splits what comes back into answers (resumed by command id) and
 /// events (handed to the listener of their session).
-final class DevToolsPipe: @unchecked Sendable {
+final class DevToolsPipe: Sendable {
     typealias Listener = @Sendable (_ method: String, _ params: JSONObject) -> Void
 
     private let commandFD: Int32
     private let eventFD: Int32
-    private let stateLock = PthreadMutex()
-    /// Held while one message is written, so messages never interleave.
-    private let writeLock = PthreadMutex()
-    /// Why writing failed for good (guarded by `writeLock`).
-    private var stalled: String?
-    /// How long one message may wait for the browser to read.
-    static let stallLimit = 5000
-    private var nextID = 1
+    /// Commands waiting for their answers, and the sessions' listeners.
+    private let state = Locked(State())
+    private struct State {
+        var nextID = 1
+        var pending: [Int: Waiter] = [:]
+        var listeners: [String: Listener] = [:]
+        var closedReason: String?
+    }
     private struct Waiter {
         var continuation: CheckedContinuation<JSONObject, Error>
         var method: String
         /// Fails the command at its deadline; cancelled when the answer comes first.
         var watchdog: Task<Void, Error>?
     }
-    private var pending: [Int: Waiter] = [:]
-    private var listeners: [String: Listener] = [:]
-    private var closedReason: String?
-    private var reader: pthread_t?
+    /// Held while one message is written, so messages never interleave; holds why writing
+    /// failed for good, if it has.
+    private let stalled = Locked<String?>(nil)
+    /// How long one message may wait for the browser to read.
+    static let stallLimit = 5000
+    private let reader = Locked<pthread_t?>(nil)
     private let stopRequested = Atomic<Bool>(false)
     private let joined = Atomic<Bool>(false)
     private let onClose: @Sendable (String) -> Void
@@ -76,7 +78,7 @@ final class DevToolsPipe: @unchecked Sendable {
             return nil
         }, box)
         precondition(rc == 0, "pthread_create: \(rc)")
-        reader = tid
+        reader.withLock { $0 = tid }
     }
 
     /// Ends the reader thread (at EOF, or within its poll interval), waits for it, and closes
@@ -84,22 +86,21 @@ final class DevToolsPipe: @unchecked Sendable {
     func join() {
         guard !joined.exchange(true, ordering: .acquiringAndReleasing) else { return }
         stopRequested.store(true, ordering: .releasing)
-        if let reader { pthread_join(reader, nil) }
-        reader = nil
+        if let thread = reader.withLock({ $0.take() }) { pthread_join(thread, nil) }
         close(commandFD)
         close(eventFD)
     }
 
     func listen(session: String, _ listener: @escaping Listener) {
-        let closed = stateLock.withLock { () -> String? in
-            if closedReason == nil { listeners[session] = listener }
-            return closedReason
+        let closed = state.withLock { s -> String? in
+            if s.closedReason == nil { s.listeners[session] = listener }
+            return s.closedReason
         }
         if closed != nil { listener(Self.closedEvent, JSONObject([:])) }
     }
 
     func stopListening(session: String) {
-        stateLock.withLock { _ = listeners.removeValue(forKey: session) }
+        state.withLock { _ = $0.listeners.removeValue(forKey: session) }
     }
 
     /// Sends one command and waits for its answer, at most `timeout`.
@@ -107,9 +108,9 @@ final class DevToolsPipe: @unchecked Sendable {
               timeout: Duration) async throws -> JSONObject {
         var message: [String: Any] = ["method": method, "params": params]
         if let session { message["sessionId"] = session }
-        let id = stateLock.withLock { () -> Int in
-            defer { nextID += 1 }
-            return nextID
+        let id = state.withLock { s -> Int in
+            defer { s.nextID += 1 }
+            return s.nextID
         }
         message["id"] = id
         let bytes: Data
@@ -119,9 +120,9 @@ final class DevToolsPipe: @unchecked Sendable {
             throw PipeFailure.protocolError("\(method): parameters are not JSON")
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let closed = stateLock.withLock { () -> String? in
-                if closedReason == nil { pending[id] = Waiter(continuation: continuation, method: method) }
-                return closedReason
+            let closed = state.withLock { s -> String? in
+                if s.closedReason == nil { s.pending[id] = Waiter(continuation: continuation, method: method) }
+                return s.closedReason
             }
             if let closed {
                 continuation.resume(throwing: PipeFailure.closed(closed))
@@ -131,9 +132,9 @@ final class DevToolsPipe: @unchecked Sendable {
                 try await Task.sleep(for: timeout)
                 self?.resume(id, with: .failure(PipeFailure.timedOut("\(method) unanswered after \(timeout)")))
             }
-            let answered = stateLock.withLock { () -> Bool in
-                pending[id]?.watchdog = watchdog
-                return pending[id] == nil
+            let answered = state.withLock { s -> Bool in
+                s.pending[id]?.watchdog = watchdog
+                return s.pending[id] == nil
             }
             if answered { watchdog.cancel() }
             if let failure = write(bytes) { resume(id, with: .failure(PipeFailure.closed(failure))) }
@@ -141,7 +142,7 @@ final class DevToolsPipe: @unchecked Sendable {
     }
 
     private func resume(_ id: Int, with result: Result<JSONObject, Error>) {
-        guard let waiter = stateLock.withLock({ pending.removeValue(forKey: id) }) else { return }
+        guard let waiter = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
         waiter.watchdog?.cancel()
         waiter.continuation.resume(with: result)
     }
@@ -150,7 +151,7 @@ final class DevToolsPipe: @unchecked Sendable {
     /// has not read for `stallLimit`, being hung). The descriptor is non-blocking, so a caller
     /// never blocks longer than that; once stalled, the pipe refuses every later message.
     private func write(_ message: Data) -> String? {
-        writeLock.withLock {
+        stalled.withLock { stalled in
             if let stalled { return stalled }
             var framed = message
             framed.append(0)
@@ -201,10 +202,10 @@ final class DevToolsPipe: @unchecked Sendable {
             }
             if consumed > 0 { buffer.removeFirst(consumed) }
         }
-        let (waiters, toldListeners) = stateLock.withLock { () -> ([Waiter], [Listener]) in
-            closedReason = reason
-            defer { pending.removeAll(); listeners.removeAll() }
-            return (Array(pending.values), Array(listeners.values))
+        let (waiters, toldListeners) = state.withLock { s -> ([Waiter], [Listener]) in
+            s.closedReason = reason
+            defer { s.pending.removeAll(); s.listeners.removeAll() }
+            return (Array(s.pending.values), Array(s.listeners.values))
         }
         for waiter in waiters {
             waiter.watchdog?.cancel()
@@ -219,7 +220,7 @@ final class DevToolsPipe: @unchecked Sendable {
         let message = JSONObject(object)
         if let id = message["id"] as? Int {
             if let error = message.object("error") {
-                let method = stateLock.withLock { pending[id]?.method } ?? "command"
+                let method = state.withLock { $0.pending[id]?.method } ?? "command"
                 resume(id, with: .failure(PipeFailure.protocolError("\(method): \(error.string("message") ?? "error")")))
             } else {
                 resume(id, with: .success(message.object("result") ?? JSONObject([:])))
@@ -228,7 +229,7 @@ final class DevToolsPipe: @unchecked Sendable {
         }
         guard let method = message.string("method") else { return }
         let session = message.string("sessionId") ?? Self.browserSession
-        let listener = stateLock.withLock { listeners[session] }
+        let listener = state.withLock { $0.listeners[session] }
         listener?(method, message.object("params") ?? JSONObject([:]))
     }
 }

@@ -8,37 +8,42 @@ struct BrowserTrouble: Error {
 
 /// What the page's events have told one render so far; written on the pipe's reader thread
 /// and by request tasks, read by the render's wait loop.
-private final class PageState: @unchecked Sendable {
-    private let lock = PthreadMutex()
-    private var loaded = false
-    private var inFlight = 0
-    private var lastActivity = MonotonicClock.milliseconds()
-    private var navigations: [String] = []
-    private var trouble: String?
-    private var rendererCrashed = false
-    private var mainDocumentRefusal: String?
-    private var sessions: [String] = []
+private final class PageState: Sendable {
+    private let fields = Locked(Fields())
+    private struct Fields {
+        var loaded = false
+        var inFlight = 0
+        var lastActivity = MonotonicClock.milliseconds()
+        var navigations: [String] = []
+        var trouble: String?
+        var rendererCrashed = false
+        var mainDocumentRefusal: String?
+        var sessions: [String] = []
+    }
 
-    func update(_ change: (PageState) -> Void) { lock.withLock { change(self); lastActivity = MonotonicClock.milliseconds() } }
+    /// A change that counts as the page's activity (the quiet before judgement starts again).
+    private func update(_ change: (inout Fields) -> Void) {
+        fields.withLock { change(&$0); $0.lastActivity = MonotonicClock.milliseconds() }
+    }
     func loadStarted() { update { $0.loaded = false } }
     func loadFinished() { update { $0.loaded = true } }
     func requestStarted() { update { $0.inFlight += 1 } }
     func requestEnded() { update { $0.inFlight -= 1 } }
     func navigated(to url: String) { update { $0.navigations.append(url) } }
-    func failed(_ why: String) { lock.withLock { if trouble == nil { trouble = why } } }
-    func crashed() { lock.withLock { rendererCrashed = true } }
-    func refusedMainDocument(_ why: String) { lock.withLock { mainDocumentRefusal = why } }
-    func attached(_ session: String) { lock.withLock { sessions.append(session) } }
+    func failed(_ why: String) { fields.withLock { if $0.trouble == nil { $0.trouble = why } } }
+    func crashed() { fields.withLock { $0.rendererCrashed = true } }
+    func refusedMainDocument(_ why: String) { fields.withLock { $0.mainDocumentRefusal = why } }
+    func attached(_ session: String) { fields.withLock { $0.sessions.append(session) } }
 
     /// Loaded, nothing in flight, and quiet for `idle` milliseconds.
     func settled(idle: Int) -> Bool {
-        lock.withLock { loaded && inFlight == 0 && MonotonicClock.milliseconds() - lastActivity >= idle }
+        fields.withLock { $0.loaded && $0.inFlight == 0 && MonotonicClock.milliseconds() - $0.lastActivity >= idle }
     }
-    var problem: String? { lock.withLock { trouble } }
-    var hasCrashed: Bool { lock.withLock { rendererCrashed } }
-    var refusal: String? { lock.withLock { mainDocumentRefusal } }
-    var chain: [String] { lock.withLock { navigations } }
-    var allSessions: [String] { lock.withLock { sessions } }
+    var problem: String? { fields.withLock { $0.trouble } }
+    var hasCrashed: Bool { fields.withLock { $0.rendererCrashed } }
+    var refusal: String? { fields.withLock { $0.mainDocumentRefusal } }
+    var chain: [String] { fields.withLock { $0.navigations } }
+    var allSessions: [String] { fields.withLock { $0.sessions } }
 }
 
 /// One page rendered in a fresh browser context on one browser.

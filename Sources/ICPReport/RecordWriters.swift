@@ -217,7 +217,7 @@ public enum SpreadsheetText {
         words.insert("sept")
         return words
     }()
-    private static let longestDateWord = dateWords.map(\.utf8.count).max()!
+    private static let longestDateWord = dateWords.map(\.utf8.count).max() ?? 0
     private static let errorLiterals: Set<String> = ["#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#getting_data"]
 }
 

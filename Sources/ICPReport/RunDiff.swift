@@ -45,7 +45,7 @@ public struct RunDiff {
         var pairs = Set<Change>()
         for run in history { for (domain, codes) in run { for code in codes { pairs.insert(Change(domain: domain, code: code)) } } }
         return pairs.filter { pair in
-            let seen = history.filter { $0[pair.domain] != nil }.map { $0[pair.domain]!.contains(pair.code) }
+            let seen = history.compactMap { $0[pair.domain]?.contains(pair.code) }
             return zip(seen, seen.dropFirst()).filter { $0 != $1 }.count >= 2
         }.sorted()
     }
@@ -83,8 +83,8 @@ public struct RunDiff {
         func section(_ title: String, _ changes: [Change]) {
             lines.append("\(title): \(changes.count)")
             let byCode = Dictionary(grouping: changes, by: \.code)
-            for code in byCode.keys.sorted() {
-                lines.append("  \(code) (\(byCode[code]!.count)): " + byCode[code]!.map(\.domain).joined(separator: ", "))
+            for (code, changes) in byCode.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(code) (\(changes.count)): " + changes.map(\.domain).joined(separator: ", "))
             }
         }
         section("new", new)

@@ -240,6 +240,7 @@ public final class Resolver: LoopTimerSource {
     static func message(_ status: Int32) -> String { String(cString: ares_strerror(status)) }
 
     private func socketState(_ fd: Int32, _ readable: Bool, _ writable: Bool) {
+        loop.assertInEventLoop()
         guard readable || writable else { loop.unwatch(fd); return }
         loop.watch(fd, readable: readable, writable: writable) { [unowned self] r, w in
             guard let channel else { return }
