@@ -26,7 +26,7 @@ final class HostObserver: Sendable {
     /// The final look at a suspect's site (`HostBudget`): nothing is a suspect any more.
     let secondLook: Bool
     /// The site's pages drawn so far: root and www that end on the same page share one drawing.
-    private let drawings = Drawings()
+    let drawings = Drawings()
 
     init(options: AuditOptions, transport: any Transport, gate: PerIPGate, dnsGate: KeyedGate<Int>? = nil,
          keepDigits: Set<String> = [], renderer: PageRenderer? = nil, secondLook: Bool = false) {
@@ -79,75 +79,6 @@ final class HostObserver: Sendable {
         return seen
     }
 
-    /// Draws the host's page in the browser, as the view's device, and keeps what it shows; the
-    /// static reading is kept beside it. A browser that failed twice is icpaudit's failure, not
-    /// the site's; a page the browser could not load keeps its static reading.
-    private func render(_ seen: inout HostObservation, _ renderer: PageRenderer, ticket: SiteTicket) async throws(CrawlerFailure) {
-        guard let url = seen.answered?.url, let staticPage = seen.page else { return }
-        let device = seen.view == .mobile ? RenderDevice.phone(userAgent: options.mobileProfile.userAgent)
-                                          : RenderDevice.desktop(userAgent: options.profile.userAgent)
-        var known: [String: [IPAddress]] = [seen.host: seen.dns.addresses]
-        for hop in seen.hops where !hop.addresses.isEmpty { if let host = ParsedURL(hop.url)?.host { known[host] = hop.addresses } }
-        let network = BrowserNetwork(observer: self, ticket: ticket, profile: options.profile(for: seen.view), known: known)
-        let (drawing, drawnFor) = drawings.drawing(of: url, view: seen.view, staticPage: staticPage, host: seen.host) {
-            do throws(RenderError) {
-                return (.success(try await renderer.pool.render(url: url, device: device, timeout: renderer.timeout, network: network.fetch)),
-                        network.ownFailure, network.lateRequest)
-            } catch {
-                return (.failure(error), network.ownFailure, network.lateRequest)
-            }
-        }
-        let (outcome, ownFailure, lateRequest) = await drawing.value
-        if let drawnFor { seen.renderShared = "drawn once for \(drawnFor), which ended on the same page" }
-        if let own = ownFailure { throw own }
-        if let lateRequest {
-            seen.suspect = renderSuspect(seen, reason: "the browser's requests share the crawler's connections and loop",
-                                         outcome: "a request of the page's ran out of time: \(lateRequest)")
-        }
-        let drawn: RenderedPage
-        switch outcome {
-        case .success(let page): drawn = page
-        case .failure(.browser(let why)): throw CrawlerFailure(description: "rendering \(url): \(why)")
-        case .failure(.page(let why)):
-            seen.renderFailure = why
-            if why.contains(RenderError.outOfTime) { seen.suspect = renderSuspect(seen, outcome: why) }
-            if why.contains(RenderError.rendererCrashed) {
-                seen.suspect = renderSuspect(seen, reason: "the browser shares the machine's memory with the crawler", outcome: why)
-            }
-            return
-        }
-        if !drawn.settled {
-            seen.suspect = renderSuspect(seen, outcome: "drawn at its \(options.renderTimeoutSeconds)s deadline before the page settled")
-        }
-        var page = drawn.facts(riskWords: options.riskWords)
-        page.rendered = true
-        page.charset = staticPage.charset
-        page.hiddenNumbers = drawn.hiddenNumbers().map { var n = $0.number; n.hiddenBy = $0.how; return n }
-        page.numberPlacement = placementSummary(drawn)
-        // What the served HTML announces (a mobile variant, a device test) stays known.
-        page.mobileSignals = staticPage.mobileSignals
-        page.conditionalRedirect = staticPage.conditionalRedirect
-        seen.staticPage = staticPage
-        seen.page = page
-        // Where scripts took the browser on: script hops of the way to the page.
-        let end = seen.chain.count
-        var taken: [Hop] = []
-        for next in drawn.navigations.drop(while: { $0 != url }).dropFirst() where next != (taken.last?.url ?? url) {
-            taken.append(Hop(url: next, kind: .script, status: 200))
-        }
-        if !taken.isEmpty {
-            seen.hops[end - 1].location = taken[0].url
-            for i in taken.indices.dropLast() { taken[i].location = taken[i + 1].url }
-            seen.hops.insert(contentsOf: taken, at: end)
-        }
-    }
-
-    /// A drawing cut short by its deadline: the browser shares the machine's CPU with the rest of
-    /// the run, so it may be icpaudit's doing; drawn again at the end of the run with the crawler idle.
-    private func renderSuspect(_ seen: HostObservation, reason: String = "the browser shares the crawler's CPU", outcome: String) -> SuspectLook? {
-        secondLook ? nil : SuspectLook(reason: reason, outcome: "render: \(outcome)", ms: seen.ms)
-    }
-
     /// A lookup for the browser's requests, on its own `--timeout`.
     func lookUp(_ host: String) async throws(CrawlerFailure) -> Result<Resolution, ResolveFailure> {
         var budget = HostBudget(seconds: options.timeoutSeconds)
@@ -168,55 +99,6 @@ final class HostObserver: Sendable {
                                                 caBundle: options.caBundle, timeoutMilliseconds: left,
                                                 maxBodyBytes: min(options.maxBodyBytes, BrowserPool.maxBodyBytes)))
         }
-    }
-
-    /// Requests the desktop view's first answered URL again as a phone browser, reading only
-    /// the status and headers (SPEC "What a person sees"), within what is left of the host's
-    /// `--timeout` (at least `minimumProbeMilliseconds`). nil when the desktop view read no page
-    /// to compare with.
-    func probeMobile(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> Hop? {
-        guard desktop.page != nil, let answered = desktop.chain.first(where: { $0.status != nil }) else { return nil }
-        return try await probe(answered, of: desktop, as: options.mobileProfile, headersOnly: true, ticket: ticket)?.hop
-    }
-
-    /// `--cloak-check`: requests the page the desktop view ended on again as Baiduspider, through
-    /// the per-IP gate, within what is left of the host's `--timeout` (at least
-    /// `minimumProbeMilliseconds`), and reads what it serves as the person's page was read. nil
-    /// when the desktop view read no page.
-    func probeSpider(_ desktop: HostObservation, ticket: SiteTicket) async throws(CrawlerFailure) -> (Hop, PageFacts?)? {
-        guard desktop.page != nil, let answered = desktop.answered,
-              let (hop, page) = try await probe(answered, of: desktop, as: options.spiderProfile, headersOnly: false, ticket: ticket) else { return nil }
-        return (hop, page)
-    }
-
-    /// One more request of a hop the desktop view answered, as another visitor, within what is
-    /// left of the host's `--timeout` (at least `minimumProbeMilliseconds`).
-    private func probe(_ answered: Hop, of desktop: HostObservation, as profile: FetchProfile, headersOnly: Bool,
-                       ticket: SiteTicket) async throws(CrawlerFailure) -> (hop: Hop, page: PageFacts?)? {
-        guard let url = ParsedURL(answered.url), !answered.addresses.isEmpty else { return nil }
-        var budget = HostBudget(seconds: max(Double(Self.minimumProbeMilliseconds) / 1000, options.timeoutSeconds - Double(desktop.ms) / 1000))
-        let (result, page) = try await fetch(url, answered.addresses, profile: profile, verify: answered.verified,
-                                             headersOnly: headersOnly, ticket: ticket, budget: &budget)
-        var hop = Hop(url: url.text, addresses: answered.addresses, verified: answered.verified,
-                      status: result.status == 0 ? nil : result.status, location: result.redirectURL, ms: result.milliseconds)
-        hop.vary = result.vary
-        hop.failure = result.failure.map(accessFailure)
-        return (hop, page)
-    }
-
-    /// Why the mobile view must be audited in full (`--mobile auto`): the desktop page announces
-    /// a mobile variant, or the phone got another answer (status, an HTTP redirect's `Location`)
-    /// or the answer varies by User-Agent. nil: the phone sees the desktop page.
-    static func mobileViewReason(_ desktop: HostObservation) -> String? {
-        if let signal = desktop.page?.mobileSignals.first { return signal }
-        guard let probe = desktop.mobileProbe, probe.failure == nil,
-              let answered = desktop.chain.first(where: { $0.status != nil }) else { return nil }
-        // A server error may pass (it is retried for the desktop too): not a sign of a mobile site.
-        guard let status = probe.status, status < 500 else { return nil }
-        if status != answered.status { return "a phone gets HTTP \(status), the desktop \(answered.status ?? 0)" }
-        if (300..<400).contains(status) && probe.location != answered.location { return "a phone is sent to \(probe.location ?? "no redirect")" }
-        if let vary = answered.vary ?? probe.vary, vary.lowercased().contains("user-agent") { return "Vary: \(vary)" }
-        return nil
     }
 
     /// A failed lookup, a refused or timed-out connection, or a 5xx may be gone a moment later;
@@ -405,7 +287,7 @@ final class HostObserver: Sendable {
 
     /// One request through the per-IP gate, on what is left of the host's time. The gate's wait,
     /// a saturated loop and a late pick-up of the answer hold the host up.
-    private func fetch(_ url: ParsedURL, _ ips: [IPAddress], profile: FetchProfile, verify: Bool, headersOnly: Bool = false,
+    func fetch(_ url: ParsedURL, _ ips: [IPAddress], profile: FetchProfile, verify: Bool, headersOnly: Bool = false,
                        ticket: SiteTicket, budget: inout HostBudget) async throws(CrawlerFailure) -> (FetchResult, PageFacts?) {
         let server = ips[0]  // curl connects to the first address it is given
         budget.waited(await gate.acquire(server, for: ticket), for: "a connection to \(server) (--per-ip)")
@@ -423,7 +305,7 @@ final class HostObserver: Sendable {
         return answer
     }
 
-    private func accessFailure(_ failure: FetchFailure) -> AccessFailure {
+    func accessFailure(_ failure: FetchFailure) -> AccessFailure {
         switch failure {
         case .connect(let why): return AccessFailure(.connect, why)
         case .certificate(let why): return AccessFailure(.certificate, why)

@@ -25,7 +25,9 @@ struct Rejudge {
     private let mismatch: Mismatch
     /// The inventory lines judged so far, and the file each came from.
     private(set) var judgedLines: [Int: String] = [:]
-    private var leftOut: [String] = []
+    /// Observed domains left out: without a row, or observed again for a row already judged.
+    private var withoutRow: [String] = []
+    private var observedAgain: [String] = []
     private var pagesBeforeContentRisks = 0
 
     init(inventoryPath: String, index: InventoryIndex, ranges: CIDRSet?, cdn: CDNPolicy,
@@ -44,11 +46,13 @@ struct Rejudge {
         try JSONLinesFile.read(path, decode: RecordCodec.decodeObservation) { seen, _ in
             try admit(seen)
             guard let row = index.site(forDomain: seen.domain, line: seen.line), followMovedRows || row.line == seen.line else {
-                try leaveOut("\(seen.domain) (line \(seen.line))", because: "\(path): \(seen.domain) (line \(seen.line)) has no row in \(inventoryPath)")
+                try refuseIfMerging("\(path): \(seen.domain) (line \(seen.line)) has no row in \(inventoryPath)")
+                withoutRow.append(seen.domain)
                 return
             }
             if let earlier = judgedLines[row.line] {
-                try leaveOut("\(seen.domain) (line \(row.line) again)", because: "\(path): \(seen.domain) (line \(row.line)) is written twice (also in \(earlier))")
+                try refuseIfMerging("\(path): \(seen.domain) (line \(row.line)) is written twice (also in \(earlier))")
+                observedAgain.append(seen.domain)
                 return
             }
             judgedLines[row.line] = path
@@ -59,20 +63,25 @@ struct Rejudge {
         }
     }
 
-    private mutating func leaveOut(_ site: String, because why: String) throws {
+    private func refuseIfMerging(_ why: String) throws {
         if mismatch == .refuse { throw InventoryError(description: why) }
-        leftOut.append(site)
     }
 
     /// What a reader of the judged run must know: sites left out, pages judged without content risks.
     func printNotes() {
-        if !leftOut.isEmpty {
-            let shown = leftOut.prefix(5).joined(separator: ", ") + (leftOut.count > 5 ? " and \(leftOut.count - 5) more" : "")
-            note("\(leftOut.count) observed sites have no row of their own in \(inventoryPath) and were left out: \(shown)")
+        if !withoutRow.isEmpty {
+            note("\(withoutRow.count) observed domains have no row in \(inventoryPath) and were left out: \(Self.shown(withoutRow))")
+        }
+        if !observedAgain.isEmpty {
+            note("\(observedAgain.count) domains were observed again for a row already judged; the first observation was kept: \(Self.shown(observedAgain))")
         }
         if pagesBeforeContentRisks > 0 {
             note("\(pagesBeforeContentRisks) pages were observed before content risks were read: CONTENT_RISK_WORDS and CONTENT_HIDDEN_LINKS are not judged for them (scan again to judge them)")
         }
+    }
+
+    private static func shown(_ domains: [String]) -> String {
+        domains.prefix(5).joined(separator: ", ") + (domains.count > 5 ? " and \(domains.count - 5) more" : "")
     }
 
     private func note(_ text: String) {
