@@ -6,8 +6,10 @@ import Glibc
 /// swift-nio's `NIOLockedValueBox`): the one lock type of icpaudit. A pthread mutex, because
 /// ThreadSanitizer sees its waits, unlike `Synchronization.Mutex`'s futex calls.
 public final class Locked<State> {
-    private var state: State
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    // @usableFromInline, so `withLock` is inlined and specialised where it is called (it is on
+    // every fetch's path: the per-IP gate, the loop's inbox).
+    @usableFromInline var state: State
+    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     public init(_ state: State) {
         self.state = state
@@ -19,6 +21,7 @@ public final class Locked<State> {
         mutex.deallocate()
     }
 
+    @inlinable
     public func withLock<T>(_ body: (inout State) throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
