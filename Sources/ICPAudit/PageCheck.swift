@@ -15,7 +15,8 @@ public struct PageCheckConfiguration: Sendable {
     public var serviceName: String?
     public var psb: String?
     /// The host the page was served from: links to other registrable domains are off-site.
-    public var host = "page.invalid"
+    public var host = defaultHost
+    public static let defaultHost = "page.invalid"
     public var riskWordsPath: String?
     public var language = ReportLanguage.zh
 

@@ -23,8 +23,8 @@ struct Rejudge {
     /// on the line it was observed on (their inventory is the one observed, by checksum).
     private let followMovedRows: Bool
     private let mismatch: Mismatch
-    /// The inventory lines judged so far, and the file each came from.
-    private(set) var judgedLines: [Int: String] = [:]
+    /// The inventory lines judged so far (`--resume` audits the rest).
+    private(set) var judgedLines = Set<Int>()
     /// Observed domains left out: without a row, or observed again for a row already judged.
     private var withoutRow: [String] = []
     private var observedAgain: [String] = []
@@ -50,12 +50,12 @@ struct Rejudge {
                 withoutRow.append(seen.domain)
                 return
             }
-            if let earlier = judgedLines[row.line] {
-                try refuseIfMerging("\(path): \(seen.domain) (line \(row.line)) is written twice (also in \(earlier))")
+            // A domain is of one shard only, so a row written twice is written twice in one file.
+            guard judgedLines.insert(row.line).inserted else {
+                try refuseIfMerging("\(path): \(seen.domain) (line \(row.line)) is written twice")
                 observedAgain.append(seen.domain)
                 return
             }
-            judgedLines[row.line] = path
             pagesBeforeContentRisks += seen.hosts.filter { $0.page.map { !$0.contentRead } ?? false }.count
             var moved = seen
             moved.line = row.line

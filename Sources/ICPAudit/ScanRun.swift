@@ -80,13 +80,13 @@ public enum ScanRun {
         var rejudge = Rejudge(inventoryPath: config.inventoryPath, index: index, ranges: config.ranges, cdn: config.cdn,
                               mismatch: .leaveOut)
         let started = Date()
-        let progress = ProgressLine(enabled: config.showProgress, started: started)
         // Kept sites are judged again from their observations: the one source of truth.
-        let writer = try RunWriter(directory: directory, language: config.reportLanguage, progress: progress, carry: config.resumeDirectory == nil ? { _ in } : { keep in
+        let writer = try RunWriter(directory: directory, language: config.reportLanguage,
+                                   progress: ProgressLine(enabled: config.showProgress, started: started), carry: config.resumeDirectory == nil ? { _ in } : { keep in
             try rejudge.judgeSaved(in: directory + "/observations.jsonl", keep: keep)
         })
         rejudge.printNotes()
-        let done = Set(rejudge.judgedLines.keys)
+        let done = rejudge.judgedLines
 
         let loops = try LoopGroup(count: config.loops, dnsServers: config.options.dnsServers, dnsTimeoutMilliseconds: 2000,
                                   riskWords: config.options.riskWords)

@@ -343,7 +343,7 @@ struct Page: ParsableCommand {
     @Option(name: .customLong("service-name"), help: "The filed service name (网站名称).") var serviceName: String?
     @Option(help: "The filed 公安备案号.") var psb: String?
     @Option(name: .customLong("content-type"), help: "The Content-Type the page was served with.") var contentType: String?
-    @Option(help: "The host the page was served from: its links to other registrable domains are off-site.") var host = PageCheckConfiguration(file: "").host
+    @Option(help: "The host the page was served from: its links to other registrable domains are off-site.") var host = PageCheckConfiguration.defaultHost
     @OptionGroup var riskWords: RiskWordsOption
     @OptionGroup var language: LanguageOption
 
